@@ -1,0 +1,5 @@
+"""payment-dr-compute."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,36 @@
+"""payment-dr-core: naming, tagging, environment config, region pairs and validation."""
+
+from __future__ import annotations
+
+from payment_dr_core import names
+from payment_dr_core.config import (
+    EnvironmentConfig,
+    StateBackendConfig,
+    config_from_mapping,
+    load_config,
+)
+from payment_dr_core.errors import ConfigError
+from payment_dr_core.naming import PROJECT, Namer, NameRule, NameSpec, ResourceKind
+from payment_dr_core.regions import RegionPair, RegionRole, region_code
+from payment_dr_core.tags import standard_tags
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PROJECT",
+    "ConfigError",
+    "EnvironmentConfig",
+    "NameRule",
+    "NameSpec",
+    "Namer",
+    "RegionPair",
+    "RegionRole",
+    "ResourceKind",
+    "StateBackendConfig",
+    "__version__",
+    "config_from_mapping",
+    "load_config",
+    "names",
+    "region_code",
+    "standard_tags",
+]

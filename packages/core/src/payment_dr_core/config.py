@@ -1,0 +1,277 @@
+"""Typed, frozen environment configuration.
+
+The environment suffix comes from ``ENVIRONMENT_SUFFIX`` (default ``dev``). An
+optional ``<suffix>.toml`` in the environments directory overrides defaults.
+Everything is validated on construction: invalid config raises
+:class:`~payment_dr_core.errors.ConfigError` naming the field, the value and what
+is allowed, before any construct is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from payment_dr_core import names
+from payment_dr_core.errors import ConfigError
+from payment_dr_core.naming import Namer, ResourceKind
+from payment_dr_core.regions import RegionPair, RegionRole, validate_region
+from payment_dr_core.validation import Rule, check_all, in_range, matches, parse_ipv4_network
+
+DEFAULT_SUFFIX = "dev"
+SUFFIX_MAX_LENGTH = 16
+
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)
+"""Retention values CloudWatch Logs accepts."""
+
+INTERFACE_ENDPOINT_SERVICES = ("secretsmanager", "ssm", "sns", "monitoring", "rds", "sts", "kms")
+"""Services an interface endpoint may be created for (what the Lambdas call)."""
+
+_TAG_VALUE = r"[\w\s.:/=+\-@]{1,256}"
+
+BackendKind = Literal["s3", "local"]
+
+
+@dataclass(frozen=True)
+class StateBackendConfig:
+    """Where Terraform state lives."""
+
+    kind: BackendKind = "s3"
+    """``s3`` (default) or ``local``; ``local`` writes state next to the synthesized stacks,
+    for trying the app without AWS."""
+
+    bucket: str = ""
+    """S3 bucket for state. Empty means ``payment-processing-tfstate-<suffix>``. Create it
+    first (docs/deployment.md)."""
+
+    region: str = "us-west-2"
+    """Region of the state bucket. Not the primary region, so state is readable while the
+    primary region is down."""
+
+    key_prefix: str = "payment-dr"
+    """First part of each state key: ``<key_prefix>/<suffix>/<stack>.tfstate``."""
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    """Everything that differs between environments. Defaults make ``make synth`` work."""
+
+    suffix: str = DEFAULT_SUFFIX
+    """Environment suffix in every physical name: lowercase letters, digits, single hyphens."""
+
+    regions: RegionPair = field(default_factory=RegionPair)
+    """Primary (us-east-1) and secondary (us-east-2) regions."""
+
+    primary_cidr: str = "10.0.0.0/16"
+    """VPC CIDR of the primary region."""
+
+    secondary_cidr: str = "10.1.0.0/16"
+    """VPC CIDR of the secondary region; must not overlap the primary one (peering)."""
+
+    interface_endpoints: tuple[str, ...] = ("secretsmanager", "ssm", "sns", "monitoring", "rds")
+    """AWS services reached through interface endpoints from the private subnets."""
+
+    log_retention_days: int = 365
+    """Retention of every log group this project creates (one year, as PCI DSS asks)."""
+
+    state: StateBackendConfig = field(default_factory=StateBackendConfig)
+    """Terraform state backend."""
+
+    owner: str = "platform-engineering"
+    """Owner tag."""
+
+    cost_center: str = "payments"
+    """CostCenter tag."""
+
+    data_classification: str = "confidential"
+    """DataClassification tag."""
+
+    def __post_init__(self) -> None:
+        check_all(
+            [
+                (
+                    Rule(
+                        "suffix",
+                        matches(rf"(?=.{{1,{SUFFIX_MAX_LENGTH}}}$)[a-z][a-z0-9]*(-[a-z0-9]+)*"),
+                        f"1-{SUFFIX_MAX_LENGTH} characters: lowercase letters, digits and single "
+                        "hyphens, starting with a letter and not ending with a hyphen",
+                    ),
+                    self.suffix,
+                ),
+            ]
+        )
+        check_all(
+            [
+                (Rule("owner", matches(_TAG_VALUE), "1-256 tag value characters"), self.owner),
+                (
+                    Rule("cost_center", matches(_TAG_VALUE), "1-256 tag value characters"),
+                    self.cost_center,
+                ),
+                (
+                    Rule("data_classification", matches(_TAG_VALUE), "1-256 tag value characters"),
+                    self.data_classification,
+                ),
+            ]
+        )
+        Rule(
+            "log_retention_days",
+            lambda v: v in LOG_RETENTION_DAYS and not isinstance(v, bool),
+            f"one of the CloudWatch Logs retention values {LOG_RETENTION_DAYS}",
+        ).apply(self.log_retention_days)
+        self._check_cidrs()
+        self._check_endpoints()
+        self._check_state()
+        self._check_names()
+
+    def _check_cidrs(self) -> None:
+        primary = parse_ipv4_network("primary_cidr", self.primary_cidr)
+        secondary = parse_ipv4_network("secondary_cidr", self.secondary_cidr)
+        for name, net in (("primary_cidr", primary), ("secondary_cidr", secondary)):
+            in_range(16, 24)(net.prefixlen) or _raise(
+                name, str(net), "a prefix length from /16 to /24 (room for three /20-/28 subnets)"
+            )
+            net.is_private or _raise(name, str(net), "a private (RFC 1918) range")
+        if primary.overlaps(secondary):
+            raise ConfigError(
+                "secondary_cidr",
+                self.secondary_cidr,
+                f"a block that does not overlap primary_cidr ({self.primary_cidr}): "
+                "peered VPCs need distinct ranges",
+            )
+
+    def _check_endpoints(self) -> None:
+        allowed = f"a subset of {INTERFACE_ENDPOINT_SERVICES} without repeats"
+        endpoints = self.interface_endpoints
+        if not isinstance(endpoints, tuple) or len(set(endpoints)) != len(endpoints):
+            raise ConfigError("interface_endpoints", endpoints, allowed)
+        for service in endpoints:
+            if service not in INTERFACE_ENDPOINT_SERVICES:
+                raise ConfigError("interface_endpoints", service, allowed)
+
+    def _check_state(self) -> None:
+        state = self.state
+        if state.kind not in ("s3", "local"):
+            raise ConfigError("state.kind", state.kind, "'s3' or 'local'")
+        validate_region("state.region", state.region)
+        if state.kind == "s3" and state.region == self.regions.primary:
+            raise ConfigError(
+                "state.region",
+                state.region,
+                f"a region other than the primary region ({self.regions.primary}), so that "
+                "state stays readable while the primary region is down",
+            )
+        try:
+            ResourceKind.S3_BUCKET.value.check(self.state_bucket)
+        except ConfigError as exc:
+            raise ConfigError("state.bucket", self.state_bucket, exc.allowed) from exc
+        Rule(
+            "state.key_prefix", matches(r"[a-zA-Z0-9_.-]+(/[a-zA-Z0-9_.-]+)*"),
+            "path segments of letters, digits, '_.-' separated by '/'",
+        ).apply(state.key_prefix)
+
+    def _check_names(self) -> None:
+        namer = self.namer
+        for spec in names.ALL:
+            for region in (self.regions.primary, self.regions.secondary):
+                try:
+                    namer.of(spec, region=region)
+                except ConfigError as exc:
+                    raise ConfigError(
+                        "suffix",
+                        self.suffix,
+                        f"a suffix short enough for every generated name; {exc}",
+                    ) from exc
+
+    @property
+    def namer(self) -> Namer:
+        """The name builder for this environment's suffix."""
+        return Namer(self.suffix)
+
+    @property
+    def state_bucket(self) -> str:
+        """The state bucket name, defaulted from the suffix."""
+        return self.state.bucket or f"payment-processing-tfstate-{self.suffix}"
+
+    def state_key(self, stack_name: str) -> str:
+        """``<key_prefix>/<suffix>/<stack>.tfstate``."""
+        return f"{self.state.key_prefix}/{self.suffix}/{stack_name}.tfstate"
+
+    def stack_name(self, role: RegionRole) -> str:
+        """``payment-dr-<suffix>-primary`` or ``payment-dr-<suffix>-secondary``."""
+        return f"payment-dr-{self.suffix}-{role.value}"
+
+    def cidr_for(self, role: RegionRole) -> str:
+        """The VPC CIDR of ``role``'s region."""
+        return self.primary_cidr if role is RegionRole.PRIMARY else self.secondary_cidr
+
+
+def _raise(field_name: str, value: object, allowed: str) -> bool:
+    raise ConfigError(field_name, value, allowed)
+
+
+_TOP_LEVEL = {f.name for f in dataclasses.fields(EnvironmentConfig)} - {"suffix"}
+_STATE_KEYS = {f.name for f in dataclasses.fields(StateBackendConfig)}
+_REGION_KEYS = {f.name for f in dataclasses.fields(RegionPair)}
+
+
+def config_from_mapping(suffix: str, data: Mapping[str, Any]) -> EnvironmentConfig:
+    """Build a config from parsed TOML; unknown keys are refused, not ignored."""
+    unknown = sorted(set(data) - _TOP_LEVEL)
+    if unknown:
+        raise ConfigError(unknown[0], data[unknown[0]], f"one of {sorted(_TOP_LEVEL)}")
+    values: dict[str, Any] = dict(data)
+    for key, allowed_keys, kind in (
+        ("state", _STATE_KEYS, StateBackendConfig),
+        ("regions", _REGION_KEYS, RegionPair),
+    ):
+        if key in values:
+            table = values[key]
+            if not isinstance(table, Mapping):
+                raise ConfigError(key, table, f"a table with keys {sorted(allowed_keys)}")
+            extra = sorted(set(table) - allowed_keys)
+            if extra:
+                raise ConfigError(f"{key}.{extra[0]}", table[extra[0]], f"one of {sorted(allowed_keys)}")
+            values[key] = kind(**table)
+    if "interface_endpoints" in values and isinstance(values["interface_endpoints"], list):
+        values["interface_endpoints"] = tuple(values["interface_endpoints"])
+    return EnvironmentConfig(suffix=suffix, **values)
+
+
+def load_config(
+    environ: Mapping[str, str] | None = None, environments_dir: Path | None = None
+) -> EnvironmentConfig:
+    """Load the config of the environment named by ``ENVIRONMENT_SUFFIX``.
+
+    ``PAYMENT_DR_BACKEND=local`` switches the state backend to local, whatever the file says.
+    """
+    env = os.environ if environ is None else environ
+    suffix = env.get("ENVIRONMENT_SUFFIX", DEFAULT_SUFFIX)
+    data: dict[str, Any] = {}
+    if environments_dir is not None and _safe_file_name(suffix):
+        path = environments_dir / f"{suffix}.toml"
+        if path.is_file():
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(str(path), "unparsable TOML", f"valid TOML ({exc})") from exc
+    backend = env.get("PAYMENT_DR_BACKEND")
+    if backend is not None:
+        if backend not in ("s3", "local"):
+            raise ConfigError("PAYMENT_DR_BACKEND", backend, "'s3' or 'local'")
+        state = dict(cast(Mapping[str, Any], data.get("state", {})))
+        state["kind"] = backend
+        data["state"] = state
+    return config_from_mapping(suffix, data)
+
+
+def _safe_file_name(suffix: str) -> bool:
+    # The suffix is validated by EnvironmentConfig; refuse to read a path built from a bad one.
+    return suffix.replace("-", "").isalnum() and suffix == suffix.lower()

@@ -1,0 +1,165 @@
+"""Physical names: ``payment-processing-<component>[-<region code>]-<suffix>``.
+
+Every physical name in the project comes from :class:`Namer`. Each resource
+kind carries the length and character limits AWS enforces for it, and a name
+that would break them fails at synth time with the kind, the name and the limit,
+instead of failing half-way through ``cdktf deploy``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from payment_dr_core.errors import ConfigError
+from payment_dr_core.regions import region_code
+
+PROJECT = "payment-processing"
+"""Fixed first part of every physical name."""
+
+_COMPONENT = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """The limits AWS puts on the name of one resource kind."""
+
+    label: str
+    min_length: int
+    max_length: int
+    pattern: str
+    charset: str
+    no_double_hyphen: bool = False
+    prefix: str = ""
+
+    def check(self, name: str) -> None:
+        """Raise :class:`ConfigError` when ``name`` breaks this rule."""
+        allowed = (
+            f"a {self.label} name of {self.min_length}-{self.max_length} characters "
+            f"({self.charset})"
+        )
+        if not self.min_length <= len(name) <= self.max_length:
+            raise ConfigError(
+                f"name of {self.label}", name, f"{allowed}; this one has {len(name)}"
+            )
+        if re.fullmatch(self.pattern, name) is None:
+            raise ConfigError(f"name of {self.label}", name, allowed)
+        if self.no_double_hyphen and "--" in name:
+            raise ConfigError(f"name of {self.label}", name, f"{allowed}, without '--'")
+
+
+class ResourceKind(Enum):
+    """Resource kinds this project names, with the limits from the AWS API references."""
+
+    S3_BUCKET = NameRule(
+        "S3 bucket", 3, 63, r"[a-z0-9][a-z0-9.-]*[a-z0-9]", "lowercase letters, digits, '.', '-'"
+    )
+    RDS_CLUSTER = NameRule(
+        "RDS cluster", 1, 63, r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+        "starts with a letter; letters, digits, '-'; no trailing '-'", no_double_hyphen=True,
+    )
+    RDS_INSTANCE = NameRule(
+        "RDS instance", 1, 63, r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+        "starts with a letter; letters, digits, '-'; no trailing '-'", no_double_hyphen=True,
+    )
+    RDS_GLOBAL_CLUSTER = NameRule(
+        "RDS global cluster", 1, 63, r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+        "starts with a letter; letters, digits, '-'; no trailing '-'", no_double_hyphen=True,
+    )
+    RDS_PARAMETER_GROUP = NameRule(
+        "RDS parameter group", 1, 255, r"[a-z][a-z0-9-]*[a-z0-9]",
+        "starts with a lowercase letter; lowercase letters, digits, '-'", no_double_hyphen=True,
+    )
+    DB_SUBNET_GROUP = NameRule(
+        "DB subnet group", 1, 255, r"[a-z0-9][a-z0-9 ._-]*", "lowercase letters, digits, ' ._-'"
+    )
+    LAMBDA_FUNCTION = NameRule(
+        "Lambda function", 1, 64, r"[a-zA-Z0-9_-]+", "letters, digits, '-', '_'"
+    )
+    IAM_ROLE = NameRule("IAM role", 1, 64, r"[\w+=,.@-]+", "letters, digits, '+=,.@_-'")
+    IAM_POLICY = NameRule("IAM policy", 1, 128, r"[\w+=,.@-]+", "letters, digits, '+=,.@_-'")
+    LOG_GROUP = NameRule(
+        "CloudWatch log group", 1, 512, r"[.\-_/#A-Za-z0-9]+", "letters, digits, '._-/#'"
+    )
+    KMS_ALIAS = NameRule(
+        "KMS alias", 7, 256, r"alias/(?!aws/)[a-zA-Z0-9/_-]+",
+        "'alias/' then letters, digits, '/_-', not under alias/aws/", prefix="alias/",
+    )
+    SECURITY_GROUP = NameRule(
+        "security group", 1, 255, r"(?!sg-)[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+",
+        "ASCII letters, digits and common punctuation, not starting with 'sg-'",
+    )
+    DYNAMODB_TABLE = NameRule(
+        "DynamoDB table", 3, 255, r"[a-zA-Z0-9_.-]+", "letters, digits, '_.-'"
+    )
+    SNS_TOPIC = NameRule("SNS topic", 1, 256, r"[A-Za-z0-9_-]+", "letters, digits, '_-'")
+    SECRET = NameRule(
+        "Secrets Manager secret", 1, 512, r"[A-Za-z0-9/_+=.@-]+", "letters, digits, '/_+=.@-'"
+    )
+    SSM_PARAMETER = NameRule(
+        "SSM parameter", 1, 1011, r"/[a-zA-Z0-9_.\-/]+", "'/' then letters, digits, '_.-/'",
+        prefix="/",
+    )
+    CLOUDWATCH_ALARM = NameRule(
+        "CloudWatch alarm", 1, 255, r"[^\x00-\x1f]+", "printable characters"
+    )
+    DASHBOARD = NameRule(
+        "CloudWatch dashboard", 1, 255, r"[A-Za-z0-9_-]+", "letters, digits, '_-'"
+    )
+    REST_API = NameRule("API Gateway REST API", 1, 1024, r"[^\x00-\x1f]+", "printable characters")
+    WAF_WEB_ACL = NameRule("WAF web ACL", 1, 128, r"[\w-]+", "letters, digits, '_-'")
+    EVENTBRIDGE_RULE = NameRule(
+        "EventBridge rule", 1, 64, r"[.\-_A-Za-z0-9]+", "letters, digits, '._-'"
+    )
+    NAME_TAG = NameRule("Name tag", 1, 256, r"[\w .:/=+\-@]+", "letters, digits, ' _.:/=+-@'")
+
+
+@dataclass(frozen=True)
+class NameSpec:
+    """One physical name the project uses: kind, component and whether it is per region."""
+
+    kind: ResourceKind
+    component: str
+    regional: bool = False
+    """True where the name must differ per region (global namespaces: S3, IAM)."""
+
+    path: str = ""
+    """Text placed before the name, after the kind's own prefix (log group paths)."""
+
+
+@dataclass(frozen=True)
+class Namer:
+    """Builds physical names for one environment suffix."""
+
+    suffix: str
+
+    def name(self, kind: ResourceKind, component: str, *, region: str | None = None,
+             path: str = "") -> str:
+        """``payment-processing-<component>[-<region code>]-<suffix>``, checked for ``kind``.
+
+        ``region`` adds the region code (``use1``) where the name must be unique
+        per region. ``path`` is put in front (``/aws/vpc/`` for a log group).
+        """
+        if not isinstance(component, str) or _COMPONENT.fullmatch(component) is None:
+            raise ConfigError(
+                "name component", component,
+                "lowercase letters, digits and single hyphens, starting with a letter",
+            )
+        parts = [PROJECT, component]
+        if region is not None:
+            parts.append(region_code(region))
+        parts.append(self.suffix)
+        name = kind.value.prefix + path + "-".join(parts)
+        kind.value.check(name)
+        return name
+
+    def of(self, spec: NameSpec, *, region: str | None = None) -> str:
+        """The name described by ``spec``; ``region`` is required for regional specs."""
+        if spec.regional and region is None:
+            raise ConfigError(
+                f"region for {spec.component}", None, "a region name: this name is per region"
+            )
+        return self.name(
+            spec.kind, spec.component, region=region if spec.regional else None, path=spec.path
+        )

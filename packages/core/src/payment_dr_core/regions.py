@@ -1,0 +1,85 @@
+"""Region roles and the region pair of an environment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from payment_dr_core.errors import ConfigError
+
+_REGION_PATTERN = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
+
+_DIRECTION_CODES = {
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+}
+
+
+class RegionRole(StrEnum):
+    """The part a region plays in the active-passive pair."""
+
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+    @property
+    def peer(self) -> RegionRole:
+        """The other role of the pair."""
+        return RegionRole.SECONDARY if self is RegionRole.PRIMARY else RegionRole.PRIMARY
+
+
+def validate_region(field: str, region: str) -> str:
+    """Return ``region`` when it looks like an AWS region name, else raise."""
+    if not isinstance(region, str) or _REGION_PATTERN.fullmatch(region) is None:
+        raise ConfigError(field, region, "an AWS region name such as us-east-1")
+    return region
+
+
+def region_code(region: str) -> str:
+    """A short, unique code for a region, used where names must differ per region.
+
+    ``us-east-1`` -> ``use1``, ``us-east-2`` -> ``use2``, ``ap-southeast-2`` -> ``apse2``.
+    """
+    validate_region("region", region)
+    parts = region.split("-")
+    prefix = parts[0] + ("g" if parts[1] == "gov" else "")
+    direction = parts[-2]
+    try:
+        code = _DIRECTION_CODES[direction]
+    except KeyError as exc:
+        raise ConfigError(
+            "region", region, f"a region whose direction is one of {sorted(_DIRECTION_CODES)}"
+        ) from exc
+    return f"{prefix}{code}{parts[-1]}"
+
+
+@dataclass(frozen=True)
+class RegionPair:
+    """The primary and secondary region of an environment."""
+
+    primary: str = "us-east-1"
+    """Region that takes writes in normal operation."""
+
+    secondary: str = "us-east-2"
+    """Standby region that is promoted on failover."""
+
+    def __post_init__(self) -> None:
+        validate_region("regions.primary", self.primary)
+        validate_region("regions.secondary", self.secondary)
+        if self.primary == self.secondary:
+            raise ConfigError(
+                "regions.secondary",
+                self.secondary,
+                f"a region different from regions.primary ({self.primary})",
+            )
+
+    def region_for(self, role: RegionRole) -> str:
+        """The region that plays ``role``."""
+        return self.primary if role is RegionRole.PRIMARY else self.secondary

@@ -1,0 +1,338 @@
+"""RegionalNetwork: a private VPC over three AZs, endpoints and flow logs."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from cdktf import Fn, TerraformProvider
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
+    DataAwsAvailabilityZones,
+    DataAwsAvailabilityZonesFilter,
+)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+from cdktf_cdktf_provider_aws.flow_log import FlowLog
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.route_table import RouteTable
+from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.subnet import Subnet
+from cdktf_cdktf_provider_aws.vpc import Vpc
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
+    VpcSecurityGroupIngressRule,
+)
+from constructs import Construct
+
+from payment_dr_core import ConfigError, Namer, names
+from payment_dr_core.config import INTERFACE_ENDPOINT_SERVICES, LOG_RETENTION_DAYS
+from payment_dr_core.regions import validate_region
+from payment_dr_core.validation import Rule, check_all, in_range, parse_ipv4_network
+
+SUBNET_PREFIX_DIFF = 4
+"""Each private subnet is the VPC block split by 2**4: /20 subnets in a /16 VPC."""
+
+GATEWAY_ENDPOINT_SERVICES = ("s3", "dynamodb")
+"""Always created: free, and they keep S3 and DynamoDB traffic off any internet path."""
+
+
+@dataclass(frozen=True)
+class RegionalNetworkProps:
+    """Props of :class:`RegionalNetwork`."""
+
+    namer: Namer
+    """Builds the physical names (suffix)."""
+
+    region: str
+    """Region of the VPC; must be the region of ``provider``."""
+
+    cidr: str
+    """VPC CIDR block, /16 to /24."""
+
+    kms_key_arn: str
+    """Customer-managed key, in the same region, that encrypts the flow log group."""
+
+    log_retention_days: int = 365
+    """Flow log retention in days (a CloudWatch Logs retention value)."""
+
+    interface_endpoints: tuple[str, ...] = ()
+    """Services reached through interface endpoints (private DNS on). Empty: none."""
+
+    az_count: int = 3
+    """Number of AZs, one private subnet and route table each (2 or 3)."""
+
+    flow_log_aggregation_seconds: int = 60
+    """Flow log aggregation interval: 60 (fast investigation) or 600."""
+
+    provider: TerraformProvider | None = None
+    """Provider for the VPC's region. None: the stack's default provider."""
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` for the first prop that is not allowed."""
+        validate_region("region", self.region)
+        network = parse_ipv4_network("cidr", self.cidr)
+        check_all(
+            [
+                (Rule("cidr prefix length", in_range(16, 24), "16 to 24"), network.prefixlen),
+                (Rule("az_count", in_range(2, 3), "2 or 3"), self.az_count),
+                (
+                    Rule(
+                        "log_retention_days",
+                        lambda v: v in LOG_RETENTION_DAYS,
+                        f"one of {LOG_RETENTION_DAYS}",
+                    ),
+                    self.log_retention_days,
+                ),
+                (
+                    Rule("flow_log_aggregation_seconds", lambda v: v in (60, 600), "60 or 600"),
+                    self.flow_log_aggregation_seconds,
+                ),
+            ]
+        )
+        for service in self.interface_endpoints:
+            if service not in INTERFACE_ENDPOINT_SERVICES:
+                raise ConfigError(
+                    "interface_endpoints", service, f"one of {INTERFACE_ENDPOINT_SERVICES}"
+                )
+        if len(set(self.interface_endpoints)) != len(self.interface_endpoints):
+            raise ConfigError("interface_endpoints", self.interface_endpoints, "no repeats")
+        if not self.kms_key_arn:
+            raise ConfigError("kms_key_arn", self.kms_key_arn, "the ARN of a KMS key")
+
+
+def private_subnet_cidrs(cidr: str, count: int) -> list[str]:
+    """The first ``count`` blocks of ``cidr`` split by 2**SUBNET_PREFIX_DIFF."""
+    network = ipaddress.ip_network(cidr)
+    blocks = network.subnets(prefixlen_diff=SUBNET_PREFIX_DIFF)
+    return [str(next(blocks)) for _ in range(count)]
+
+
+class RegionalNetwork(Construct):
+    """A VPC with private subnets only, gateway and interface endpoints and flow logs.
+
+    There is no internet or NAT gateway: the Lambdas reach AWS services through
+    the endpoints, and the peer region through VPC peering. The default security
+    group is emptied so nothing can use it by accident.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, props: RegionalNetworkProps) -> None:
+        props.validate()
+        super().__init__(scope, construct_id)
+        provider = props.provider
+        namer, region = props.namer, props.region
+
+        self.vpc = Vpc(
+            self,
+            "vpc",
+            cidr_block=props.cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": namer.of(names.VPC, region=region)},
+            provider=provider,
+        )
+        DefaultSecurityGroup(
+            self,
+            "default-sg",
+            vpc_id=self.vpc.id,
+            tags={"Name": namer.of(names.DEFAULT_SECURITY_GROUP, region=region)},
+            provider=provider,
+        )
+
+        azs = DataAwsAvailabilityZones(
+            self,
+            "azs",
+            state="available",
+            filter=[
+                DataAwsAvailabilityZonesFilter(
+                    name="opt-in-status", values=["opt-in-not-required"]
+                )
+            ],
+            provider=provider,
+        )
+        subnet_ids: list[str] = []
+        route_table_ids: list[str] = []
+        for index, block in enumerate(private_subnet_cidrs(props.cidr, props.az_count)):
+            subnet = Subnet(
+                self,
+                f"private-{index}",
+                vpc_id=self.vpc.id,
+                cidr_block=block,
+                availability_zone=Fn.element(azs.names, index),
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{namer.of(names.PRIVATE_SUBNET, region=region)}-{index}",
+                      "Tier": "private"},
+                provider=provider,
+            )
+            table = RouteTable(
+                self,
+                f"private-rt-{index}",
+                vpc_id=self.vpc.id,
+                tags={"Name": f"{namer.of(names.PRIVATE_ROUTE_TABLE, region=region)}-{index}"},
+                provider=provider,
+            )
+            RouteTableAssociation(
+                self,
+                f"private-rta-{index}",
+                subnet_id=subnet.id,
+                route_table_id=table.id,
+                provider=provider,
+            )
+            subnet_ids.append(subnet.id)
+            route_table_ids.append(table.id)
+
+        self.private_subnet_ids: list[str] = subnet_ids
+        self.route_table_ids: list[str] = route_table_ids
+
+        for service in GATEWAY_ENDPOINT_SERVICES:
+            VpcEndpoint(
+                self,
+                f"gw-{service}",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=route_table_ids,
+                tags={"Name": f"{namer.of(names.VPC, region=region)}-{service}"},
+                provider=provider,
+            )
+
+        self.endpoint_security_group = SecurityGroup(
+            self,
+            "endpoint-sg",
+            name=namer.of(names.ENDPOINT_SECURITY_GROUP, region=region),
+            description="HTTPS from inside the VPC to the interface endpoints",
+            vpc_id=self.vpc.id,
+            tags={"Name": namer.of(names.ENDPOINT_SECURITY_GROUP, region=region)},
+            provider=provider,
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "endpoint-sg-https",
+            security_group_id=self.endpoint_security_group.id,
+            description="HTTPS from the VPC CIDR",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=props.cidr,
+            provider=provider,
+        )
+        self.interface_endpoint_ids: dict[str, str] = {}
+        for service in props.interface_endpoints:
+            endpoint = VpcEndpoint(
+                self,
+                f"if-{service}",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=subnet_ids,
+                security_group_ids=[self.endpoint_security_group.id],
+                tags={"Name": f"{namer.of(names.VPC, region=region)}-{service}"},
+                provider=provider,
+            )
+            self.interface_endpoint_ids[service] = endpoint.id
+
+        self.flow_log_group = CloudwatchLogGroup(
+            self,
+            "flow-log-group",
+            name=namer.of(names.FLOW_LOG_GROUP, region=region),
+            retention_in_days=props.log_retention_days,
+            kms_key_id=props.kms_key_arn,
+            provider=provider,
+        )
+        assume = DataAwsIamPolicyDocument(
+            self,
+            "flow-log-assume",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    effect="Allow",
+                    actions=["sts:AssumeRole"],
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="Service", identifiers=["vpc-flow-logs.amazonaws.com"]
+                        )
+                    ],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals",
+                            variable="aws:SourceAccount",
+                            values=[self.vpc.owner_id],
+                        )
+                    ],
+                )
+            ],
+            provider=provider,
+        )
+        self.flow_log_role = IamRole(
+            self,
+            "flow-log-role",
+            name=namer.of(names.FLOW_LOG_ROLE, region=region),
+            assume_role_policy=assume.json,
+            provider=provider,
+        )
+        write = DataAwsIamPolicyDocument(
+            self,
+            "flow-log-write",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    effect="Allow",
+                    actions=[
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    resources=[
+                        self.flow_log_group.arn,
+                        f"{self.flow_log_group.arn}:log-stream:*",
+                    ],
+                )
+            ],
+            provider=provider,
+        )
+        IamRolePolicy(
+            self,
+            "flow-log-policy",
+            name=namer.of(names.FLOW_LOG_POLICY, region=region),
+            role=self.flow_log_role.id,
+            policy=write.json,
+            provider=provider,
+        )
+        self.flow_log = FlowLog(
+            self,
+            "flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=self.flow_log_group.arn,
+            iam_role_arn=self.flow_log_role.arn,
+            max_aggregation_interval=props.flow_log_aggregation_seconds,
+            tags={"Name": namer.of(names.FLOW_LOG_GROUP, region=region)},
+            provider=provider,
+        )
+
+    @property
+    def vpc_id(self) -> str:
+        """ID of the VPC."""
+        return self.vpc.id
+
+    @property
+    def vpc_cidr(self) -> str:
+        """CIDR block of the VPC."""
+        return self.vpc.cidr_block
+
+    @property
+    def endpoint_security_group_id(self) -> str:
+        """Security group of the interface endpoints (HTTPS from the VPC)."""
+        return self.endpoint_security_group.id
+
+    @property
+    def flow_log_group_name(self) -> str:
+        """Name of the flow log group."""
+        return self.flow_log_group.name

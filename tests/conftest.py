@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dr_app.node import use_supported_node
+from payment_dr_core import EnvironmentConfig, RegionRole
 
 use_supported_node()
 
@@ -20,11 +24,44 @@ _FAKE_AWS = {
 
 
 @pytest.fixture(autouse=True)
-def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs with fake credentials and no shared profile."""
     for key, value in _FAKE_AWS.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-    yield
+
+
+@dataclass(frozen=True)
+class SynthesizedApp:
+    """The whole app of one environment, synthesized once per test session."""
+
+    outdir: Path
+    config: EnvironmentConfig
+    stacks: dict[str, dict[str, Any]]
+
+    @property
+    def stacks_dir(self) -> Path:
+        return self.outdir / "stacks"
+
+    def stack(self, role: RegionRole) -> dict[str, Any]:
+        return self.stacks[self.config.stack_name(role)]
+
+
+APP_SUFFIX = "ci7"
+
+
+@pytest.fixture(scope="session")
+def synthesized_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    """Both stacks of the ``ci7`` environment with the default config and an S3 backend."""
+    from dr_app.app import build_app  # imported here: only app-level tests pay for jsii
+
+    config = EnvironmentConfig(suffix=APP_SUFFIX)
+    outdir = tmp_path_factory.mktemp("cdktf.out")
+    build_app(config, outdir).app.synth()
+    stacks = {
+        path.parent.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in (outdir / "stacks").glob("*/cdk.tf.json")
+    }
+    return SynthesizedApp(outdir=outdir, config=config, stacks=stacks)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import Testing, TerraformStack
+from cdktf import TerraformStack, Testing
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 Json = dict[str, Any]
@@ -38,7 +38,9 @@ class Synth:
     def find(self, kind: str, fragment: str) -> Json:
         """The single resource of ``kind`` whose logical name contains ``fragment``."""
         matches = {name: body for name, body in self.resources(kind).items() if fragment in name}
-        assert len(matches) == 1, f"expected one {kind} matching {fragment!r}, found {sorted(matches)}"
+        assert (
+            len(matches) == 1
+        ), f"expected one {kind} matching {fragment!r}, found {sorted(matches)}"
         return next(iter(matches.values()))
 
     def policy_document(self, reference: str) -> Json:
@@ -47,9 +49,7 @@ class Synth:
         return self.data("aws_iam_policy_document")[name]
 
 
-def synth_stack(
-    build: Callable[[TerraformStack], object], region: str = "us-east-1"
-) -> Synth:
+def synth_stack(build: Callable[[TerraformStack], object], region: str = "us-east-1") -> Synth:
     """Build constructs in a fresh stack with one default AWS provider and synthesize it."""
     app = Testing.app()
     stack = TerraformStack(app, "test")

@@ -20,6 +20,7 @@ def props(**overrides: Any) -> RegionalNetworkProps:
         "cidr": "10.0.0.0/16",
         "kms_key_arn": KEY,
         "interface_endpoints": ("secretsmanager", "ssm"),
+        "availability_zone_ids": ("use1-az1", "use1-az2", "use1-az4"),
     }
     values.update(overrides)
     return RegionalNetworkProps(**values)
@@ -49,9 +50,9 @@ def test_three_private_subnets_in_distinct_azs(synth: Synth) -> None:
         "10.0.16.0/20",
         "10.0.32.0/20",
     ]
-    azs = [s["availability_zone"] for s in subnets.values()]
-    assert len(set(azs)) == 3
-    assert all("data.aws_availability_zones" in az for az in azs)
+    azs = sorted(s["availability_zone_id"] for s in subnets.values())
+    assert azs == ["use1-az1", "use1-az2", "use1-az4"]
+    assert all("availability_zone" not in s for s in subnets.values())
     assert all(s["map_public_ip_on_launch"] is False for s in subnets.values())
 
 
@@ -69,7 +70,9 @@ def test_each_subnet_has_its_own_route_table(synth: Synth) -> None:
 
 def test_gateway_endpoints_for_s3_and_dynamodb_on_every_route_table(synth: Synth) -> None:
     endpoints = synth.resources("aws_vpc_endpoint")
-    gateways = {e["service_name"]: e for e in endpoints.values() if e["vpc_endpoint_type"] == "Gateway"}
+    gateways = {
+        e["service_name"]: e for e in endpoints.values() if e["vpc_endpoint_type"] == "Gateway"
+    }
     assert set(gateways) == {"com.amazonaws.us-east-1.s3", "com.amazonaws.us-east-1.dynamodb"}
     for endpoint in gateways.values():
         assert len(endpoint["route_table_ids"]) == 3
@@ -77,7 +80,9 @@ def test_gateway_endpoints_for_s3_and_dynamodb_on_every_route_table(synth: Synth
 
 def test_interface_endpoints_use_private_dns_and_the_endpoint_sg(synth: Synth) -> None:
     endpoints = synth.resources("aws_vpc_endpoint")
-    interfaces = {e["service_name"]: e for e in endpoints.values() if e["vpc_endpoint_type"] == "Interface"}
+    interfaces = {
+        e["service_name"]: e for e in endpoints.values() if e["vpc_endpoint_type"] == "Interface"
+    }
     assert set(interfaces) == {
         "com.amazonaws.us-east-1.secretsmanager",
         "com.amazonaws.us-east-1.ssm",
@@ -92,7 +97,8 @@ def test_interface_endpoints_use_private_dns_and_the_endpoint_sg(synth: Synth) -
 def test_endpoint_sg_admits_only_https_from_the_vpc_and_has_no_egress(synth: Synth) -> None:
     sg = synth.only("aws_security_group")
     assert sg["name"] == "payment-processing-vpc-endpoints-use1-test"
-    assert "egress" not in sg and "ingress" not in sg
+    assert "egress" not in sg
+    assert "ingress" not in sg
     rule = synth.only("aws_vpc_security_group_ingress_rule")
     assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 443, 443)
     assert rule["cidr_ipv4"] == "10.0.0.0/16"
@@ -130,6 +136,14 @@ def test_flow_log_role_is_scoped(synth: Synth) -> None:
     assert all("aws_cloudwatch_log_group" in r for r in statement["resources"])
 
 
+def test_default_az_ids_follow_the_region() -> None:
+    assert props(region="us-east-2", availability_zone_ids=()).az_ids == (
+        "use2-az1",
+        "use2-az2",
+        "use2-az3",
+    )
+
+
 def test_subnet_split() -> None:
     assert private_subnet_cidrs("10.1.0.0/16", 3) == ["10.1.0.0/20", "10.1.16.0/20", "10.1.32.0/20"]
     assert private_subnet_cidrs("10.2.0.0/24", 2) == ["10.2.0.0/28", "10.2.0.16/28"]
@@ -142,8 +156,13 @@ def test_subnet_split() -> None:
         ({"cidr": "10.0.0.1/16"}, "cidr"),
         ({"cidr": "10.0.0.0/8"}, "cidr prefix length"),
         ({"cidr": "10.0.0.0/26"}, "cidr prefix length"),
-        ({"az_count": 4}, "az_count"),
-        ({"az_count": 1}, "az_count"),
+        ({"availability_zone_ids": ("use1-az1",)}, "availability_zone_ids"),
+        (
+            {"availability_zone_ids": ("use1-az1", "use1-az2", "use1-az3", "use1-az4")},
+            "availability_zone_ids",
+        ),
+        ({"availability_zone_ids": ("use1-az1", "use1-az1")}, "availability_zone_ids"),
+        ({"availability_zone_ids": ("use2-az1", "use2-az2")}, "availability_zone_ids"),
         ({"log_retention_days": 10}, "log_retention_days"),
         ({"flow_log_aggregation_seconds": 30}, "flow_log_aggregation_seconds"),
         ({"interface_endpoints": ("ec2",)}, "interface_endpoints"),
@@ -151,7 +170,9 @@ def test_subnet_split() -> None:
         ({"kms_key_arn": ""}, "kms_key_arn"),
     ],
 )
-def test_bad_props_are_refused_before_anything_is_built(overrides: dict[str, Any], field: str) -> None:
+def test_bad_props_are_refused_before_anything_is_built(
+    overrides: dict[str, Any], field: str
+) -> None:
     with pytest.raises(ConfigError) as error:
         props(**overrides).validate()
     assert error.value.field == field

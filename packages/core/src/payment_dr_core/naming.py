@@ -40,9 +40,7 @@ class NameRule:
             f"({self.charset})"
         )
         if not self.min_length <= len(name) <= self.max_length:
-            raise ConfigError(
-                f"name of {self.label}", name, f"{allowed}; this one has {len(name)}"
-            )
+            raise ConfigError(f"name of {self.label}", name, f"{allowed}; this one has {len(name)}")
         if re.fullmatch(self.pattern, name) is None:
             raise ConfigError(f"name of {self.label}", name, allowed)
         if self.no_double_hyphen and "--" in name:
@@ -56,20 +54,36 @@ class ResourceKind(Enum):
         "S3 bucket", 3, 63, r"[a-z0-9][a-z0-9.-]*[a-z0-9]", "lowercase letters, digits, '.', '-'"
     )
     RDS_CLUSTER = NameRule(
-        "RDS cluster", 1, 63, r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
-        "starts with a letter; letters, digits, '-'; no trailing '-'", no_double_hyphen=True,
+        "RDS cluster",
+        1,
+        63,
+        r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+        "starts with a letter; letters, digits, '-'; no trailing '-'",
+        no_double_hyphen=True,
     )
     RDS_INSTANCE = NameRule(
-        "RDS instance", 1, 63, r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
-        "starts with a letter; letters, digits, '-'; no trailing '-'", no_double_hyphen=True,
+        "RDS instance",
+        1,
+        63,
+        r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+        "starts with a letter; letters, digits, '-'; no trailing '-'",
+        no_double_hyphen=True,
     )
     RDS_GLOBAL_CLUSTER = NameRule(
-        "RDS global cluster", 1, 63, r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
-        "starts with a letter; letters, digits, '-'; no trailing '-'", no_double_hyphen=True,
+        "RDS global cluster",
+        1,
+        63,
+        r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+        "starts with a letter; letters, digits, '-'; no trailing '-'",
+        no_double_hyphen=True,
     )
     RDS_PARAMETER_GROUP = NameRule(
-        "RDS parameter group", 1, 255, r"[a-z][a-z0-9-]*[a-z0-9]",
-        "starts with a lowercase letter; lowercase letters, digits, '-'", no_double_hyphen=True,
+        "RDS parameter group",
+        1,
+        255,
+        r"[a-z][a-z0-9-]*[a-z0-9]",
+        "starts with a lowercase letter; lowercase letters, digits, '-'",
+        no_double_hyphen=True,
     )
     DB_SUBNET_GROUP = NameRule(
         "DB subnet group", 1, 255, r"[a-z0-9][a-z0-9 ._-]*", "lowercase letters, digits, ' ._-'"
@@ -83,11 +97,18 @@ class ResourceKind(Enum):
         "CloudWatch log group", 1, 512, r"[.\-_/#A-Za-z0-9]+", "letters, digits, '._-/#'"
     )
     KMS_ALIAS = NameRule(
-        "KMS alias", 7, 256, r"alias/(?!aws/)[a-zA-Z0-9/_-]+",
-        "'alias/' then letters, digits, '/_-', not under alias/aws/", prefix="alias/",
+        "KMS alias",
+        7,
+        256,
+        r"alias/(?!aws/)[a-zA-Z0-9/_-]+",
+        "'alias/' then letters, digits, '/_-', not under alias/aws/",
+        prefix="alias/",
     )
     SECURITY_GROUP = NameRule(
-        "security group", 1, 255, r"(?!sg-)[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+",
+        "security group",
+        1,
+        255,
+        r"(?!sg-)[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+",
         "ASCII letters, digits and common punctuation, not starting with 'sg-'",
     )
     DYNAMODB_TABLE = NameRule(
@@ -98,15 +119,17 @@ class ResourceKind(Enum):
         "Secrets Manager secret", 1, 512, r"[A-Za-z0-9/_+=.@-]+", "letters, digits, '/_+=.@-'"
     )
     SSM_PARAMETER = NameRule(
-        "SSM parameter", 1, 1011, r"/[a-zA-Z0-9_.\-/]+", "'/' then letters, digits, '_.-/'",
+        "SSM parameter",
+        1,
+        1011,
+        r"/[a-zA-Z0-9_.\-/]+",
+        "'/' then letters, digits, '_.-/'",
         prefix="/",
     )
     CLOUDWATCH_ALARM = NameRule(
         "CloudWatch alarm", 1, 255, r"[^\x00-\x1f]+", "printable characters"
     )
-    DASHBOARD = NameRule(
-        "CloudWatch dashboard", 1, 255, r"[A-Za-z0-9_-]+", "letters, digits, '_-'"
-    )
+    DASHBOARD = NameRule("CloudWatch dashboard", 1, 255, r"[A-Za-z0-9_-]+", "letters, digits, '_-'")
     REST_API = NameRule("API Gateway REST API", 1, 1024, r"[^\x00-\x1f]+", "printable characters")
     WAF_WEB_ACL = NameRule("WAF web ACL", 1, 128, r"[\w-]+", "letters, digits, '_-'")
     EVENTBRIDGE_RULE = NameRule(
@@ -134,8 +157,9 @@ class Namer:
 
     suffix: str
 
-    def name(self, kind: ResourceKind, component: str, *, region: str | None = None,
-             path: str = "") -> str:
+    def name(
+        self, kind: ResourceKind, component: str, *, region: str | None = None, path: str = ""
+    ) -> str:
         """``payment-processing-<component>[-<region code>]-<suffix>``, checked for ``kind``.
 
         ``region`` adds the region code (``use1``) where the name must be unique
@@ -143,7 +167,8 @@ class Namer:
         """
         if not isinstance(component, str) or _COMPONENT.fullmatch(component) is None:
             raise ConfigError(
-                "name component", component,
+                "name component",
+                component,
                 "lowercase letters, digits and single hyphens, starting with a letter",
             )
         parts = [PROJECT, component]

@@ -1,4 +1,4 @@
-"""payment-dr-data: KMS keys, the Aurora global database, the session table and replicated buckets."""
+"""payment-dr-data: KMS keys, Aurora global database, session table, replicated buckets."""
 
 from __future__ import annotations
 

@@ -77,9 +77,7 @@ class RegionalKeyProps:
     def validate(self) -> None:
         """Raise :class:`ConfigError` for the first prop that is not allowed."""
         validate_region("region", self.region)
-        Rule("deletion_window_days", in_range(7, 30), "7 to 30").apply(
-            self.deletion_window_days
-        )
+        Rule("deletion_window_days", in_range(7, 30), "7 to 30").apply(self.deletion_window_days)
 
 
 class RegionalKey(Construct):
@@ -99,8 +97,12 @@ class RegionalKey(Construct):
         account = identity.account_id
         root = f"arn:aws:iam::{account}:root"
 
-        def principals(kind: str, identifier: str) -> list[DataAwsIamPolicyDocumentStatementPrincipals]:
-            return [DataAwsIamPolicyDocumentStatementPrincipals(type=kind, identifiers=[identifier])]
+        def principals(
+            kind: str, identifier: str
+        ) -> list[DataAwsIamPolicyDocumentStatementPrincipals]:
+            return [
+                DataAwsIamPolicyDocumentStatementPrincipals(type=kind, identifiers=[identifier])
+            ]
 
         policy = DataAwsIamPolicyDocument(
             self,
@@ -123,7 +125,9 @@ class RegionalKey(Construct):
                         DataAwsIamPolicyDocumentStatementCondition(
                             test="StringEquals",
                             variable="kms:ViaService",
-                            values=[f"{service}.{region}.amazonaws.com" for service in SERVICES_VIA],
+                            values=[
+                                f"{service}.{region}.amazonaws.com" for service in SERVICES_VIA
+                            ],
                         ),
                         DataAwsIamPolicyDocumentStatementCondition(
                             test="StringEquals", variable="kms:CallerAccount", values=[account]
@@ -186,4 +190,3 @@ class RegionalKey(Construct):
     def alias_name(self) -> str:
         """``alias/payment-processing-key-<region code>-<suffix>``."""
         return self.alias.name
-

@@ -56,12 +56,14 @@ class CrossRegionPeeringProps:
             parse_ipv4_network(f"{label}.cidr", side.cidr)
             if not side.route_table_ids:
                 raise ConfigError(
-                    f"{label}.route_table_ids", list(side.route_table_ids),
+                    f"{label}.route_table_ids",
+                    list(side.route_table_ids),
                     "at least one route table that must reach the peer VPC",
                 )
         if self.requester.region == self.accepter.region:
             raise ConfigError(
-                "accepter.region", self.accepter.region,
+                "accepter.region",
+                self.accepter.region,
                 f"a region other than the requester's ({self.requester.region}): "
                 "this construct joins two regions",
             )
@@ -69,7 +71,8 @@ class CrossRegionPeeringProps:
             parse_ipv4_network("accepter.cidr", self.accepter.cidr)
         ):
             raise ConfigError(
-                "accepter.cidr", self.accepter.cidr,
+                "accepter.cidr",
+                self.accepter.cidr,
                 f"a block that does not overlap the requester's ({self.requester.cidr})",
             )
 
@@ -81,9 +84,7 @@ class CrossRegionPeering(Construct):
     that admits peer traffic must use :attr:`requester_cidr` / :attr:`accepter_cidr`.
     """
 
-    def __init__(
-        self, scope: Construct, construct_id: str, props: CrossRegionPeeringProps
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: CrossRegionPeeringProps) -> None:
         props.validate()
         super().__init__(scope, construct_id)
         requester, accepter = props.requester, props.accepter
@@ -127,7 +128,10 @@ class CrossRegionPeering(Construct):
             ),
             provider=accepter.provider,
         )
-        for side, peer, label in ((requester, accepter, "requester"), (accepter, requester, "accepter")):
+        for side, peer, label in (
+            (requester, accepter, "requester"),
+            (accepter, requester, "accepter"),
+        ):
             for index, table_id in enumerate(side.route_table_ids):
                 Route(
                     self,

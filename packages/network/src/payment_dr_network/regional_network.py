@@ -5,12 +5,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from cdktf import Fn, TerraformProvider
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
-    DataAwsAvailabilityZones,
-    DataAwsAvailabilityZonesFilter,
-)
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -33,8 +29,12 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
 from constructs import Construct
 
 from payment_dr_core import ConfigError, Namer, names
-from payment_dr_core.config import INTERFACE_ENDPOINT_SERVICES, LOG_RETENTION_DAYS
-from payment_dr_core.regions import validate_region
+from payment_dr_core.config import (
+    INTERFACE_ENDPOINT_SERVICES,
+    LOG_RETENTION_DAYS,
+    validate_az_ids,
+)
+from payment_dr_core.regions import region_code, validate_region
 from payment_dr_core.validation import Rule, check_all, in_range, parse_ipv4_network
 
 SUBNET_PREFIX_DIFF = 4
@@ -63,11 +63,12 @@ class RegionalNetworkProps:
     log_retention_days: int = 365
     """Flow log retention in days (a CloudWatch Logs retention value)."""
 
+    availability_zone_ids: tuple[str, ...] = ()
+    """AZ IDs (``use1-az1``), one private subnet and route table each: 2 or 3. Empty: the
+    first three of the region (``<code>-az1`` to ``<code>-az3``)."""
+
     interface_endpoints: tuple[str, ...] = ()
     """Services reached through interface endpoints (private DNS on). Empty: none."""
-
-    az_count: int = 3
-    """Number of AZs, one private subnet and route table each (2 or 3)."""
 
     flow_log_aggregation_seconds: int = 60
     """Flow log aggregation interval: 60 (fast investigation) or 600."""
@@ -78,11 +79,11 @@ class RegionalNetworkProps:
     def validate(self) -> None:
         """Raise :class:`ConfigError` for the first prop that is not allowed."""
         validate_region("region", self.region)
+        validate_az_ids("availability_zone_ids", self.az_ids, self.region)
         network = parse_ipv4_network("cidr", self.cidr)
         check_all(
             [
                 (Rule("cidr prefix length", in_range(16, 24), "16 to 24"), network.prefixlen),
-                (Rule("az_count", in_range(2, 3), "2 or 3"), self.az_count),
                 (
                     Rule(
                         "log_retention_days",
@@ -106,6 +107,14 @@ class RegionalNetworkProps:
             raise ConfigError("interface_endpoints", self.interface_endpoints, "no repeats")
         if not self.kms_key_arn:
             raise ConfigError("kms_key_arn", self.kms_key_arn, "the ARN of a KMS key")
+
+    @property
+    def az_ids(self) -> tuple[str, ...]:
+        """The AZ IDs in use (the default when none were given)."""
+        if self.availability_zone_ids:
+            return self.availability_zone_ids
+        code = region_code(self.region)
+        return tuple(f"{code}-az{n}" for n in (1, 2, 3))
 
 
 def private_subnet_cidrs(cidr: str, count: int) -> list[str]:
@@ -146,29 +155,21 @@ class RegionalNetwork(Construct):
             provider=provider,
         )
 
-        azs = DataAwsAvailabilityZones(
-            self,
-            "azs",
-            state="available",
-            filter=[
-                DataAwsAvailabilityZonesFilter(
-                    name="opt-in-status", values=["opt-in-not-required"]
-                )
-            ],
-            provider=provider,
-        )
         subnet_ids: list[str] = []
         route_table_ids: list[str] = []
-        for index, block in enumerate(private_subnet_cidrs(props.cidr, props.az_count)):
+        az_ids = props.az_ids
+        for index, block in enumerate(private_subnet_cidrs(props.cidr, len(az_ids))):
             subnet = Subnet(
                 self,
                 f"private-{index}",
                 vpc_id=self.vpc.id,
                 cidr_block=block,
-                availability_zone=Fn.element(azs.names, index),
+                availability_zone_id=az_ids[index],
                 map_public_ip_on_launch=False,
-                tags={"Name": f"{namer.of(names.PRIVATE_SUBNET, region=region)}-{index}",
-                      "Tier": "private"},
+                tags={
+                    "Name": f"{namer.of(names.PRIVATE_SUBNET, region=region)}-{index}",
+                    "Tier": "private",
+                },
                 provider=provider,
             )
             table = RouteTable(

@@ -1,0 +1,60 @@
+# The README's commands. Every target installs what it needs on a fresh machine:
+# Poetry (into .tools/), the workspace (into .venv/) and, for tests, PostgreSQL server binaries.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+POETRY_VERSION := 2.2.1
+TOOLS := $(CURDIR)/.tools
+POETRY_VENV := $(TOOLS)/poetry-$(POETRY_VERSION)
+POETRY := $(POETRY_VENV)/bin/python $(CURDIR)/tools/poetry_simple_index.py
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+OUTDIR := apps/dr-app/cdktf.out
+LINT_PATHS := packages apps tests scripts tools
+
+.PHONY: help install synth test lint format checkov bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+$(POETRY_VENV)/bin/poetry:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(POETRY_VENV)
+	$(POETRY_VENV)/bin/pip install --quiet --disable-pip-version-check "poetry==$(POETRY_VERSION)"
+
+$(INSTALLED): $(POETRY_VENV)/bin/poetry pyproject.toml poetry.lock $(wildcard packages/*/pyproject.toml apps/*/pyproject.toml)
+	$(POETRY) check --lock
+	$(POETRY) install --no-interaction --sync
+	touch $@
+
+install: $(INSTALLED) ## Install Poetry and the workspace (.venv)
+
+synth: $(INSTALLED) ## Synthesize the default environment into apps/dr-app/cdktf.out and summarize it
+	rm -rf $(OUTDIR)
+	cd apps/dr-app && $(PY) main.py
+	$(PY) -m dr_app.synth_report $(OUTDIR)
+
+checkov: synth ## Synthesize, then run the checkov gate over the stacks
+	$(PY) -m dr_app.checkov_gate $(OUTDIR)/stacks
+
+lint: $(INSTALLED) ## ruff (lint and format check) and mypy --strict
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/mypy
+
+format: $(INSTALLED) ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
+	$(VENV)/bin/ruff format $(LINT_PATHS)
+
+test: $(INSTALLED) ## Lint, type-check, then all tests (checkov gate over the synthesized app included)
+	bash scripts/ensure-postgres.sh
+	$(MAKE) --no-print-directory lint
+	$(PY) -m pytest
+
+bench: $(INSTALLED) ## Synth wall time against the floor (empty app importing the AWS provider)
+	$(PY) scripts/bench_synth.py --write docs/benchmarks.md
+
+clean: ## Remove synthesized output and caches (keeps .venv and .tools)
+	rm -rf $(OUTDIR) .pytest_cache .mypy_cache .ruff_cache dist

@@ -1,0 +1,156 @@
+"""Run checkov over synthesized stacks and fail on any finding not explicitly accepted.
+
+``python -m dr_app.checkov_gate <stacks dir>`` prints the summary and exits non-zero when
+a check fails outside ``security/checkov-exceptions.toml`` or an exception matches nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dr_app.paths import DEFAULT_OUTDIR, REPO_ROOT
+
+CONFIG = REPO_ROOT / "security" / "checkov.yaml"
+EXCEPTIONS = REPO_ROOT / "security" / "checkov-exceptions.toml"
+
+
+@dataclass(frozen=True)
+class AcceptedFinding:
+    """An accepted finding: a check ID on resources matching a pattern, with a reason."""
+
+    check: str
+    resource: str
+    reason: str
+
+    def matches(self, check: str, resource: str) -> bool:
+        """True when this exception covers ``check`` on ``resource``."""
+        return check == self.check and re.fullmatch(self.resource, resource) is not None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed check."""
+
+    check: str
+    resource: str
+    file: str
+    name: str
+
+
+@dataclass
+class GateResult:
+    """What checkov found and what the gate made of it."""
+
+    passed: int = 0
+    accepted: list[tuple[Finding, AcceptedFinding]] = field(default_factory=list)
+    failed: list[Finding] = field(default_factory=list)
+    unused: list[AcceptedFinding] = field(default_factory=list)
+    parsing_errors: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """No unaccepted finding, no stale exception, nothing unparsed."""
+        return not self.failed and not self.unused and self.parsing_errors == 0
+
+
+def load_exceptions(path: Path = EXCEPTIONS) -> list[AcceptedFinding]:
+    """Read the exceptions file; every entry must have a check, a pattern and a reason."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    exceptions = []
+    for entry in data.get("exception", []):
+        reason = str(entry.get("reason", "")).strip()
+        if not entry.get("check") or not entry.get("resource") or len(reason) < 40:
+            raise ValueError(
+                f"{path}: every exception needs check, resource and a real reason: {entry}"
+            )
+        exceptions.append(AcceptedFinding(entry["check"], entry["resource"], reason))
+    return exceptions
+
+
+def run_checkov(stacks_dir: Path) -> list[dict[str, object]]:
+    """Run checkov with the project config and return its JSON reports."""
+    completed = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [
+            sys.executable,
+            "-m",
+            "checkov.main",
+            "--config-file",
+            str(CONFIG),
+            "-d",
+            str(stacks_dir),
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode not in (0, 1):
+        raise RuntimeError(
+            f"checkov failed to run ({completed.returncode}): {completed.stderr[-2000:]}"
+        )
+    output = json.loads(completed.stdout)
+    reports: list[dict[str, object]] = output if isinstance(output, list) else [output]
+    return reports
+
+
+def evaluate(reports: list[dict[str, object]], exceptions: list[AcceptedFinding]) -> GateResult:
+    """Split checkov's failures into accepted and unaccepted; find unused exceptions."""
+    result = GateResult()
+    used: set[int] = set()
+    for report in reports:
+        summary = report.get("summary", {})
+        assert isinstance(summary, dict)
+        result.passed += int(summary.get("passed", 0))
+        result.parsing_errors += int(summary.get("parsing_errors", 0))
+        results = report.get("results", {})
+        assert isinstance(results, dict)
+        for failed in results.get("failed_checks", []):
+            finding = Finding(
+                check=failed["check_id"],
+                resource=failed["resource"],
+                file=failed["file_path"],
+                name=failed["check_name"],
+            )
+            for index, exception in enumerate(exceptions):
+                if exception.matches(finding.check, finding.resource):
+                    used.add(index)
+                    result.accepted.append((finding, exception))
+                    break
+            else:
+                result.failed.append(finding)
+    result.unused = [e for i, e in enumerate(exceptions) if i not in used]
+    return result
+
+
+def gate(stacks_dir: Path) -> GateResult:
+    """Run checkov over ``stacks_dir`` and evaluate it against the exceptions file."""
+    return evaluate(run_checkov(stacks_dir), load_exceptions())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    args = sys.argv[1:] if argv is None else argv
+    stacks_dir = Path(args[0]) if args else DEFAULT_OUTDIR / "stacks"
+    result = gate(stacks_dir)
+    print(
+        f"checkov: {result.passed} passed, {len(result.failed)} failed, "
+        f"{len(result.accepted)} accepted by security/checkov-exceptions.toml"
+    )
+    for finding in result.failed:
+        print(f"  FAILED {finding.check} {finding.resource} ({finding.file}): {finding.name}")
+    for exception in result.unused:
+        print(f"  STALE exception {exception.check} {exception.resource}: matches no finding")
+    if result.parsing_errors:
+        print(f"  {result.parsing_errors} file(s) could not be parsed")
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

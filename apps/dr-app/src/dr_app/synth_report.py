@@ -1,0 +1,86 @@
+"""Print where the synthesized stacks are and what they contain (no CDKTF import: fast)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dr_app.paths import DEFAULT_OUTDIR
+
+
+@dataclass(frozen=True)
+class StackSummary:
+    """What one synthesized stack holds."""
+
+    name: str
+    path: Path
+    regions: tuple[str, ...]
+    backend: str
+    resources: Counter[str]
+    data_sources: int
+    outputs: int
+
+    @property
+    def resource_count(self) -> int:
+        """Number of managed resources."""
+        return sum(self.resources.values())
+
+
+def summarize(outdir: Path) -> list[StackSummary]:
+    """One summary per stack listed in ``outdir/manifest.json``."""
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    summaries = []
+    for name, stack in sorted(manifest["stacks"].items()):
+        path = outdir / stack["synthesizedStackPath"]
+        doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        providers = doc.get("provider", {}).get("aws", [])
+        backend_kind, backend = next(iter(doc["terraform"]["backend"].items()))
+        where = backend.get("key") or backend.get("path", "")
+        summaries.append(
+            StackSummary(
+                name=name,
+                path=path,
+                regions=tuple(p["region"] for p in providers),
+                backend=f"{backend_kind}:{where}",
+                resources=Counter(
+                    {kind: len(items) for kind, items in doc.get("resource", {}).items()}
+                ),
+                data_sources=sum(len(items) for items in doc.get("data", {}).values()),
+                outputs=len(doc.get("output", {})),
+            )
+        )
+    return summaries
+
+
+def render(outdir: Path, summaries: list[StackSummary]) -> str:
+    """The text ``make synth`` prints."""
+    lines = [f"Synthesized {len(summaries)} stacks into {outdir}"]
+    for summary in summaries:
+        lines.append(
+            f"  {summary.name}: {summary.resource_count} resources, "
+            f"{summary.data_sources} data sources, {summary.outputs} outputs; "
+            f"regions {', '.join(summary.regions)}; backend {summary.backend}"
+        )
+        lines.append(f"    {summary.path}")
+        for kind, count in sorted(summary.resources.items()):
+            lines.append(f"      {count:3d}  {kind}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: ``python -m dr_app.synth_report [outdir]``."""
+    args = sys.argv[1:] if argv is None else argv
+    outdir = Path(args[0]) if args else DEFAULT_OUTDIR
+    if not (outdir / "manifest.json").is_file():
+        print(f"no synthesized app in {outdir} (run make synth)", file=sys.stderr)
+        return 1
+    print(render(outdir.resolve(), summarize(outdir)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

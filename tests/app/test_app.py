@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from payment_dr_core import EnvironmentConfig, RegionRole, StateBackendConfig, standard_tags
+from tests.conftest import APP_SUFFIX, SynthesizedApp
+
+PRIMARY, SECONDARY = RegionRole.PRIMARY, RegionRole.SECONDARY
+NAME_KEYS = ("name", "identifier", "cluster_identifier", "bucket", "function_name", "table_name")
+
+
+def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, f"{path}[{index}]")
+    else:
+        yield path, node
+
+
+def resources(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for kind, items in doc.get("resource", {}).items():
+        for name, body in items.items():
+            yield kind, name, body
+
+
+def test_two_stacks_named_by_suffix_and_role(synthesized_app: SynthesizedApp) -> None:
+    assert set(synthesized_app.stacks) == {"payment-dr-ci7-primary", "payment-dr-ci7-secondary"}
+
+
+@pytest.mark.parametrize(("role", "region"), [(PRIMARY, "us-east-1"), (SECONDARY, "us-east-2")])
+def test_default_provider_region(
+    synthesized_app: SynthesizedApp, role: RegionRole, region: str
+) -> None:
+    providers = synthesized_app.stack(role)["provider"]["aws"]
+    default = [p for p in providers if "alias" not in p]
+    assert len(default) == 1
+    assert default[0]["region"] == region
+
+
+def test_secondary_has_an_aliased_primary_region_provider(synthesized_app: SynthesizedApp) -> None:
+    aliased = [p for p in synthesized_app.stack(SECONDARY)["provider"]["aws"] if "alias" in p]
+    assert aliased == [aliased[0]]
+    assert aliased[0]["alias"] == "primary_region"
+    assert aliased[0]["region"] == "us-east-1"
+    primary_aliases = [p for p in synthesized_app.stack(PRIMARY)["provider"]["aws"] if "alias" in p]
+    assert primary_aliases == []
+
+
+@pytest.mark.parametrize("role", [PRIMARY, SECONDARY])
+def test_every_provider_carries_the_standard_tags(
+    synthesized_app: SynthesizedApp, role: RegionRole
+) -> None:
+    expected = standard_tags(synthesized_app.config, role)
+    for provider in synthesized_app.stack(role)["provider"]["aws"]:
+        assert provider["default_tags"] == [{"tags": expected}]
+
+
+def test_backends_are_s3_unique_encrypted_locked_and_outside_the_primary_region(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    keys = set()
+    for role in (PRIMARY, SECONDARY):
+        backend = synthesized_app.stack(role)["terraform"]["backend"]
+        assert list(backend) == ["s3"]
+        s3 = backend["s3"]
+        assert s3["bucket"] == f"payment-processing-tfstate-{APP_SUFFIX}"
+        assert s3["key"] == f"payment-dr/{APP_SUFFIX}/payment-dr-{APP_SUFFIX}-{role.value}.tfstate"
+        assert s3["encrypt"] is True
+        assert s3["use_lockfile"] is True
+        assert s3["region"] != "us-east-1"
+        assert "dynamodb_table" not in s3
+        keys.add(s3["key"])
+    assert len(keys) == 2
+
+
+def test_cross_stack_references_resolve_to_outputs_of_the_primary(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    primary = synthesized_app.stack(PRIMARY)
+    secondary = synthesized_app.stack(SECONDARY)
+    remote = secondary["data"]["terraform_remote_state"]
+    assert len(remote) == 1
+    ((state_name, state),) = remote.items()
+    assert state["backend"] == "s3"
+    for key in ("bucket", "key", "region"):
+        assert state["config"][key] == primary["terraform"]["backend"]["s3"][key]
+
+    referenced = set()
+    for _, value in walk(secondary.get("resource", {})):
+        if isinstance(value, str):
+            referenced.update(
+                re.findall(
+                    rf"data\.terraform_remote_state\.{re.escape(state_name)}\.outputs\.([\w-]+)",
+                    value,
+                )
+            )
+    outputs = primary["output"]
+    assert referenced, "the secondary stack should read values from the primary"
+    assert referenced <= set(outputs)
+    assert referenced == set(outputs), "every cross-stack output is used"
+    for name in referenced:
+        assert outputs[name]["value"].startswith("${aws_")
+
+
+def test_secondary_depends_on_primary(synthesized_app: SynthesizedApp) -> None:
+    manifest = json.loads((synthesized_app.outdir / "manifest.json").read_text())
+    stacks = manifest["stacks"]
+    assert stacks["payment-dr-ci7-secondary"]["dependencies"] == ["payment-dr-ci7-primary"]
+    assert stacks["payment-dr-ci7-primary"]["dependencies"] == []
+
+
+def test_peering_glue_lives_in_the_secondary_stack_with_the_right_providers(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    primary = synthesized_app.stack(PRIMARY)
+    secondary = synthesized_app.stack(SECONDARY)
+    assert "aws_vpc_peering_connection" not in primary["resource"]
+    (connection,) = secondary["resource"]["aws_vpc_peering_connection"].values()
+    assert connection["provider"] == "aws.primary_region"
+    assert connection["peer_region"] == "us-east-2"
+    assert "data.terraform_remote_state" in connection["vpc_id"]
+    assert connection["peer_vpc_id"].startswith("${aws_vpc.")
+    (accepter,) = secondary["resource"]["aws_vpc_peering_connection_accepter"].values()
+    assert accepter.get("provider", "aws") == "aws"
+    assert accepter["auto_accept"] is True
+    routes = secondary["resource"]["aws_route"].values()
+    to_secondary = [r for r in routes if r["destination_cidr_block"] == "10.1.0.0/16"]
+    to_primary = [r for r in routes if r["destination_cidr_block"] == "10.0.0.0/16"]
+    assert len(to_secondary) == 3
+    assert len(to_primary) == 3
+    assert all(r["provider"] == "aws.primary_region" for r in to_secondary)
+    assert all("terraform_remote_state" in r["route_table_id"] for r in to_secondary)
+    assert all(r.get("provider", "aws") == "aws" for r in to_primary)
+    options = secondary["resource"]["aws_vpc_peering_connection_options"].values()
+    assert sorted(o.get("provider", "aws") for o in options) == ["aws", "aws.primary_region"]
+
+
+def test_no_unresolved_tokens(synthesized_app: SynthesizedApp) -> None:
+    for name, doc in synthesized_app.stacks.items():
+        text = json.dumps(doc)
+        assert "TfToken" not in text, name
+        assert "${Token[" not in text, name
+        assert "#{" not in text, name
+
+
+def test_every_physical_name_carries_project_and_suffix(synthesized_app: SynthesizedApp) -> None:
+    checked = 0
+    for doc in synthesized_app.stacks.values():
+        for kind, logical, body in resources(doc):
+            candidates = [body[k] for k in NAME_KEYS if isinstance(body.get(k), str)]
+            tag_name = body.get("tags", {}).get("Name")
+            if tag_name:
+                candidates.append(tag_name)
+            for name in candidates:
+                if name.startswith("${"):
+                    continue
+                checked += 1
+                assert "payment-processing-" in name, (kind, logical, name)
+                assert re.search(rf"-{APP_SUFFIX}(\b|$|-\d+$)", name), (kind, logical, name)
+    assert checked > 20
+
+
+def test_vpcs_use_the_configured_cidrs(synthesized_app: SynthesizedApp) -> None:
+    for role, cidr in ((PRIMARY, "10.0.0.0/16"), (SECONDARY, "10.1.0.0/16")):
+        (vpc,) = synthesized_app.stack(role)["resource"]["aws_vpc"].values()
+        assert vpc["cidr_block"] == cidr
+
+
+def test_every_log_group_is_encrypted_with_its_own_stacks_key(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    for doc in synthesized_app.stacks.values():
+        for group in doc["resource"]["aws_cloudwatch_log_group"].values():
+            assert group["kms_key_id"].startswith("${aws_kms_key.")
+            assert group["retention_in_days"] >= 365
+
+
+def test_local_backend_switch(tmp_path: Path) -> None:
+    from dr_app.app import build_app
+
+    config = EnvironmentConfig(suffix="loc", state=StateBackendConfig(kind="local"))
+    build_app(config, tmp_path).app.synth()
+    for role in ("primary", "secondary"):
+        doc = json.loads(
+            (tmp_path / "stacks" / f"payment-dr-loc-{role}" / "cdk.tf.json").read_text()
+        )
+        assert doc["terraform"]["backend"] == {
+            "local": {"path": f"terraform.payment-dr-loc-{role}.tfstate"}
+        }
+    secondary = json.loads(
+        (tmp_path / "stacks" / "payment-dr-loc-secondary" / "cdk.tf.json").read_text()
+    )
+    (remote,) = secondary["data"]["terraform_remote_state"].values()
+    assert remote["backend"] == "local"

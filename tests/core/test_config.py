@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from dataclasses import FrozenInstanceError
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from payment_dr_core import (
+    ConfigError,
+    EnvironmentConfig,
+    RegionPair,
+    RegionRole,
+    StateBackendConfig,
+    config_from_mapping,
+    load_config,
+    standard_tags,
+)
+
+
+def test_defaults_make_a_valid_dev_environment() -> None:
+    config = load_config(environ={}, environments_dir=None)
+    assert config.suffix == "dev"
+    assert (config.regions.primary, config.regions.secondary) == ("us-east-1", "us-east-2")
+    assert (config.primary_cidr, config.secondary_cidr) == ("10.0.0.0/16", "10.1.0.0/16")
+    assert config.state.kind == "s3"
+    assert config.state.region not in ("us-east-1",)
+    assert config.state_bucket == "payment-processing-tfstate-dev"
+    assert (
+        config.state_key("payment-dr-dev-primary")
+        == "payment-dr/dev/payment-dr-dev-primary.tfstate"
+    )
+
+
+def test_config_is_frozen() -> None:
+    config = EnvironmentConfig()
+    with pytest.raises(FrozenInstanceError):
+        config.suffix = "prod"  # type: ignore[misc]
+
+
+def test_suffix_comes_from_the_environment_variable() -> None:
+    config = load_config(environ={"ENVIRONMENT_SUFFIX": "pr42"})
+    assert config.suffix == "pr42"
+    assert config.stack_name(RegionRole.PRIMARY) == "payment-dr-pr42-primary"
+    assert config.stack_name(RegionRole.SECONDARY) == "payment-dr-pr42-secondary"
+
+
+def test_environment_file_overrides_defaults(tmp_path: Path) -> None:
+    (tmp_path / "stage.toml").write_text(
+        'primary_cidr = "10.20.0.0/16"\n'
+        'secondary_cidr = "10.21.0.0/16"\n'
+        'interface_endpoints = ["secretsmanager"]\n'
+        "[state]\n"
+        'bucket = "acme-tfstate-stage"\n'
+        'region = "eu-west-1"\n',
+        encoding="utf-8",
+    )
+    config = load_config(environ={"ENVIRONMENT_SUFFIX": "stage"}, environments_dir=tmp_path)
+    assert config.primary_cidr == "10.20.0.0/16"
+    assert config.interface_endpoints == ("secretsmanager",)
+    assert config.state == StateBackendConfig(bucket="acme-tfstate-stage", region="eu-west-1")
+
+
+def test_missing_environment_file_means_defaults(tmp_path: Path) -> None:
+    config = load_config(environ={"ENVIRONMENT_SUFFIX": "qa"}, environments_dir=tmp_path)
+    assert config == EnvironmentConfig(suffix="qa")
+
+
+def test_local_backend_switch(tmp_path: Path) -> None:
+    config = load_config(environ={"PAYMENT_DR_BACKEND": "local"}, environments_dir=tmp_path)
+    assert config.state.kind == "local"
+    with pytest.raises(ConfigError) as error:
+        load_config(environ={"PAYMENT_DR_BACKEND": "consul"})
+    assert error.value.field == "PAYMENT_DR_BACKEND"
+
+
+def test_unparsable_file_is_reported_with_its_path(tmp_path: Path) -> None:
+    (tmp_path / "dev.toml").write_text("primary_cidr = ", encoding="utf-8")
+    with pytest.raises(ConfigError, match="dev.toml"):
+        load_config(environ={}, environments_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"primary_cidrs": "10.0.0.0/16"}, "primary_cidrs"),
+        ({"state": {"buckett": "x"}}, "state.buckett"),
+        ({"regions": {"tertiary": "us-west-2"}}, "regions.tertiary"),
+        ({"state": "bucket"}, "state"),
+    ],
+)
+def test_unknown_keys_are_refused(data: dict[str, Any], field: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        config_from_mapping("dev", data)
+    assert error.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"suffix": "Dev"}, "suffix"),
+        ({"suffix": ""}, "suffix"),
+        ({"suffix": "dev_1"}, "suffix"),
+        ({"suffix": "-dev"}, "suffix"),
+        ({"suffix": "dev-"}, "suffix"),
+        ({"suffix": "a--b"}, "suffix"),
+        ({"suffix": "1dev"}, "suffix"),
+        ({"suffix": "a" * 17}, "suffix"),
+        ({"primary_cidr": "10.0.0.0/33"}, "primary_cidr"),
+        ({"primary_cidr": "10.0.0.1/16"}, "primary_cidr"),
+        ({"primary_cidr": "10.0.0.0/12"}, "primary_cidr"),
+        ({"primary_cidr": "8.8.0.0/16"}, "primary_cidr"),
+        ({"secondary_cidr": "10.0.0.0/16"}, "secondary_cidr"),
+        ({"secondary_cidr": "10.0.128.0/17"}, "secondary_cidr"),
+        ({"secondary_cidr": "fd00::/64"}, "secondary_cidr"),
+        ({"primary_az_ids": ("use1-az1",)}, "primary_az_ids"),
+        ({"primary_az_ids": ("use1-az1", "use1-az1")}, "primary_az_ids"),
+        ({"secondary_az_ids": ("use1-az1", "use1-az2")}, "secondary_az_ids"),
+        ({"secondary_az_ids": ["use2-az1", "use2-az2"]}, "secondary_az_ids"),
+        ({"regions": RegionPair(primary="us-west-2")}, "primary_az_ids"),
+        ({"log_retention_days": 10}, "log_retention_days"),
+        ({"log_retention_days": True}, "log_retention_days"),
+        ({"interface_endpoints": ("ec2",)}, "interface_endpoints"),
+        ({"interface_endpoints": ("ssm", "ssm")}, "interface_endpoints"),
+        ({"owner": ""}, "owner"),
+        ({"cost_center": "x" * 300}, "cost_center"),
+        ({"data_classification": "a\nb"}, "data_classification"),
+        ({"state": StateBackendConfig(region="us-east-1")}, "state.region"),
+        ({"state": StateBackendConfig(region="nowhere")}, "state.region"),
+        ({"state": StateBackendConfig(bucket="Bad_Bucket")}, "state.bucket"),
+        ({"state": StateBackendConfig(bucket="ab")}, "state.bucket"),
+        ({"state": StateBackendConfig(kind="consul")}, "state.kind"),  # type: ignore[arg-type]
+        ({"state": StateBackendConfig(key_prefix="/abs")}, "state.key_prefix"),
+    ],
+)
+def test_bad_config_names_the_field_and_value(overrides: dict[str, Any], field: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        EnvironmentConfig(**overrides)
+    assert error.value.field == field
+    assert field in str(error.value)
+    assert "allowed:" in str(error.value)
+
+
+def test_local_state_may_sit_in_the_primary_region() -> None:
+    config = EnvironmentConfig(state=StateBackendConfig(kind="local", region="us-east-1"))
+    assert config.state.kind == "local"
+
+
+@pytest.mark.parametrize(
+    ("primary", "secondary", "field"),
+    [
+        ("us-east-1", "us-east-1", "regions.secondary"),
+        ("us-east", "us-east-2", "regions.primary"),
+        ("us-east-1", "US-EAST-2", "regions.secondary"),
+    ],
+)
+def test_region_pair_rules(primary: str, secondary: str, field: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        RegionPair(primary=primary, secondary=secondary)
+    assert error.value.field == field
+
+
+def test_region_roles() -> None:
+    pair = RegionPair()
+    assert pair.region_for(RegionRole.PRIMARY) == "us-east-1"
+    assert pair.region_for(RegionRole.SECONDARY) == "us-east-2"
+    assert RegionRole.PRIMARY.peer is RegionRole.SECONDARY
+    assert RegionRole.SECONDARY.peer is RegionRole.PRIMARY
+
+
+def test_longest_suffix_still_fits_every_generated_name() -> None:
+    config = EnvironmentConfig(suffix="a" * 16)
+    assert config.suffix == "a" * 16
+
+
+def test_standard_tags() -> None:
+    tags = standard_tags(EnvironmentConfig(suffix="prod"), RegionRole.SECONDARY)
+    assert tags == {
+        "Environment": "prod",
+        "Project": "payment-processing",
+        "Owner": "platform-engineering",
+        "CostCenter": "payments",
+        "DataClassification": "confidential",
+        "ManagedBy": "cdktf",
+        "RegionRole": "secondary",
+    }

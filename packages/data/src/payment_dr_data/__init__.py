@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from payment_dr_data.access_log_bucket import AccessLogBucket, AccessLogBucketProps
+from payment_dr_data.aurora_primary import AuroraGlobalPrimary, AuroraGlobalPrimaryProps
+from payment_dr_data.aurora_secondary import AuroraGlobalSecondary, AuroraGlobalSecondaryProps
+from payment_dr_data.aurora_settings import (
+    ENGINE,
+    ENGINE_VERSION,
+    PARAMETER_GROUP_FAMILY,
+    PORT,
+    AuroraRegionProps,
+)
+from payment_dr_data.bucket_replication import BucketReplication, BucketReplicationProps
 from payment_dr_data.regional_key import (
     KEY_ADMIN_ACTIONS,
     KEY_USE_ACTIONS,
@@ -9,14 +20,45 @@ from payment_dr_data.regional_key import (
     RegionalKey,
     RegionalKeyProps,
 )
+from payment_dr_data.secure_bucket import SecureBucket, SecureBucketProps
+from payment_dr_data.session_table import (
+    PARTITION_KEY,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+    SessionTable,
+    SessionTableProps,
+)
+from payment_dr_data.session_table_replica import SessionTableReplica, SessionTableReplicaProps
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ENGINE",
+    "ENGINE_VERSION",
     "KEY_ADMIN_ACTIONS",
     "KEY_USE_ACTIONS",
+    "PARAMETER_GROUP_FAMILY",
+    "PARTITION_KEY",
+    "PORT",
     "SERVICES_VIA",
+    "SORT_KEY",
+    "TTL_ATTRIBUTE",
+    "AccessLogBucket",
+    "AccessLogBucketProps",
+    "AuroraGlobalPrimary",
+    "AuroraGlobalPrimaryProps",
+    "AuroraGlobalSecondary",
+    "AuroraGlobalSecondaryProps",
+    "AuroraRegionProps",
+    "BucketReplication",
+    "BucketReplicationProps",
     "RegionalKey",
     "RegionalKeyProps",
+    "SecureBucket",
+    "SecureBucketProps",
+    "SessionTable",
+    "SessionTableProps",
+    "SessionTableReplica",
+    "SessionTableReplicaProps",
     "__version__",
 ]

@@ -1,0 +1,181 @@
+"""Engine pin and the props both regions of the Aurora global database share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from payment_dr_core import ConfigError, Namer
+from payment_dr_core.config import LOG_RETENTION_DAYS
+from payment_dr_core.validation import Rule, check_all, in_range
+from payment_dr_data._checks import (
+    check_id,
+    check_kms_key_arn,
+    check_private_cidr,
+    check_region,
+    check_subnet_ids,
+)
+
+if TYPE_CHECKING:
+    from cdktf import TerraformProvider
+
+ENGINE = "aurora-postgresql"
+"""Aurora PostgreSQL: the payment service speaks PostgreSQL over TLS."""
+
+ENGINE_VERSION = "14.6"
+"""Pinned on the global cluster, both regional clusters and their instances.
+
+14.6 is the long-term-support (LTS) minor release of Aurora PostgreSQL 14; it supports
+Aurora Serverless v2 and global databases in us-east-1 and us-east-2. Automatic minor
+upgrades are off on the instances, so both regions stay on exactly the same version,
+which a managed switchover requires."""
+
+ENGINE_MAJOR = "14"
+PARAMETER_GROUP_FAMILY = f"{ENGINE}{ENGINE_MAJOR}"
+"""``aurora-postgresql14``: must match the major version of :data:`ENGINE_VERSION`."""
+
+PORT = 5432
+INSTANCE_CLASS = "db.serverless"
+MONITORING_ROLE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+"""AWS managed policy for RDS enhanced monitoring (AWS requires this policy)."""
+
+LOG_EXPORTS = ("postgresql",)
+MONITORING_INTERVALS = (1, 5, 10, 15, 30, 60)
+PERFORMANCE_INSIGHTS_RETENTION_DAYS = (7, *(31 * months for months in range(1, 24)), 731)
+MAX_ACU = 128.0
+"""Serverless v2 ceiling for Aurora PostgreSQL 14.6 (256 needs 14.10 or later)."""
+
+
+def _capacity(value: float) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0.5 <= value <= MAX_ACU
+        and float(value * 2).is_integer()
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuroraRegionProps:
+    """What each regional cluster of the global database needs (both regions)."""
+
+    namer: Namer
+    """Builds the physical names (suffix)."""
+
+    region: str
+    """Region of this cluster; must be the region of ``provider``."""
+
+    kms_key_arn: str
+    """This region's customer-managed key: storage, Performance Insights, the log group."""
+
+    vpc_id: str
+    """VPC of the cluster's security group."""
+
+    subnet_ids: tuple[str, ...]
+    """The private subnets (2 or 3, one per AZ) of the DB subnet group."""
+
+    allowed_security_group_id: str
+    """Security group of the clients (the payment Lambdas): the only group admitted on 5432."""
+
+    peer_cidr: str
+    """CIDR of the peer region's VPC, admitted on 5432 (cross-region peering cannot
+    reference security groups)."""
+
+    engine_version: str = ENGINE_VERSION
+    """Aurora PostgreSQL 14 version; the same on every cluster of the global database."""
+
+    min_capacity: float = 0.5
+    """Serverless v2 minimum ACUs (0.5 steps). Above zero: the cluster never pauses, so a
+    failover never waits for a cold start."""
+
+    max_capacity: float = 4.0
+    """Serverless v2 maximum ACUs (0.5 steps, up to 128)."""
+
+    monitoring_interval_seconds: int = 60
+    """Enhanced monitoring interval: 1, 5, 10, 15, 30 or 60 seconds."""
+
+    performance_insights_retention_days: int = 7
+    """Performance Insights retention: 7 (free tier), a multiple of 31 up to 713, or 731."""
+
+    log_retention_days: int = 365
+    """Retention of the exported PostgreSQL log group (a CloudWatch Logs retention value)."""
+
+    backup_retention_days: int = 1
+    """Automated backup retention, 1 to 35 days. Cross-region recovery relies on the
+    global database, not on backups."""
+
+    provider: TerraformProvider | None = None
+    """Provider for ``region``. None: the stack's default provider."""
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` for the first prop that is not allowed."""
+        check_region("region", self.region)
+        check_kms_key_arn("kms_key_arn", self.kms_key_arn, self.region)
+        check_id("vpc_id", self.vpc_id, "vpc")
+        check_subnet_ids("subnet_ids", self.subnet_ids)
+        check_id("allowed_security_group_id", self.allowed_security_group_id, "sg")
+        check_private_cidr("peer_cidr", self.peer_cidr)
+        check_all(
+            [
+                (
+                    Rule(
+                        "engine_version",
+                        lambda v: isinstance(v, str)
+                        and re.fullmatch(rf"{ENGINE_MAJOR}\.\d+", v) is not None,
+                        f"an Aurora PostgreSQL {ENGINE_MAJOR}.x version (the parameter group "
+                        f"family is {PARAMETER_GROUP_FAMILY})",
+                    ),
+                    self.engine_version,
+                ),
+            ]
+        )
+        check_all(
+            [
+                (
+                    Rule("min_capacity", _capacity, f"0.5 to {MAX_ACU} ACUs in 0.5 steps"),
+                    self.min_capacity,
+                ),
+                (
+                    Rule("max_capacity", _capacity, f"0.5 to {MAX_ACU} ACUs in 0.5 steps"),
+                    self.max_capacity,
+                ),
+            ]
+        )
+        if self.max_capacity < self.min_capacity:
+            raise ConfigError(
+                "max_capacity", self.max_capacity, f"at least min_capacity ({self.min_capacity})"
+            )
+        check_all(
+            [
+                (
+                    Rule(
+                        "monitoring_interval_seconds",
+                        lambda v: v in MONITORING_INTERVALS and not isinstance(v, bool),
+                        f"one of {MONITORING_INTERVALS}",
+                    ),
+                    self.monitoring_interval_seconds,
+                ),
+                (
+                    Rule(
+                        "performance_insights_retention_days",
+                        lambda v: v in PERFORMANCE_INSIGHTS_RETENTION_DAYS
+                        and not isinstance(v, bool),
+                        "7, a multiple of 31 up to 713, or 731",
+                    ),
+                    self.performance_insights_retention_days,
+                ),
+                (
+                    Rule(
+                        "log_retention_days",
+                        lambda v: v in LOG_RETENTION_DAYS and not isinstance(v, bool),
+                        f"one of {LOG_RETENTION_DAYS}",
+                    ),
+                    self.log_retention_days,
+                ),
+                (
+                    Rule("backup_retention_days", in_range(1, 35), "1 to 35"),
+                    self.backup_retention_days,
+                ),
+            ]
+        )

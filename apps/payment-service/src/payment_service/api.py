@@ -1,0 +1,255 @@
+"""Payment API Lambda handler for API Gateway REST proxy events.
+
+Routes:
+
+* ``POST /payments``: create a payment exactly once per ``Idempotency-Key``.
+* ``GET /payments/{id}``: read a payment.
+* ``GET /health``: deep health check (database writer, DynamoDB reachable).
+
+The handler keeps its dependencies (database connection, AWS clients) in a module-level
+service built at the first invocation and reused by later ones.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from payment_service import logging as service_logging
+from payment_service.aws import dynamodb_client, error_code, secrets_manager_client
+from payment_service.config import Settings
+from payment_service.db import Database, sqlstate
+from payment_service.errors import (
+    RETRY_AFTER_UNAVAILABLE_SECONDS,
+    BadRequestError,
+    ConfigError,
+    IdempotencyConflictError,
+    MethodNotAllowedError,
+    NotFoundError,
+    ServiceError,
+    UnsupportedMediaTypeError,
+)
+from payment_service.gateway import (
+    ApiRequest,
+    error_response,
+    json_response,
+    parse_event,
+    raw_json_response,
+)
+from payment_service.health import check_health
+from payment_service.idempotency_cache import (
+    CachedResult,
+    DynamoDbIdempotencyStore,
+    IdempotencyStore,
+)
+from payment_service.repository import PaymentRepository
+from payment_service.secrets import SecretCache
+from payment_service.validation import parse_payment_request, validate_idempotency_key
+
+if TYPE_CHECKING:
+    from payment_service.health import DatabaseProbe, TableProbe
+
+#: Response header set when the response replays an earlier result for the same key.
+REPLAY_HEADER = "Idempotent-Replayed"
+
+_log = service_logging.get_logger("payment_service.api")
+
+
+@dataclass(frozen=True)
+class PaymentService:
+    """The API's dependencies and request handling."""
+
+    region: str
+    repository: PaymentRepository
+    database: DatabaseProbe
+    idempotency_store: IdempotencyStore
+    sessions_table: TableProbe
+
+    def handle(self, event: Mapping[str, object]) -> dict[str, object]:
+        """Handle one proxy event; never raises."""
+        started = time.perf_counter()
+        request = parse_event(event)
+        service_logging.bind_request(request_id=request.request_id, region=self.region)
+        route = "unknown"
+        try:
+            route, action = self._route(request)
+            response = action()
+        except ServiceError as exc:
+            response = error_response(exc, request_id=request.request_id)
+            _log.info("request_rejected", code=exc.code, status=exc.status)
+        except Exception as exc:
+            code = sqlstate(exc)
+            if code is None:
+                _log.exception("request_failed", error_type=type(exc).__name__)
+            else:  # server messages can quote row values: log the SQLSTATE only
+                _log.error("request_failed", error_type=type(exc).__name__, sqlstate=code)
+            response = error_response(
+                ServiceError("internal error", code="internal_error"),
+                request_id=request.request_id,
+            )
+        _log.info(
+            "request_completed",
+            method=request.method,
+            route=route,
+            status=response["statusCode"],
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        return response
+
+    def _route(self, request: ApiRequest) -> tuple[str, Callable[[], dict[str, object]]]:
+        """The route template and the action serving the request (405/404 when none)."""
+        segments = [part for part in request.path.split("/") if part]
+        if segments == ["health"]:
+            self._allow(request, ("GET",))
+            return "/health", lambda: self._health(request)
+        if segments == ["payments"]:
+            self._allow(request, ("POST",))
+            return "/payments", lambda: self._create(request)
+        if len(segments) == 2 and segments[0] == "payments":
+            self._allow(request, ("GET",))
+            return "/payments/{id}", lambda: self._get(request, segments[1])
+        raise NotFoundError("no such route", code="route_not_found")
+
+    @staticmethod
+    def _allow(request: ApiRequest, methods: tuple[str, ...]) -> None:
+        if request.method not in methods:
+            raise MethodNotAllowedError(request.method or "(none)", methods)
+
+    def _health(self, request: ApiRequest) -> dict[str, object]:
+        report = check_health(self.database, self.sessions_table, self.region)
+        headers = (
+            {}
+            if report.status_code == 200
+            else {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)}
+        )
+        _log.info("health_checked", status=report.status_code, role=report.body.get("role"))
+        return json_response(
+            report.status_code, report.body, request_id=request.request_id, headers=headers
+        )
+
+    def _create(self, request: ApiRequest) -> dict[str, object]:
+        key = validate_idempotency_key(request.header_values("Idempotency-Key"))
+        service_logging.bind(idempotency_key=key)
+        content_type = (request.header("Content-Type") or "application/json").lower()
+        if content_type.split(";")[0].strip() != "application/json":
+            raise UnsupportedMediaTypeError("Content-Type must be application/json")
+        payment_request = parse_payment_request(request.body())
+        request_hash = payment_request.request_hash()
+
+        cached = self._cached_result(key)
+        if cached is not None:
+            if cached.request_hash != request_hash:
+                raise IdempotencyConflictError()
+            _log.info("payment_replayed", payment_id=cached.payment_id, source="dynamodb")
+            return raw_json_response(
+                cached.status_code,
+                cached.response,
+                request_id=request.request_id,
+                headers=self._payment_headers(cached.payment_id, replayed=True),
+            )
+
+        outcome = self.repository.create(key, payment_request, self.region)
+        payment = outcome.payment
+        payload = payment.to_json()
+        response = json_response(
+            201,
+            payload,
+            request_id=request.request_id,
+            headers=self._payment_headers(str(payment.id), replayed=not outcome.created),
+        )
+        body = response["body"]
+        if isinstance(body, str):
+            self._remember(key, CachedResult(request_hash, str(payment.id), 201, body))
+        _log.info(
+            "payment_created" if outcome.created else "payment_replayed",
+            payment_id=str(payment.id),
+            source="database",
+        )
+        return response
+
+    @staticmethod
+    def _payment_headers(payment_id: str, *, replayed: bool) -> dict[str, str]:
+        headers = {"Location": f"/payments/{payment_id}"}
+        if replayed:
+            headers[REPLAY_HEADER] = "true"
+        return headers
+
+    def _cached_result(self, key: str) -> CachedResult | None:
+        try:
+            return self.idempotency_store.get(key)
+        except Exception as exc:
+            _log.warning(
+                "idempotency_cache_read_failed", reason=error_code(exc) or type(exc).__name__
+            )
+            return None
+
+    def _remember(self, key: str, result: CachedResult) -> None:
+        try:
+            self.idempotency_store.put(key, result)
+        except Exception as exc:
+            _log.warning(
+                "idempotency_cache_write_failed", reason=error_code(exc) or type(exc).__name__
+            )
+
+    def _get(self, request: ApiRequest, raw_id: str) -> dict[str, object]:
+        try:
+            payment_id = uuid.UUID(raw_id)
+        except ValueError:
+            raise BadRequestError(
+                "payment id must be a UUID", code="invalid_payment_id", field="id"
+            ) from None
+        payment = self.repository.get(payment_id)
+        if payment is None:
+            raise NotFoundError("no payment with this id", code="payment_not_found")
+        return json_response(200, payment.to_json(), request_id=request.request_id)
+
+
+def build_service(settings: Settings) -> PaymentService:
+    """Wire the real dependencies (pg8000, Secrets Manager, DynamoDB) from settings."""
+    credentials = SecretCache(
+        secrets_manager_client(settings.region),
+        settings.database.secret_arn,
+        ttl_seconds=settings.database.secret_ttl_seconds,
+    )
+    database = Database(settings.database, credentials)
+    store = DynamoDbIdempotencyStore(
+        dynamodb_client(settings.region),
+        settings.session_table_name,
+        ttl_seconds=settings.idempotency_ttl_seconds,
+    )
+    return PaymentService(
+        region=settings.region,
+        repository=PaymentRepository(database),
+        database=database,
+        idempotency_store=store,
+        sessions_table=store,
+    )
+
+
+_service: PaymentService | None = None
+
+
+def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
+    """Lambda entry point (``payment_service.api.handler``)."""
+    global _service
+    if _service is None:
+        try:
+            settings = Settings.from_env(os.environ)
+            service_logging.configure_logging(settings.log_level)
+            _service = build_service(settings)
+        except ConfigError as exc:
+            service_logging.configure_logging()
+            request_id = parse_event(event).request_id
+            service_logging.bind_request(
+                request_id=request_id, region=os.environ.get("AWS_REGION", "")
+            )
+            _log.error("configuration_invalid", detail=str(exc))
+            return error_response(
+                ServiceError("the service is misconfigured", code="service_misconfigured"),
+                request_id=request_id,
+            )
+    return _service.handle(event)

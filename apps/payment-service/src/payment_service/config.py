@@ -1,0 +1,154 @@
+"""Runtime configuration read from environment variables.
+
+Every value is validated once, at cold start; an invalid value raises :class:`ConfigError`
+naming the variable, the value received and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from payment_service.errors import ConfigError
+
+#: The Amazon RDS CA bundle shipped inside this package (see README, "TLS to the database").
+PACKAGED_CA_BUNDLE = "certs/rds-global-bundle.pem"
+
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+_DB_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_SECRET_ARN = re.compile(
+    r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"
+)
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _required(env: Mapping[str, str], name: str, allowed: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set; expected {allowed}")
+    return value
+
+
+def _matching(env: Mapping[str, str], name: str, pattern: re.Pattern[str], allowed: str) -> str:
+    value = _required(env, name, allowed)
+    if not pattern.fullmatch(value):
+        raise ConfigError(f"{name}={value!r} is invalid; expected {allowed}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer; expected {low}..{high}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={value} is out of range; expected {low}..{high}")
+    return value
+
+
+def packaged_ca_bundle() -> Path:
+    """Path of the Amazon RDS CA bundle shipped as package data."""
+    return Path(str(resources.files("payment_service").joinpath(PACKAGED_CA_BUNDLE)))
+
+
+def resolve_ca_bundle(value: str | None) -> Path:
+    """The CA file used to verify the database server certificate.
+
+    ``value`` (from ``DB_CA_BUNDLE``) wins when set; otherwise the packaged RDS bundle is used.
+    Raises :class:`ConfigError` when the file does not exist.
+    """
+    if value is not None and value.strip():
+        path = Path(value.strip())
+        if not path.is_file():
+            raise ConfigError(
+                f"DB_CA_BUNDLE={value!r} does not exist or is not a file; expected the path of "
+                "a PEM file holding the CA certificates that sign the database server "
+                "certificate (for Aurora: the Amazon RDS global bundle)"
+            )
+        return path
+    path = packaged_ca_bundle()
+    if not path.is_file():
+        raise ConfigError(
+            f"the packaged RDS CA bundle is missing at {path}; set DB_CA_BUNDLE to the path of "
+            "the Amazon RDS global bundle (global-bundle.pem)"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """How to reach the PostgreSQL (Aurora) writer endpoint."""
+
+    host: str
+    """DB_HOST: endpoint host name; it must match the server certificate."""
+    secret_arn: str
+    """DB_SECRET_ARN: Secrets Manager secret holding JSON ``{"username", "password"}``."""
+    ca_bundle: Path
+    """DB_CA_BUNDLE: PEM file of trusted CAs; defaults to the packaged RDS bundle."""
+    port: int = 5432
+    """DB_PORT: TCP port; 5432 when unset."""
+    name: str = "payments"
+    """DB_NAME: database name; ``payments`` when unset."""
+    connect_timeout_seconds: int = 5
+    """DB_CONNECT_TIMEOUT_SECONDS: socket timeout for connecting and for each round trip."""
+    statement_timeout_ms: int = 5000
+    """DB_STATEMENT_TIMEOUT_MS: server-side statement timeout for every session."""
+    secret_ttl_seconds: int = 300
+    """SECRET_CACHE_TTL_SECONDS: how long fetched credentials are reused."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DatabaseSettings:
+        """Read and validate the DB_* variables."""
+        return cls(
+            host=_matching(env, "DB_HOST", _HOST, "a DNS name or IPv4 address"),
+            secret_arn=_matching(env, "DB_SECRET_ARN", _SECRET_ARN, "a Secrets Manager ARN"),
+            ca_bundle=resolve_ca_bundle(env.get("DB_CA_BUNDLE")),
+            port=_int(env, "DB_PORT", 5432, 1, 65535),
+            name=(
+                _matching(env, "DB_NAME", _DB_NAME, "a PostgreSQL identifier (letters, digits, _)")
+                if env.get("DB_NAME", "").strip()
+                else "payments"
+            ),
+            connect_timeout_seconds=_int(env, "DB_CONNECT_TIMEOUT_SECONDS", 5, 1, 60),
+            statement_timeout_ms=_int(env, "DB_STATEMENT_TIMEOUT_MS", 5000, 100, 60000),
+            secret_ttl_seconds=_int(env, "SECRET_CACHE_TTL_SECONDS", 300, 0, 3600),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the payment API needs at cold start."""
+
+    region: str
+    """AWS_REGION: the region this function runs in (set by Lambda)."""
+    database: DatabaseSettings
+    session_table_name: str
+    """SESSION_TABLE_NAME: DynamoDB table for sessions and idempotency records."""
+    idempotency_ttl_seconds: int = 86400
+    """IDEMPOTENCY_TTL_SECONDS: lifetime of an idempotency record in DynamoDB (24 h)."""
+    log_level: str = "INFO"
+    """LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Read and validate every variable the API handler uses."""
+        log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if log_level not in _LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL={log_level!r} is invalid; expected one of {_LOG_LEVELS}")
+        return cls(
+            region=_matching(env, "AWS_REGION", _REGION, "an AWS region such as us-east-1"),
+            database=DatabaseSettings.from_env(env),
+            session_table_name=_matching(
+                env, "SESSION_TABLE_NAME", _TABLE_NAME, "a DynamoDB table name (3-255 chars)"
+            ),
+            idempotency_ttl_seconds=_int(env, "IDEMPOTENCY_TTL_SECONDS", 86400, 60, 2592000),
+            log_level=log_level,
+        )

@@ -1,0 +1,111 @@
+"""Errors the service raises, each mapped to an HTTP status and a machine-readable code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+#: Seconds a client should wait before retrying when the database is unreachable.
+RETRY_AFTER_UNAVAILABLE_SECONDS = 5
+#: Seconds a client should wait before retrying when this region's database is a read-only
+#: standby. DNS failover or a promotion is expected to change the answer within this window.
+RETRY_AFTER_READ_ONLY_SECONDS = 30
+
+
+class ConfigError(Exception):
+    """The runtime configuration (environment variables, CA bundle) is invalid."""
+
+
+class ServiceError(Exception):
+    """An error with a defined API response: HTTP status, error code and message."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.field = field
+        self.headers: Mapping[str, str] = headers if headers is not None else _NO_HEADERS
+
+
+class BadRequestError(ServiceError):
+    """The request is malformed or fails validation (400)."""
+
+    status = 400
+    code = "invalid_request"
+
+
+class NotFoundError(ServiceError):
+    """The route or the resource does not exist (404)."""
+
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowedError(ServiceError):
+    """The route exists but not for this HTTP method (405)."""
+
+    status = 405
+    code = "method_not_allowed"
+
+    def __init__(self, method: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(
+            f"method {method} is not allowed here; allowed: {', '.join(allowed)}",
+            headers={"Allow": ", ".join(allowed)},
+        )
+
+
+class IdempotencyConflictError(ServiceError):
+    """The idempotency key was already used with a different request body (409)."""
+
+    status = 409
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this Idempotency-Key was already used with a different request body",
+            field="Idempotency-Key",
+        )
+
+
+class UnsupportedMediaTypeError(ServiceError):
+    """The request body is not JSON (415)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class ServiceUnavailableError(ServiceError):
+    """This region cannot serve the request right now (503, with Retry-After)."""
+
+    status = 503
+    code = "service_unavailable"
+    retry_after_seconds = RETRY_AFTER_UNAVAILABLE_SECONDS
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, headers={"Retry-After": str(self.retry_after_seconds)})
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    """The database could not be reached, or kept failing with transient errors."""
+
+    code = "database_unavailable"
+
+
+class DatabaseReadOnlyError(ServiceUnavailableError):
+    """The database in this region is a read-only standby; writes are refused."""
+
+    code = "database_read_only"
+    retry_after_seconds = RETRY_AFTER_READ_ONLY_SECONDS

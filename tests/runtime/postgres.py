@@ -1,0 +1,250 @@
+"""A throwaway PostgreSQL server with TLS for the runtime tests.
+
+The server runs from the machine's PostgreSQL binaries in a temporary directory, listens on a
+free port on 127.0.0.1 (and 127.0.0.2, for the host-name check test) and accepts only TLS
+connections with SCRAM passwords. Its certificate is signed by a CA generated for the session
+with the ``openssl`` command; a second, unrelated CA is generated for negative tests.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import secrets
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pg8000 import native as pg_native  # type: ignore[import-untyped]
+
+from payment_service.db import Connection
+
+SUPERUSER = "postgres"
+
+
+class PostgresUnavailableError(Exception):
+    """PostgreSQL server binaries or the openssl command are missing."""
+
+
+def find_bindir() -> Path:
+    """The directory holding ``initdb``, ``pg_ctl`` and ``postgres``."""
+    candidates: list[Path] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        result = subprocess.run(
+            [pg_config, "--bindir"], capture_output=True, text=True, check=False
+        )
+        if result.returncode == 0 and result.stdout.strip():
+            candidates.append(Path(result.stdout.strip()))
+
+    def version(path: Path) -> tuple[int, ...]:
+        return tuple(int(part) for part in re.findall(r"\d+", path.parent.name))
+
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True)
+    for candidate in candidates:
+        if all((candidate / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
+            return candidate
+    raise PostgresUnavailableError(
+        "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found via `pg_config --bindir` "
+        "or /usr/lib/postgresql/*/bin; install the postgresql package"
+    )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _make_ca(directory: Path, name: str) -> None:
+    _openssl(
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
+        "-keyout", f"{name}.key", "-out", f"{name}.crt", "-subj", f"/CN=payment-dr {name}",
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        cwd=directory,
+    )  # fmt: skip
+
+
+def make_certificates(directory: Path) -> tuple[Path, Path, Path, Path]:
+    """CA, other CA, server certificate (CN localhost, SAN localhost/127.0.0.1) and key."""
+    if shutil.which("openssl") is None:
+        raise PostgresUnavailableError("the openssl command is not installed")
+    _make_ca(directory, "ca")
+    _make_ca(directory, "other-ca")
+    (directory / "server.ext").write_text(
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+        "basicConstraints=critical,CA:FALSE\n"
+        "keyUsage=critical,digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage=serverAuth\n"
+    )
+    _openssl(
+        "req", "-newkey", "rsa:2048", "-nodes", "-sha256", "-keyout", "server.key",
+        "-out", "server.csr", "-subj", "/CN=localhost",
+        cwd=directory,
+    )  # fmt: skip
+    _openssl(
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-set_serial", "1001", "-days", "2", "-sha256", "-extfile", "server.ext",
+        "-out", "server.crt",
+        cwd=directory,
+    )  # fmt: skip
+    return (
+        directory / "ca.crt",
+        directory / "other-ca.crt",
+        directory / "server.crt",
+        directory / "server.key",
+    )
+
+
+@dataclass
+class PostgresServer:
+    """A running server and how to reach it."""
+
+    bindir: Path
+    base_dir: Path
+    port: int
+    ca_file: Path
+    other_ca_file: Path
+    superuser_password: str = field(repr=False)
+    run_as: str | None
+    host: str = "127.0.0.1"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.base_dir / "data"
+
+    def ssl_context(self, ca_file: Path | None = None) -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=str(ca_file or self.ca_file))
+        context.check_hostname = True
+        return context
+
+    def connect(
+        self, database: str = "postgres", user: str = SUPERUSER, password: str | None = None
+    ) -> Connection:
+        connection: Connection = pg_native.Connection(
+            user=user,
+            password=password if password is not None else self.superuser_password,
+            host=self.host,
+            port=self.port,
+            database=database,
+            ssl_context=self.ssl_context(),
+            timeout=10,
+        )
+        return connection
+
+    def _pg(self, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(self.bindir / tool), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            user=self.run_as,
+            group=pwd.getpwnam(self.run_as).pw_gid if self.run_as else None,
+            extra_groups=[] if self.run_as else None,
+            timeout=60,
+        )
+
+    def start(self) -> None:
+        result = self._pg(
+            "pg_ctl", "-D", str(self.data_dir), "-l", str(self.base_dir / "server.log"),
+            "-w", "-t", "30", "start",
+        )  # fmt: skip
+        if result.returncode != 0:
+            log = (self.base_dir / "server.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"pg_ctl start failed: {result.stderr.strip()}\n{log}")
+
+    def stop(self) -> None:
+        self._pg("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+
+
+def _service_user() -> str | None:
+    """The account to run PostgreSQL as: the current one unless it is root."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return name
+    raise PostgresUnavailableError("running as root and neither a 'postgres' nor 'nobody' account")
+
+
+def _chown_tree(path: Path, user: str) -> None:
+    entry = pwd.getpwnam(user)
+    for root, dirs, files in os.walk(path):
+        os.chown(root, entry.pw_uid, entry.pw_gid)
+        for name in [*dirs, *files]:
+            os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
+
+
+def create_server() -> PostgresServer:
+    """initdb, TLS material and configuration; the server is not started yet."""
+    bindir = find_bindir()
+    run_as = _service_user()
+    base_dir = Path(tempfile.mkdtemp(prefix="payment-dr-pg-"))
+    os.chmod(base_dir, 0o700)
+    tls_dir = base_dir / "tls"
+    tls_dir.mkdir()
+    ca_file, other_ca_file, server_crt, server_key = make_certificates(tls_dir)
+    os.chmod(server_key, 0o600)
+    password = secrets.token_urlsafe(24)
+    (base_dir / "pwfile").write_text(password + "\n")
+    (base_dir / "sock").mkdir()
+    if run_as is not None:
+        _chown_tree(base_dir, run_as)
+    server = PostgresServer(
+        bindir=bindir,
+        base_dir=base_dir,
+        port=free_port(),
+        ca_file=ca_file,
+        other_ca_file=other_ca_file,
+        superuser_password=password,
+        run_as=run_as,
+    )
+    result = server._pg(
+        "initdb", "-D", str(server.data_dir), "-U", SUPERUSER,
+        f"--pwfile={base_dir / 'pwfile'}", "--auth=scram-sha-256", "-E", "UTF8",
+        "--locale=C", "--no-sync",
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"initdb failed: {result.stderr.strip()}")
+    with (server.data_dir / "postgresql.conf").open("a") as conf:
+        conf.write(
+            f"""
+listen_addresses = '127.0.0.1,127.0.0.2'
+port = {server.port}
+unix_socket_directories = '{base_dir / "sock"}'
+ssl = on
+ssl_cert_file = '{server_crt}'
+ssl_key_file = '{server_key}'
+ssl_min_protocol_version = 'TLSv1.2'
+password_encryption = 'scram-sha-256'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 60
+"""
+        )
+    (server.data_dir / "pg_hba.conf").write_text(
+        "local   all all                scram-sha-256\n"
+        "hostssl all all 127.0.0.1/32   scram-sha-256\n"
+        "hostssl all all 127.0.0.2/32   scram-sha-256\n"
+    )
+    return server
+
+
+def remove(server: PostgresServer) -> None:
+    shutil.rmtree(server.base_dir, ignore_errors=True)

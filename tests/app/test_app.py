@@ -51,8 +51,21 @@ def test_secondary_has_an_aliased_primary_region_provider(synthesized_app: Synth
     assert aliased == [aliased[0]]
     assert aliased[0]["alias"] == "primary_region"
     assert aliased[0]["region"] == "us-east-1"
-    primary_aliases = [p for p in synthesized_app.stack(PRIMARY)["provider"]["aws"] if "alias" in p]
-    assert primary_aliases == []
+
+
+def test_primary_uses_its_secondary_region_provider_only_for_the_secondary_key(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    primary = synthesized_app.stack(PRIMARY)
+    aliases = [p for p in primary["provider"]["aws"] if "alias" in p]
+    assert [(p["alias"], p["region"]) for p in aliases] == [("secondary_region", "us-east-2")]
+    users = [
+        f"{kind}.{name}"
+        for kind, name, body in resources(primary)
+        if body.get("provider") == "aws.secondary_region"
+    ]
+    assert sorted(users) == sorted([u for u in users if ".secondary-region-key_" in u])
+    assert {u.split(".")[0] for u in users} == {"aws_kms_key", "aws_kms_alias"}
 
 
 @pytest.mark.parametrize("role", [PRIMARY, SECONDARY])
@@ -95,7 +108,7 @@ def test_cross_stack_references_resolve_to_outputs_of_the_primary(
         assert state["config"][key] == primary["terraform"]["backend"]["s3"][key]
 
     referenced = set()
-    for _, value in walk(secondary.get("resource", {})):
+    for _, value in walk({"resource": secondary["resource"], "data": secondary["data"]}):
         if isinstance(value, str):
             referenced.update(
                 re.findall(
@@ -180,7 +193,10 @@ def test_every_log_group_is_encrypted_with_its_own_stacks_key(
 ) -> None:
     for doc in synthesized_app.stacks.values():
         for group in doc["resource"]["aws_cloudwatch_log_group"].values():
-            assert group["kms_key_id"].startswith("${aws_kms_key.")
+            # the primary's own key, or the secondary-region key the primary stack created
+            assert group["kms_key_id"].startswith(("${aws_kms_key.key_", "${data.terraform_remote"))
+            if group["kms_key_id"].startswith("${data."):
+                assert "secondary-region-key" in group["kms_key_id"]
             assert group["retention_in_days"] >= 365
 
 
@@ -201,3 +217,84 @@ def test_local_backend_switch(tmp_path: Path) -> None:
     )
     (remote,) = secondary["data"]["terraform_remote_state"].values()
     assert remote["backend"] == "local"
+
+
+def remote(value: str) -> bool:
+    return value.startswith("${data.terraform_remote_state.")
+
+
+def test_secondary_region_resources_use_the_secondary_key(synthesized_app: SynthesizedApp) -> None:
+    primary = synthesized_app.stack(PRIMARY)
+    (secret,) = primary["resource"]["aws_secretsmanager_secret"].values()
+    assert secret["replica"] == [
+        {"kms_key_id": secret["replica"][0]["kms_key_id"], "region": "us-east-2"}
+    ]
+    assert "secondary-region-key" in secret["replica"][0]["kms_key_id"]
+    assert "secondary-region-key" not in secret["kms_key_id"]
+    secondary = synthesized_app.stack(SECONDARY)
+    assert "aws_kms_key" not in secondary["resource"]
+    secondary_key = next(
+        o for name, o in primary["output"].items() if "secondary-region-key" in name
+    )
+    assert secondary_key["value"].startswith("${aws_kms_key.secondary-region-key")
+    for kind, name, body in resources(secondary):
+        for field in ("kms_key_id", "kms_key_arn"):
+            if field in body and body.get("provider", "aws") == "aws":
+                assert remote(body[field]), (kind, name)
+                assert "secondary-region-key" in body[field], (kind, name)
+
+
+def test_secondary_cluster_joins_the_global_cluster_without_credentials(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    (cluster,) = synthesized_app.stack(SECONDARY)["resource"]["aws_rds_cluster"].values()
+    assert remote(cluster["global_cluster_identifier"])
+    for field in ("master_username", "master_password", "master_password_wo", "database_name"):
+        assert field not in cluster
+    assert {"replication_source_identifier", "global_cluster_identifier"} <= set(
+        cluster["lifecycle"]["ignore_changes"]
+    )
+    (primary_cluster,) = synthesized_app.stack(PRIMARY)["resource"]["aws_rds_cluster"].values()
+    assert primary_cluster["engine_version"] == cluster["engine_version"]
+    assert primary_cluster["master_username"]
+    assert "master_password" not in primary_cluster
+
+
+def test_dynamodb_replica_and_s3_replication_live_in_the_secondary(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    primary = synthesized_app.stack(PRIMARY)
+    secondary = synthesized_app.stack(SECONDARY)
+    (table,) = primary["resource"]["aws_dynamodb_table"].values()
+    assert "replica" not in table
+    (replica,) = secondary["resource"]["aws_dynamodb_table_replica"].values()
+    assert remote(replica["global_table_arn"])
+    assert "aws_s3_bucket_replication_configuration" not in primary["resource"]
+    (replication,) = secondary["resource"]["aws_s3_bucket_replication_configuration"].values()
+    assert replication["provider"] == "aws.primary_region"
+    assert remote(replication["bucket"])
+    (rule,) = replication["rule"]
+    assert rule["destination"]["replication_time"] == {"status": "Enabled", "time": {"minutes": 15}}
+    assert rule["destination"]["bucket"].startswith("${aws_s3_bucket.bucket_")
+
+
+def test_each_regions_functions_use_that_regions_database_secret_and_table(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    for role in (PRIMARY, SECONDARY):
+        doc = synthesized_app.stack(role)
+        region_code = "use1" if role is PRIMARY else "use2"
+        functions = {f["function_name"]: f for f in doc["resource"]["aws_lambda_function"].values()}
+        api = functions[f"payment-processing-payment-api-{region_code}-{APP_SUFFIX}"]
+        variables = api["environment"]["variables"]
+        assert variables["DB_HOST"].startswith("${aws_rds_cluster.aurora_cluster_")
+        assert variables["DB_HOST"].endswith(".endpoint}")
+        if role is PRIMARY:
+            assert variables["DB_SECRET_ARN"].startswith("${aws_secretsmanager_secret.")
+            assert variables["SESSION_TABLE_NAME"].startswith("${aws_dynamodb_table.")
+        else:
+            assert ":us-east-2:" in variables["DB_SECRET_ARN"]
+            assert "aws_dynamodb_table_replica" in variables["SESSION_TABLE_NAME"]
+        assert api["vpc_config"]["security_group_ids"][0].startswith(
+            "${aws_security_group.network_app-sg"
+        )

@@ -35,6 +35,9 @@ def test_bundle_holds_the_service_and_its_pure_python_dependencies(tmp_path: Pat
     bundle = build_bundle(SOURCE, REQUIREMENTS, tmp_path / "payment.zip")
     names = set(bundle.files)
     assert "payment_service/__init__.py" in names
+    assert "payment_service/api.py" in names
+    assert "payment_service/migrations/0001_payments.sql" in names
+    assert "payment_service/certs/rds-global-bundle.pem" in names
     assert "pg8000/__init__.py" in names
     assert "scramp/__init__.py" in names
     assert "structlog/__init__.py" in names

@@ -95,7 +95,7 @@ def test_interface_endpoints_use_private_dns_and_the_endpoint_sg(synth: Synth) -
 
 
 def test_endpoint_sg_admits_only_https_from_the_vpc_and_has_no_egress(synth: Synth) -> None:
-    sg = synth.only("aws_security_group")
+    sg = synth.find("aws_security_group", "endpoint-sg")
     assert sg["name"] == "payment-processing-vpc-endpoints-use1-test"
     assert "egress" not in sg
     assert "ingress" not in sg
@@ -103,7 +103,31 @@ def test_endpoint_sg_admits_only_https_from_the_vpc_and_has_no_egress(synth: Syn
     assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 443, 443)
     assert rule["cidr_ipv4"] == "10.0.0.0/16"
     assert rule["description"]
-    assert not synth.resources("aws_vpc_security_group_egress_rule")
+    egress = synth.resources("aws_vpc_security_group_egress_rule").values()
+    assert not [r for r in egress if "endpoint-sg" in r["security_group_id"]]
+
+
+def test_application_sg_allows_only_what_the_lambdas_call(synth: Synth) -> None:
+    sg = synth.find("aws_security_group", "app-sg")
+    assert sg["name"] == "payment-processing-lambda-use1-test"
+    assert "egress" not in sg
+    assert "ingress" not in sg
+    assert not [
+        r
+        for r in synth.resources("aws_vpc_security_group_ingress_rule").values()
+        if "app-sg" in r["security_group_id"]
+    ]
+    rules = synth.resources("aws_vpc_security_group_egress_rule").values()
+    assert all("app-sg" in r["security_group_id"] for r in rules)
+    to_cidrs = sorted(
+        (r["from_port"], r["to_port"], r["cidr_ipv4"]) for r in rules if "cidr_ipv4" in r
+    )
+    assert to_cidrs == [(443, 443, "10.0.0.0/16"), (5432, 5432, "10.0.0.0/16")]
+    to_prefix_lists = sorted(r["prefix_list_id"] for r in rules if "prefix_list_id" in r)
+    assert len(to_prefix_lists) == 2
+    assert "gw-dynamodb" in to_prefix_lists[0]
+    assert "gw-s3" in to_prefix_lists[1]
+    assert all(r["from_port"] == 443 for r in rules if "prefix_list_id" in r)
 
 
 def test_default_security_group_is_locked_down(synth: Synth) -> None:

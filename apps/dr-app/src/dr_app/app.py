@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cdktf import App
 
+from dr_app.bundles import payment_service_bundle
 from dr_app.stack import PaymentDrStack
 from payment_dr_core import EnvironmentConfig, RegionRole
 
@@ -28,6 +29,7 @@ class PaymentDrApp:
 def build_app(config: EnvironmentConfig, outdir: str | Path | None = None) -> PaymentDrApp:
     """Create both stacks of ``config``'s environment (config is validated already)."""
     app = App(outdir=str(outdir)) if outdir is not None else App()
-    primary = PaymentDrStack(app, config, RegionRole.PRIMARY)
-    secondary = PaymentDrStack(app, config, RegionRole.SECONDARY, primary=primary)
+    bundle = payment_service_bundle()
+    primary = PaymentDrStack(app, config, RegionRole.PRIMARY, bundle)
+    secondary = PaymentDrStack(app, config, RegionRole.SECONDARY, bundle, primary=primary)
     return PaymentDrApp(app=app, primary=primary, secondary=secondary)

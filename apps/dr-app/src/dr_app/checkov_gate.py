@@ -21,19 +21,6 @@ EXCEPTIONS = REPO_ROOT / "security" / "checkov-exceptions.toml"
 
 
 @dataclass(frozen=True)
-class AcceptedFinding:
-    """An accepted finding: a check ID on resources matching a pattern, with a reason."""
-
-    check: str
-    resource: str
-    reason: str
-
-    def matches(self, check: str, resource: str) -> bool:
-        """True when this exception covers ``check`` on ``resource``."""
-        return check == self.check and re.fullmatch(self.resource, resource) is not None
-
-
-@dataclass(frozen=True)
 class Finding:
     """One failed check."""
 
@@ -41,6 +28,25 @@ class Finding:
     resource: str
     file: str
     name: str
+
+
+@dataclass(frozen=True)
+class AcceptedFinding:
+    """An accepted finding: a check ID on resources matching a pattern, with a reason."""
+
+    check: str
+    resource: str
+    reason: str
+    file: str = ".*"
+    """Pattern for the synthesized file (stack) the finding must be in."""
+
+    def matches(self, finding: Finding) -> bool:
+        """True when this exception covers ``finding``."""
+        return (
+            finding.check == self.check
+            and re.fullmatch(self.resource, finding.resource) is not None
+            and re.fullmatch(self.file, finding.file) is not None
+        )
 
 
 @dataclass
@@ -69,7 +75,9 @@ def load_exceptions(path: Path = EXCEPTIONS) -> list[AcceptedFinding]:
             raise ValueError(
                 f"{path}: every exception needs check, resource and a real reason: {entry}"
             )
-        exceptions.append(AcceptedFinding(entry["check"], entry["resource"], reason))
+        exceptions.append(
+            AcceptedFinding(entry["check"], entry["resource"], reason, entry.get("file", ".*"))
+        )
     return exceptions
 
 
@@ -119,7 +127,7 @@ def evaluate(reports: list[dict[str, object]], exceptions: list[AcceptedFinding]
                 name=failed["check_name"],
             )
             for index, exception in enumerate(exceptions):
-                if exception.matches(finding.check, finding.resource):
+                if exception.matches(finding):
                     used.add(index)
                     result.accepted.append((finding, exception))
                     break

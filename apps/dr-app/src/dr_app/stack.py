@@ -7,8 +7,26 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from dr_app.backend import configure_backend
+from payment_dr_compute import Bundle, PaymentFunctions, PaymentFunctionsProps
 from payment_dr_core import ConfigError, EnvironmentConfig, RegionRole, standard_tags
-from payment_dr_data import RegionalKey, RegionalKeyProps
+from payment_dr_data import (
+    AccessLogBucket,
+    AccessLogBucketProps,
+    AuroraGlobalPrimary,
+    AuroraGlobalPrimaryProps,
+    AuroraGlobalSecondary,
+    AuroraGlobalSecondaryProps,
+    BucketReplication,
+    BucketReplicationProps,
+    RegionalKey,
+    RegionalKeyProps,
+    SecureBucket,
+    SecureBucketProps,
+    SessionTable,
+    SessionTableProps,
+    SessionTableReplica,
+    SessionTableReplicaProps,
+)
 from payment_dr_network import (
     CrossRegionPeering,
     CrossRegionPeeringProps,
@@ -24,23 +42,29 @@ class PaymentDrStack(TerraformStack):
     The primary stack stands alone. The secondary stack takes the primary stack
     and owns everything that joins the two regions; where such a resource must
     live in the primary region it uses :attr:`primary_region_provider`.
+
+    One exception runs the other way: the secondary region's KMS key is created by
+    the primary stack (through :attr:`secondary_region_provider`), because the
+    master secret's replica in the secondary region is part of the primary stack's
+    secret and needs that key when the primary stack is applied.
     """
 
     role: RegionRole
     region: str
     network: RegionalNetwork
+    key_arn: str
+    secondary_key_arn: str
 
     def __init__(
         self,
         scope: Construct,
         config: EnvironmentConfig,
         role: RegionRole,
+        bundle: Bundle,
         primary: PaymentDrStack | None = None,
     ) -> None:
         if role is RegionRole.SECONDARY and primary is None:
-            raise ConfigError(
-                "primary", None, "the primary stack: the secondary stack peers with it"
-            )
+            raise ConfigError("primary", None, "the primary stack: the secondary stack joins it")
         if role is RegionRole.PRIMARY and primary is not None:
             raise ConfigError("primary", primary.role.value, "None for the primary stack")
         self.stack_name = config.stack_name(role)
@@ -48,26 +72,34 @@ class PaymentDrStack(TerraformStack):
         self.config = config
         self.role = role
         self.region = config.regions.region_for(role)
-        tags = standard_tags(config, role)
+        tags = [AwsProviderDefaultTags(tags=standard_tags(config, role))]
+        self.provider = AwsProvider(self, "aws", region=self.region, default_tags=tags)
+        configure_backend(self, config, self.stack_name)
+        namer = config.namer
 
-        self.provider = AwsProvider(
-            self, "aws", region=self.region, default_tags=[AwsProviderDefaultTags(tags=tags)]
-        )
-        self.primary_region_provider: AwsProvider | None = None
-        if role is RegionRole.SECONDARY:
+        if primary is None:
+            self.secondary_region_provider = AwsProvider(
+                self,
+                "aws-secondary-region",
+                alias="secondary_region",
+                region=config.regions.secondary,
+                default_tags=tags,
+            )
+            self.key_arn = self._key("key", self.region, self.provider)
+            self.secondary_key_arn = self._key(
+                "secondary-region-key", config.regions.secondary, self.secondary_region_provider
+            )
+        else:
+            self.add_dependency(primary)
             self.primary_region_provider = AwsProvider(
                 self,
                 "aws-primary-region",
                 alias="primary_region",
                 region=config.regions.primary,
-                default_tags=[AwsProviderDefaultTags(tags=tags)],
+                default_tags=tags,
             )
-        configure_backend(self, config, self.stack_name)
+            self.key_arn = primary.secondary_key_arn
 
-        namer = config.namer
-        self.key = RegionalKey(
-            self, "key", RegionalKeyProps(namer=namer, region=self.region, provider=self.provider)
-        )
         self.network = RegionalNetwork(
             self,
             "network",
@@ -76,34 +108,160 @@ class PaymentDrStack(TerraformStack):
                 region=self.region,
                 cidr=config.cidr_for(role),
                 availability_zone_ids=config.az_ids_for(role),
-                kms_key_arn=self.key.key_arn,
+                kms_key_arn=self.key_arn,
                 log_retention_days=config.log_retention_days,
                 interface_endpoints=config.interface_endpoints,
                 provider=self.provider,
             ),
         )
+        self.access_logs = AccessLogBucket(
+            self,
+            "access-logs",
+            AccessLogBucketProps(namer=namer, region=self.region, provider=self.provider),
+        )
+        self.bucket = SecureBucket(
+            self,
+            "bucket",
+            SecureBucketProps(
+                namer=namer,
+                region=self.region,
+                kms_key_arn=self.key_arn,
+                access_logs=self.access_logs,
+                provider=self.provider,
+            ),
+        )
+        if primary is None:
+            self._primary_data()
+        else:
+            self._secondary_data(primary)
+        self.functions = PaymentFunctions(
+            self,
+            "functions",
+            PaymentFunctionsProps(
+                namer=namer,
+                region=self.region,
+                bundle=bundle,
+                kms_key_arn=self.key_arn,
+                subnet_ids=self.network.private_subnet_ids,
+                security_group_id=self.network.application_security_group_id,
+                db_host=self.db_host,
+                db_name=self.db_name,
+                db_secret_arn=self.db_secret_arn,
+                session_table_name=self.session_table_name,
+                session_table_arn=self.session_table_arn,
+                log_retention_days=config.log_retention_days,
+                provider=self.provider,
+            ),
+        )
 
-        self.peering: CrossRegionPeering | None = None
-        if primary is not None:
-            self.add_dependency(primary)
-            self.peering = CrossRegionPeering(
-                self,
-                "peering",
-                CrossRegionPeeringProps(
-                    namer=namer,
-                    requester=PeeringSide(
-                        region=primary.region,
-                        vpc_id=primary.network.vpc_id,
-                        cidr=config.primary_cidr,
-                        route_table_ids=primary.network.route_table_ids,
-                        provider=self.primary_region_provider,
-                    ),
-                    accepter=PeeringSide(
-                        region=self.region,
-                        vpc_id=self.network.vpc_id,
-                        cidr=config.secondary_cidr,
-                        route_table_ids=self.network.route_table_ids,
-                        provider=self.provider,
-                    ),
+    def _key(self, construct_id: str, region: str, provider: AwsProvider) -> str:
+        key = RegionalKey(
+            self,
+            construct_id,
+            RegionalKeyProps(namer=self.config.namer, region=region, provider=provider),
+        )
+        return key.key_arn
+
+    def _aurora_region(self) -> dict[str, object]:
+        return {
+            "namer": self.config.namer,
+            "region": self.region,
+            "kms_key_arn": self.key_arn,
+            "vpc_id": self.network.vpc_id,
+            "subnet_ids": tuple(self.network.private_subnet_ids),
+            "allowed_security_group_id": self.network.application_security_group_id,
+            "peer_cidr": self.config.cidr_for(self.role.peer),
+            "log_retention_days": self.config.log_retention_days,
+            "provider": self.provider,
+        }
+
+    def _primary_data(self) -> None:
+        config = self.config
+        self.aurora = AuroraGlobalPrimary(
+            self,
+            "aurora",
+            AuroraGlobalPrimaryProps(
+                replica_region=config.regions.secondary,
+                replica_kms_key_arn=self.secondary_key_arn,
+                **self._aurora_region(),  # type: ignore[arg-type]
+            ),
+        )
+        self.sessions = SessionTable(
+            self,
+            "sessions",
+            SessionTableProps(
+                namer=config.namer,
+                region=self.region,
+                kms_key_arn=self.key_arn,
+                provider=self.provider,
+            ),
+        )
+        self.db_host = self.aurora.writer_endpoint
+        self.db_name = self.aurora.database_name
+        self.db_secret_arn = self.aurora.secret_arn
+        self.session_table_name = self.sessions.table_name
+        self.session_table_arn = self.sessions.table_arn
+
+    def _secondary_data(self, primary: PaymentDrStack) -> None:
+        config = self.config
+        self.peering = CrossRegionPeering(
+            self,
+            "peering",
+            CrossRegionPeeringProps(
+                namer=config.namer,
+                requester=PeeringSide(
+                    region=primary.region,
+                    vpc_id=primary.network.vpc_id,
+                    cidr=config.primary_cidr,
+                    route_table_ids=primary.network.route_table_ids,
+                    provider=self.primary_region_provider,
                 ),
-            )
+                accepter=PeeringSide(
+                    region=self.region,
+                    vpc_id=self.network.vpc_id,
+                    cidr=config.secondary_cidr,
+                    route_table_ids=self.network.route_table_ids,
+                    provider=self.provider,
+                ),
+            ),
+        )
+        self.aurora_secondary = AuroraGlobalSecondary(
+            self,
+            "aurora",
+            AuroraGlobalSecondaryProps(
+                global_cluster_identifier=primary.aurora.global_cluster_identifier,
+                primary_cluster_arn=primary.aurora.cluster_arn,
+                primary_region=primary.region,
+                **self._aurora_region(),  # type: ignore[arg-type]
+            ),
+        )
+        self.sessions_replica = SessionTableReplica(
+            self,
+            "sessions-replica",
+            SessionTableReplicaProps(
+                region=self.region,
+                table_arn=primary.sessions.table_arn,
+                kms_key_arn=self.key_arn,
+                provider=self.provider,
+            ),
+        )
+        self.replication = BucketReplication(
+            self,
+            "replication",
+            BucketReplicationProps(
+                namer=config.namer,
+                source_region=primary.region,
+                source_bucket_name=primary.bucket.bucket_name,
+                source_bucket_arn=primary.bucket.bucket_arn,
+                source_kms_key_arn=primary.key_arn,
+                destination=self.bucket,
+                provider=self.primary_region_provider,
+            ),
+        )
+        # The secondary cluster's own endpoint: read-only while it is a standby, and the
+        # writer once promoted, with no redeploy.
+        self.db_host = self.aurora_secondary.writer_endpoint
+        self.db_name = primary.aurora.database_name
+        self.db_secret_arn = primary.aurora.secret_replica_arn
+        self.session_table_name = self.sessions_replica.table_name
+        self.session_table_arn = self.sessions_replica.replica_arn

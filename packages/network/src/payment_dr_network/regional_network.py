@@ -23,6 +23,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
     VpcSecurityGroupIngressRule,
 )
@@ -192,8 +193,9 @@ class RegionalNetwork(Construct):
         self.private_subnet_ids: list[str] = subnet_ids
         self.route_table_ids: list[str] = route_table_ids
 
+        self.gateway_prefix_list_ids: dict[str, str] = {}
         for service in GATEWAY_ENDPOINT_SERVICES:
-            VpcEndpoint(
+            gateway = VpcEndpoint(
                 self,
                 f"gw-{service}",
                 vpc_id=self.vpc.id,
@@ -203,6 +205,7 @@ class RegionalNetwork(Construct):
                 tags={"Name": f"{namer.of(names.VPC, region=region)}-{service}"},
                 provider=provider,
             )
+            self.gateway_prefix_list_ids[service] = gateway.prefix_list_id
 
         self.endpoint_security_group = SecurityGroup(
             self,
@@ -239,6 +242,8 @@ class RegionalNetwork(Construct):
                 provider=provider,
             )
             self.interface_endpoint_ids[service] = endpoint.id
+
+        self._application_security_group(props)
 
         self.flow_log_group = CloudwatchLogGroup(
             self,
@@ -317,6 +322,46 @@ class RegionalNetwork(Construct):
             tags={"Name": namer.of(names.FLOW_LOG_GROUP, region=region)},
             provider=provider,
         )
+
+    def _application_security_group(self, props: RegionalNetworkProps) -> None:
+        """The security group of the Lambdas: egress only, to what they call in this region."""
+        name = props.namer.of(names.APPLICATION_SECURITY_GROUP, region=props.region)
+        self.application_security_group = SecurityGroup(
+            self,
+            "app-sg",
+            name=name,
+            description="Lambda functions: HTTPS to endpoints, PostgreSQL inside the VPC",
+            vpc_id=self.vpc.id,
+            tags={"Name": name},
+            provider=props.provider,
+        )
+        # (rule id, port, CIDR or None, prefix list or None)
+        rules: list[tuple[str, int, str | None, str | None]] = [
+            ("https-vpc", 443, props.cidr, None),
+            ("postgres-vpc", 5432, props.cidr, None),
+        ]
+        rules += [
+            (f"https-{service}", 443, None, prefix_list)
+            for service, prefix_list in self.gateway_prefix_list_ids.items()
+        ]
+        for rule_id, port, cidr, prefix_list in rules:
+            VpcSecurityGroupEgressRule(
+                self,
+                f"app-sg-{rule_id}",
+                security_group_id=self.application_security_group.id,
+                description=f"{rule_id.replace('-', ' to ')} on {port}",
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=cidr,
+                prefix_list_id=prefix_list,
+                provider=props.provider,
+            )
+
+    @property
+    def application_security_group_id(self) -> str:
+        """Security group for the Lambda functions (egress only)."""
+        return self.application_security_group.id
 
     @property
     def vpc_id(self) -> str:

@@ -75,7 +75,7 @@ def render() -> str:
     for title, cls, prefix in SECTIONS:
         docs = attribute_docs(cls)
         lines += [f"## {title}", "", "| key | default | meaning |", "|---|---|---|"]
-        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for field in dataclasses.fields(cls):
             if cls is EnvironmentConfig and field.name == "suffix":
                 continue
             text = docs.get(field.name, "").replace("|", "\\|")

@@ -298,3 +298,21 @@ def test_each_regions_functions_use_that_regions_database_secret_and_table(
         assert api["vpc_config"]["security_group_ids"][0].startswith(
             "${aws_security_group.network_app-sg"
         )
+
+
+def test_synth_report_counts_resources_and_reports_bundle_sizes(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    from dr_app.synth_report import render, summarize
+
+    summaries = {s.name: s for s in summarize(synthesized_app.outdir)}
+    assert set(summaries) == set(synthesized_app.stacks)
+    for name, summary in summaries.items():
+        doc = synthesized_app.stacks[name]
+        assert summary.resource_count == sum(len(v) for v in doc["resource"].values())
+        bundles = [a for a in summary.assets if a[0].endswith("payment-service.zip")]
+        assert len(bundles) == 2
+        assert all(size > 100 * 1024 for _, size in bundles)
+    text = render(synthesized_app.outdir, list(summaries.values()))
+    assert "payment-service.zip" in text
+    assert f"Synthesized 2 stacks into {synthesized_app.outdir}" in text

@@ -23,6 +23,8 @@ class StackSummary:
     resources: Counter[str]
     data_sources: int
     outputs: int
+    assets: tuple[tuple[str, int], ...]
+    """(file name, size in bytes) of each file asset, such as a Lambda bundle."""
 
     @property
     def resource_count(self) -> int:
@@ -51,6 +53,13 @@ def summarize(outdir: Path) -> list[StackSummary]:
                 ),
                 data_sources=sum(len(items) for items in doc.get("data", {}).values()),
                 outputs=len(doc.get("output", {})),
+                assets=tuple(
+                    sorted(
+                        (f"{p.parent.parent.name}/{p.name}", p.stat().st_size)
+                        for p in (path.parent / "assets").rglob("*")
+                        if p.is_file()
+                    )
+                ),
             )
         )
     return summaries
@@ -66,6 +75,8 @@ def render(outdir: Path, summaries: list[StackSummary]) -> str:
             f"regions {', '.join(summary.regions)}; backend {summary.backend}"
         )
         lines.append(f"    {summary.path}")
+        for name, size in summary.assets:
+            lines.append(f"    asset {name}: {size / 1024:.0f} KiB")
         for kind, count in sorted(summary.resources.items()):
             lines.append(f"      {count:3d}  {kind}")
     return "\n".join(lines)

@@ -118,6 +118,18 @@ def test_unknown_keys_are_refused(data: dict[str, Any], field: str) -> None:
         ({"secondary_az_ids": ("use1-az1", "use1-az2")}, "secondary_az_ids"),
         ({"secondary_az_ids": ["use2-az1", "use2-az2"]}, "secondary_az_ids"),
         ({"regions": RegionPair(primary="us-west-2")}, "primary_az_ids"),
+        ({"hosted_zone_name": "Payments.Example.com"}, "hosted_zone_name"),
+        ({"hosted_zone_name": "example.com."}, "hosted_zone_name"),
+        ({"domain_name": "api.other.org"}, "domain_name"),
+        ({"domain_name": "api_x.payments.example.com"}, "domain_name"),
+        ({"alert_email": "oncall"}, "alert_email"),
+        ({"api_throttle_rate": 0}, "api_throttle_rate"),
+        ({"api_throttle_burst": 5001}, "api_throttle_burst"),
+        ({"replication_lag_alarm_seconds": 900}, "replication_lag_alarm_seconds"),
+        ({"failover_consecutive_checks": 0}, "failover_consecutive_checks"),
+        ({"orchestrator_schedule_minutes": 60}, "orchestrator_schedule_minutes"),
+        ({"waf_enabled": "yes"}, "waf_enabled"),
+        ({"production": 1}, "production"),
         ({"log_retention_days": 10}, "log_retention_days"),
         ({"log_retention_days": True}, "log_retention_days"),
         ({"interface_endpoints": ("ec2",)}, "interface_endpoints"),
@@ -139,6 +151,12 @@ def test_bad_config_names_the_field_and_value(overrides: dict[str, Any], field: 
     assert error.value.field == field
     assert field in str(error.value)
     assert "allowed:" in str(error.value)
+
+
+def test_api_domain_defaults_inside_the_zone() -> None:
+    assert EnvironmentConfig(suffix="qa").api_domain_name == "api-qa.payments.example.com"
+    config = EnvironmentConfig(hosted_zone_name="pay.acme.io", domain_name="api.pay.acme.io")
+    assert config.api_domain_name == "api.pay.acme.io"
 
 
 def test_local_state_may_sit_in_the_primary_region() -> None:
@@ -184,3 +202,13 @@ def test_standard_tags() -> None:
         "ManagedBy": "cdktf",
         "RegionRole": "secondary",
     }
+
+
+def test_example_environment_file_is_valid() -> None:
+    from dr_app.paths import ENVIRONMENTS_DIR
+
+    config = load_config(
+        environ={"ENVIRONMENT_SUFFIX": "example"}, environments_dir=ENVIRONMENTS_DIR
+    )
+    assert config.state.bucket == "example-payment-dr-tfstate"
+    assert config.alert_email == "oncall@example.com"

@@ -57,6 +57,8 @@ INTERFACE_ENDPOINT_SERVICES = ("secretsmanager", "ssm", "sns", "monitoring", "rd
 """Services an interface endpoint may be created for (what the Lambdas call)."""
 
 _TAG_VALUE = r"[\w .:/=+\-@]{1,256}"
+_DNS_NAME = r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+_EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
 
 BackendKind = Literal["s3", "local"]
 
@@ -113,6 +115,45 @@ class EnvironmentConfig:
     state: StateBackendConfig = field(default_factory=StateBackendConfig)
     """Terraform state backend."""
 
+    hosted_zone_name: str = "payments.example.com"
+    """Public Route 53 hosted zone that holds the API's custom domain and the certificate
+    validation records."""
+
+    create_hosted_zone: bool = False
+    """False: look the zone up by name (it must exist). True: create it (then delegate it
+    from the parent domain before the certificates can validate)."""
+
+    domain_name: str = ""
+    """Custom domain of the API, inside the hosted zone. Empty: ``api-<suffix>.<zone>``."""
+
+    waf_enabled: bool = True
+    """Attach a WAF web ACL (AWS managed rules and a rate limit) to each regional API."""
+
+    api_throttle_rate: int = 500
+    """Steady-state requests per second each regional API stage accepts."""
+
+    api_throttle_burst: int = 1000
+    """Burst of requests each regional API stage accepts."""
+
+    alert_email: str = ""
+    """E-mail address subscribed to the alert topics in both regions. Empty: none."""
+
+    replication_lag_alarm_seconds: int = 60
+    """Aurora global replication lag that raises an alarm (well below the 15-minute RPO)."""
+
+    auto_failover_enabled: bool = True
+    """Initial value of the auto-failover switch (an SSM parameter in the secondary region;
+    operators flip the parameter itself, and deploys do not reset it)."""
+
+    failover_consecutive_checks: int = 3
+    """Unhealthy evaluations in a row before the orchestrator fails over."""
+
+    orchestrator_schedule_minutes: int = 1
+    """How often the failover orchestrator evaluates the primary."""
+
+    production: bool = False
+    """Marks a production environment: the ``payment-dr drill`` command refuses to run."""
+
     owner: str = "platform-engineering"
     """Owner tag."""
 
@@ -154,11 +195,79 @@ class EnvironmentConfig:
             lambda v: v in LOG_RETENTION_DAYS and not isinstance(v, bool),
             f"one of the CloudWatch Logs retention values {LOG_RETENTION_DAYS}",
         ).apply(self.log_retention_days)
+        self._check_edge()
         self._check_cidrs()
         self._check_az_ids()
         self._check_endpoints()
         self._check_state()
         self._check_names()
+
+    def _check_edge(self) -> None:
+        check_all(
+            [
+                (
+                    Rule[str](
+                        "hosted_zone_name",
+                        matches(_DNS_NAME),
+                        "a DNS name such as " "payments.example.com (lowercase, no trailing dot)",
+                    ),
+                    self.hosted_zone_name,
+                ),
+                (
+                    Rule[str](
+                        "domain_name",
+                        lambda v: v == "" or matches(_DNS_NAME)(v),
+                        "empty, or a DNS name",
+                    ),
+                    self.domain_name,
+                ),
+                (
+                    Rule[str](
+                        "alert_email",
+                        lambda v: v == "" or matches(_EMAIL)(v),
+                        "empty, or an e-mail address",
+                    ),
+                    self.alert_email,
+                ),
+            ]
+        )
+        domain = self.api_domain_name
+        if not domain.endswith("." + self.hosted_zone_name):
+            raise ConfigError(
+                "domain_name", domain, f"a name inside the hosted zone {self.hosted_zone_name}"
+            )
+        check_all(
+            [
+                (
+                    Rule[int]("api_throttle_rate", in_range(1, 10000), "1 to 10000"),
+                    self.api_throttle_rate,
+                ),
+                (
+                    Rule[int]("api_throttle_burst", in_range(1, 5000), "1 to 5000"),
+                    self.api_throttle_burst,
+                ),
+                (
+                    Rule[int](
+                        "replication_lag_alarm_seconds",
+                        in_range(1, 600),
+                        "1 to 600 (the RPO objective is 900)",
+                    ),
+                    self.replication_lag_alarm_seconds,
+                ),
+                (
+                    Rule[int]("failover_consecutive_checks", in_range(1, 10), "1 to 10"),
+                    self.failover_consecutive_checks,
+                ),
+                (
+                    Rule[int]("orchestrator_schedule_minutes", in_range(1, 10), "1 to 10"),
+                    self.orchestrator_schedule_minutes,
+                ),
+            ]
+        )
+        for name in ("create_hosted_zone", "waf_enabled", "auto_failover_enabled", "production"):
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                raise ConfigError(name, value, "true or false")
 
     def _check_cidrs(self) -> None:
         primary = parse_ipv4_network("primary_cidr", self.primary_cidr)
@@ -230,6 +339,11 @@ class EnvironmentConfig:
     def namer(self) -> Namer:
         """The name builder for this environment's suffix."""
         return Namer(self.suffix)
+
+    @property
+    def api_domain_name(self) -> str:
+        """The API's custom domain (``domain_name``, or ``api-<suffix>.<hosted zone>``)."""
+        return self.domain_name or f"api-{self.suffix}.{self.hosted_zone_name}"
 
     @property
     def state_bucket(self) -> str:

@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed
 OUTDIR := apps/dr-app/cdktf.out
 LINT_PATHS := packages apps tests scripts tools
 
-.PHONY: help install synth test lint format checkov bench clean
+.PHONY: help install synth test lint format checkov bench clean diagram
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -58,3 +58,7 @@ bench: $(INSTALLED) ## Synth wall time against the floor (empty app importing th
 
 clean: ## Remove synthesized output and caches (keeps .venv and .tools)
 	rm -rf $(OUTDIR) .pytest_cache .mypy_cache .ruff_cache dist
+
+diagram: $(INSTALLED) ## Regenerate docs/architecture.png (installs Graphviz when missing)
+	command -v dot >/dev/null || (apt-get update -qq && apt-get install -y -qq graphviz >/dev/null)
+	$(PY) scripts/diagram.py

@@ -316,3 +316,48 @@ def test_synth_report_counts_resources_and_reports_bundle_sizes(
     text = render(synthesized_app.outdir, list(summaries.values()))
     assert "payment-service.zip" in text
     assert f"Synthesized 2 stacks into {synthesized_app.outdir}" in text
+
+
+def test_each_region_alerts_on_its_own_topic_encrypted_with_its_own_key(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    for role in (PRIMARY, SECONDARY):
+        doc = synthesized_app.stack(role)
+        (topic,) = doc["resource"]["aws_sns_topic"].values()
+        region_code = "use1" if role is PRIMARY else "use2"
+        assert topic["name"] == f"payment-processing-alerts-{region_code}-{APP_SUFFIX}"
+        if role is PRIMARY:
+            assert topic["kms_master_key_id"].startswith("${aws_kms_key.key_")
+        else:
+            assert "secondary-region-key" in topic["kms_master_key_id"]
+        alarms = doc["resource"]["aws_cloudwatch_metric_alarm"].values()
+        assert alarms
+        for alarm in alarms:
+            assert alarm["alarm_actions"] == [
+                "${aws_sns_topic.alerts_topic_" + topic_id(doc) + ".arn}"
+            ]
+            assert alarm.get("provider", "aws") == "aws"
+
+
+def topic_id(doc: dict[str, Any]) -> str:
+    (name,) = doc["resource"]["aws_sns_topic"]
+    return name.removeprefix("alerts_topic_")
+
+
+def test_aurora_lag_alarms_and_the_dashboard_live_in_the_secondary(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    def metrics(role: RegionRole) -> set[str]:
+        alarms = synthesized_app.stack(role)["resource"]["aws_cloudwatch_metric_alarm"].values()
+        return {a["metric_name"] for a in alarms if "metric_name" in a}
+
+    assert {"AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag"} <= metrics(SECONDARY)
+    assert not {"AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag"} & metrics(PRIMARY)
+    assert "OperationsFailedReplication" in metrics(PRIMARY)
+    assert "ReplicationLatency" in metrics(SECONDARY)
+    assert "aws_cloudwatch_dashboard" not in synthesized_app.stack(PRIMARY)["resource"]
+    (dashboard,) = synthesized_app.stack(SECONDARY)["resource"]["aws_cloudwatch_dashboard"].values()
+    assert dashboard.get("provider", "aws") == "aws"
+    assert dashboard["dashboard_body"].startswith("${jsonencode(")
+    assert "us-east-1" in dashboard["dashboard_body"]
+    assert "us-east-2" in dashboard["dashboard_body"]

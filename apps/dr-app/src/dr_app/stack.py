@@ -8,8 +8,16 @@ from constructs import Construct
 
 from dr_app.backend import configure_backend
 from payment_dr_compute import Bundle, PaymentFunctions, PaymentFunctionsProps
-from payment_dr_core import ConfigError, EnvironmentConfig, RegionRole, standard_tags
+from payment_dr_core import (
+    ConfigError,
+    EnvironmentConfig,
+    RegionRole,
+    ResourceKind,
+    names,
+    standard_tags,
+)
 from payment_dr_data import (
+    REPLICATION_RULE_ID,
     AccessLogBucket,
     AccessLogBucketProps,
     AuroraGlobalPrimary,
@@ -33,6 +41,16 @@ from payment_dr_network import (
     PeeringSide,
     RegionalNetwork,
     RegionalNetworkProps,
+)
+from payment_dr_observability import (
+    AlertTopics,
+    AlertTopicsProps,
+    DrAlarms,
+    DrAlarmsProps,
+    DrDashboard,
+    DrDashboardProps,
+    RegionView,
+    S3ReplicationRule,
 )
 
 
@@ -150,6 +168,78 @@ class PaymentDrStack(TerraformStack):
                 session_table_name=self.session_table_name,
                 session_table_arn=self.session_table_arn,
                 log_retention_days=config.log_retention_days,
+                provider=self.provider,
+            ),
+        )
+        self._observability()
+
+    def _function_names(self, region: str) -> dict[str, str]:
+        namer = self.config.namer
+        return {
+            label: namer.name(ResourceKind.LAMBDA_FUNCTION, component, region=region)
+            for label, component in (("api", "payment-api"), ("migrate", "payment-migrate"))
+        }
+
+    def _s3_replication_rule(self) -> S3ReplicationRule:
+        namer, regions = self.config.namer, self.config.regions
+        return S3ReplicationRule(
+            source_bucket=namer.of(names.DATA_BUCKET, region=regions.primary),
+            destination_bucket=namer.of(names.DATA_BUCKET, region=regions.secondary),
+            rule_id=REPLICATION_RULE_ID,
+        )
+
+    def _observability(self) -> None:
+        """Alert topic and alarms of this region; the secondary also owns the dashboard."""
+        config, namer = self.config, self.config.namer
+        self.alerts = AlertTopics(
+            self,
+            "alerts",
+            AlertTopicsProps(
+                namer=namer,
+                region=self.region,
+                kms_key_arn=self.key_arn,
+                alert_email=config.alert_email or None,
+                provider=self.provider,
+            ),
+        )
+        secondary = self.role is RegionRole.SECONDARY
+        self.alarms = DrAlarms(
+            self,
+            "alarms",
+            DrAlarmsProps(
+                namer=namer,
+                role=self.role,
+                topic_arn=self.alerts.topic_arn,
+                regions=config.regions,
+                function_names=self._function_names(self.region),
+                aurora_secondary_cluster_identifier=(
+                    self.aurora_secondary.cluster_identifier if secondary else None
+                ),
+                session_table_name=namer.of(names.SESSION_TABLE),
+                s3_replication=self._s3_replication_rule(),
+                provider=self.provider,
+            ),
+        )
+        if not secondary:
+            return
+        views = [
+            RegionView(
+                region=region,
+                aurora_cluster_identifier=namer.of(names.AURORA_CLUSTER, region=region),
+                function_names=self._function_names(region),
+            )
+            for region in (config.regions.primary, config.regions.secondary)
+        ]
+        # Managed through the secondary region, so it stays editable while us-east-1 is down.
+        self.dashboard = DrDashboard(
+            self,
+            "dashboard",
+            DrDashboardProps(
+                namer=namer,
+                primary=views[0],
+                secondary=views[1],
+                session_table_name=namer.of(names.SESSION_TABLE),
+                s3_replication=self._s3_replication_rule(),
                 provider=self.provider,
             ),
         )

@@ -38,6 +38,35 @@ ACCESS_LOG_BUCKET = NameSpec(K.S3_BUCKET, "access-logs", regional=True)
 REPLICATION_ROLE = NameSpec(K.IAM_ROLE, "s3-replication", regional=True)
 REPLICATION_POLICY = NameSpec(K.IAM_POLICY, "s3-replication", regional=True)
 
+# edge
+REST_API = NameSpec(K.REST_API, "api")
+API_ACCESS_LOG_GROUP = NameSpec(K.LOG_GROUP, "api-access", path="/aws/apigateway/")
+API_GATEWAY_LOGGING_ROLE = NameSpec(K.IAM_ROLE, "apigw-cloudwatch", regional=True)
+WEB_ACL = NameSpec(K.WAF_WEB_ACL, "api-waf")
+WAF_LOG_GROUP = NameSpec(K.LOG_GROUP, "api-waf", path="aws-waf-logs-")
+"""AWS WAF only delivers logs to log groups whose name starts with ``aws-waf-logs-``."""
+WAF_LOG_DELIVERY_POLICY = NameSpec(K.IAM_POLICY, "waf-log-delivery")
+"""CloudWatch Logs resource policy; its names follow the IAM policy name rules."""
+PRIMARY_HEALTH_CHECK = NameSpec(K.NAME_TAG, "api-health-primary")
+SECONDARY_HEALTH_CHECK = NameSpec(K.NAME_TAG, "api-health-secondary")
+PRIMARY_HEALTH_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "api-primary-unhealthy")
+
+# observability
+ALERT_TOPIC = NameSpec(K.SNS_TOPIC, "alerts", regional=True)
+DR_DASHBOARD = NameSpec(K.DASHBOARD, "dr")
+AURORA_REPLICATION_LAG_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "aurora-replication-lag", regional=True)
+AURORA_RPO_LAG_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "aurora-rpo-lag", regional=True)
+S3_REPLICATION_LATENCY_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "s3-replication-latency", regional=True)
+S3_REPLICATION_FAILED_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "s3-replication-failed", regional=True)
+DYNAMODB_REPLICATION_LATENCY_ALARM = NameSpec(
+    K.CLOUDWATCH_ALARM, "dynamodb-replication-latency", regional=True
+)
+LAMBDA_ERRORS_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "lambda-errors", regional=True)
+LAMBDA_THROTTLES_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "lambda-throttles", regional=True)
+API_5XX_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "api-5xx", regional=True)
+API_LATENCY_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "api-latency-p99", regional=True)
+HEALTH_CHECK_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "health-check", regional=True)
+
 ALL: tuple[NameSpec, ...] = (
     VPC,
     PRIVATE_SUBNET,
@@ -63,5 +92,26 @@ ALL: tuple[NameSpec, ...] = (
     ACCESS_LOG_BUCKET,
     REPLICATION_ROLE,
     REPLICATION_POLICY,
+    REST_API,
+    API_ACCESS_LOG_GROUP,
+    API_GATEWAY_LOGGING_ROLE,
+    WEB_ACL,
+    WAF_LOG_GROUP,
+    WAF_LOG_DELIVERY_POLICY,
+    PRIMARY_HEALTH_CHECK,
+    SECONDARY_HEALTH_CHECK,
+    PRIMARY_HEALTH_ALARM,
+    ALERT_TOPIC,
+    DR_DASHBOARD,
+    AURORA_REPLICATION_LAG_ALARM,
+    AURORA_RPO_LAG_ALARM,
+    S3_REPLICATION_LATENCY_ALARM,
+    S3_REPLICATION_FAILED_ALARM,
+    DYNAMODB_REPLICATION_LATENCY_ALARM,
+    LAMBDA_ERRORS_ALARM,
+    LAMBDA_THROTTLES_ALARM,
+    API_5XX_ALARM,
+    API_LATENCY_ALARM,
+    HEALTH_CHECK_ALARM,
 )
 """Every name spec above; config validation builds each one."""

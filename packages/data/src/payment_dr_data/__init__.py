@@ -12,7 +12,11 @@ from payment_dr_data.aurora_settings import (
     PORT,
     AuroraRegionProps,
 )
-from payment_dr_data.bucket_replication import BucketReplication, BucketReplicationProps
+from payment_dr_data.bucket_replication import (
+    REPLICATION_RULE_ID,
+    BucketReplication,
+    BucketReplicationProps,
+)
 from payment_dr_data.regional_key import (
     KEY_ADMIN_ACTIONS,
     KEY_USE_ACTIONS,
@@ -40,6 +44,7 @@ __all__ = [
     "PARAMETER_GROUP_FAMILY",
     "PARTITION_KEY",
     "PORT",
+    "REPLICATION_RULE_ID",
     "SERVICES_VIA",
     "SORT_KEY",
     "TTL_ATTRIBUTE",

@@ -47,6 +47,9 @@ REPLICATION_MINUTES = 15
 """S3 Replication Time Control: 99.99% of objects within 15 minutes (the only value S3
 accepts), inside the 15-minute RPO; metrics and missed-threshold events at 15 minutes."""
 
+REPLICATION_RULE_ID = "replicate-everything"
+"""ID of the single replication rule (a dimension of the S3 replication metrics)."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class BucketReplicationProps:
@@ -204,7 +207,7 @@ class BucketReplication(Construct):
             role=self.role.arn,
             rule=[
                 S3BucketReplicationConfigurationRule(
-                    id="replicate-everything",
+                    id=REPLICATION_RULE_ID,
                     status="Enabled",
                     priority=1,
                     filter=S3BucketReplicationConfigurationRuleFilter(),
@@ -266,4 +269,4 @@ class BucketReplication(Construct):
     @property
     def rule_id(self) -> str:
         """ID of the replication rule (S3 replication metrics are reported per rule)."""
-        return "replicate-everything"
+        return REPLICATION_RULE_ID

@@ -13,6 +13,8 @@ from tests.conftest import APP_SUFFIX, SynthesizedApp
 
 PRIMARY, SECONDARY = RegionRole.PRIMARY, RegionRole.SECONDARY
 NAME_KEYS = ("name", "identifier", "cluster_identifier", "bucket", "function_name", "table_name")
+# Names that live inside a parent resource (one REST API), not in an account namespace.
+PARENT_SCOPED_KINDS = {"aws_api_gateway_model", "aws_api_gateway_request_validator"}
 
 
 def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -121,7 +123,7 @@ def test_cross_stack_references_resolve_to_outputs_of_the_primary(
     assert referenced <= set(outputs)
     assert referenced == set(outputs), "every cross-stack output is used"
     for name in referenced:
-        assert outputs[name]["value"].startswith("${aws_")
+        assert outputs[name]["value"].startswith(("${aws_", "${data.aws_"))
 
 
 def test_secondary_depends_on_primary(synthesized_app: SynthesizedApp) -> None:
@@ -169,12 +171,19 @@ def test_every_physical_name_carries_project_and_suffix(synthesized_app: Synthes
     checked = 0
     for doc in synthesized_app.stacks.values():
         for kind, logical, body in resources(doc):
+            if kind in PARENT_SCOPED_KINDS:
+                continue
             candidates = [body[k] for k in NAME_KEYS if isinstance(body.get(k), str)]
             tag_name = body.get("tags", {}).get("Name")
             if tag_name:
                 candidates.append(tag_name)
             for name in candidates:
-                if name.startswith("${"):
+                # references, and the execution log group whose name API Gateway dictates
+                if name.startswith(("${", "API-Gateway-Execution-Logs_")):
+                    continue
+                if name.endswith(synthesized_app.config.hosted_zone_name):
+                    # DNS names follow the configured domain, which carries the suffix
+                    assert name == synthesized_app.config.api_domain_name, (kind, logical)
                     continue
                 checked += 1
                 assert "payment-processing-" in name, (kind, logical, name)
@@ -331,17 +340,18 @@ def test_each_region_alerts_on_its_own_topic_encrypted_with_its_own_key(
         else:
             assert "secondary-region-key" in topic["kms_master_key_id"]
         alarms = doc["resource"]["aws_cloudwatch_metric_alarm"].values()
-        assert alarms
-        for alarm in alarms:
-            assert alarm["alarm_actions"] == [
-                "${aws_sns_topic.alerts_topic_" + topic_id(doc) + ".arn}"
-            ]
-            assert alarm.get("provider", "aws") == "aws"
+        local = [a for a in alarms if a.get("provider", "aws") == "aws"]
+        assert local
+        own_topic = "${aws_sns_topic.alerts_topic_" + topic_id(doc) + ".arn}"
+        assert all(a["alarm_actions"] == [own_topic] for a in local)
+        # only the Route 53 health alarm sits in the other region (us-east-1), on its topic
+        elsewhere = [a["metric_name"] for a in alarms if a.get("provider", "aws") != "aws"]
+        assert elsewhere == ([] if role is PRIMARY else ["HealthCheckStatus"])
 
 
 def topic_id(doc: dict[str, Any]) -> str:
     (name,) = doc["resource"]["aws_sns_topic"]
-    return name.removeprefix("alerts_topic_")
+    return str(name).removeprefix("alerts_topic_")
 
 
 def test_aurora_lag_alarms_and_the_dashboard_live_in_the_secondary(
@@ -361,3 +371,50 @@ def test_aurora_lag_alarms_and_the_dashboard_live_in_the_secondary(
     assert dashboard["dashboard_body"].startswith("${jsonencode(")
     assert "us-east-1" in dashboard["dashboard_body"]
     assert "us-east-2" in dashboard["dashboard_body"]
+
+
+def test_regional_apis_with_tls12_domains_and_certificates_in_their_own_region(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    for role in (PRIMARY, SECONDARY):
+        doc = synthesized_app.stack(role)["resource"]
+        (api,) = doc["aws_api_gateway_rest_api"].values()
+        assert api["endpoint_configuration"]["types"] == ["REGIONAL"]
+        (domain,) = doc["aws_api_gateway_domain_name"].values()
+        assert domain["domain_name"] == f"api-{APP_SUFFIX}.payments.example.com"
+        assert domain["security_policy"] == "TLS_1_2"
+        assert domain["endpoint_configuration"]["types"] == ["REGIONAL"]
+        (certificate,) = doc["aws_acm_certificate"].values()
+        assert certificate.get("provider", "aws") == "aws"
+        assert certificate["validation_method"] == "DNS"
+    assert "aws_route53_record" not in synthesized_app.stack(PRIMARY)["resource"] or all(
+        "failover_routing_policy" not in r
+        for r in synthesized_app.stack(PRIMARY)["resource"]["aws_route53_record"].values()
+    )
+
+
+def test_failover_records_and_health_check_in_the_secondary_stack(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    doc = synthesized_app.stack(SECONDARY)["resource"]
+    records = [r for r in doc["aws_route53_record"].values() if "failover_routing_policy" in r]
+    by_type = {r["failover_routing_policy"]["type"]: r for r in records}
+    assert set(by_type) == {"PRIMARY", "SECONDARY"}
+    assert all(r["alias"]["evaluate_target_health"] is True for r in records)
+    assert remote(by_type["PRIMARY"]["alias"]["name"])
+    assert by_type["PRIMARY"]["health_check_id"].startswith("${aws_route53_health_check.")
+    checks = list(doc["aws_route53_health_check"].values())
+    primary_check = next(c for c in checks if "api-health-primary" in c["tags"]["Name"])
+    assert remote(primary_check["fqdn"])  # the primary API's own execute-api host
+    assert "payments.example.com" not in primary_check["fqdn"]
+    assert primary_check["type"] == "HTTPS"
+    assert "us-east-2" not in primary_check["regions"]
+    alarms = [
+        a
+        for a in doc["aws_cloudwatch_metric_alarm"].values()
+        if a.get("metric_name") == "HealthCheckStatus"
+    ]
+    (alarm,) = alarms
+    assert alarm["provider"] == "aws.primary_region"
+    assert alarm["namespace"] == "AWS/Route53"
+    assert all(remote(action) for action in alarm["alarm_actions"])

@@ -35,6 +35,15 @@ from payment_dr_data import (
     SessionTableReplica,
     SessionTableReplicaProps,
 )
+from payment_dr_edge import (
+    DEFAULT_STAGE_NAME,
+    FailoverRouting,
+    FailoverRoutingProps,
+    HostedZone,
+    HostedZoneProps,
+    RegionalApi,
+    RegionalApiProps,
+)
 from payment_dr_network import (
     CrossRegionPeering,
     CrossRegionPeeringProps,
@@ -45,6 +54,7 @@ from payment_dr_network import (
 from payment_dr_observability import (
     AlertTopics,
     AlertTopicsProps,
+    ApiStage,
     DrAlarms,
     DrAlarmsProps,
     DrDashboard,
@@ -72,6 +82,12 @@ class PaymentDrStack(TerraformStack):
     network: RegionalNetwork
     key_arn: str
     secondary_key_arn: str
+    zone_id: str
+    api: RegionalApi
+    alerts: AlertTopics
+    aurora: AuroraGlobalPrimary
+    sessions: SessionTable
+    bucket: SecureBucket
 
     def __init__(
         self,
@@ -171,7 +187,71 @@ class PaymentDrStack(TerraformStack):
                 provider=self.provider,
             ),
         )
+        self._api(primary)
+        if primary is not None:
+            self._failover_routing(primary)
         self._observability()
+
+    def _api(self, primary: PaymentDrStack | None) -> None:
+        """This region's API on the shared custom domain; the primary also owns the zone."""
+        config = self.config
+        if primary is None:
+            self.zone = HostedZone(
+                self,
+                "zone",
+                HostedZoneProps(
+                    zone_name=config.hosted_zone_name,
+                    create_zone=config.create_hosted_zone,
+                    provider=self.provider,
+                ),
+            )
+            self.zone_id = self.zone.zone_id
+        else:
+            self.zone_id = primary.zone_id
+        self.api = RegionalApi(
+            self,
+            "api",
+            RegionalApiProps(
+                namer=config.namer,
+                region=self.region,
+                kms_key_arn=self.key_arn,
+                function_name=self.functions.api.function_name,
+                function_invoke_arn=self.functions.api.invoke_arn,
+                domain_name=config.api_domain_name,
+                hosted_zone_id=self.zone_id,
+                # ACM's validation record is the same in both regions: the primary owns it.
+                shared_validation_record_fqdn=(
+                    primary.api.validation_record_fqdn if primary is not None else None
+                ),
+                log_retention_days=config.log_retention_days,
+                throttling_rate_limit=float(config.api_throttle_rate),
+                throttling_burst_limit=config.api_throttle_burst,
+                waf_enabled=config.waf_enabled,
+                provider=self.provider,
+            ),
+        )
+
+    def _failover_routing(self, primary: PaymentDrStack) -> None:
+        """Health checks, PRIMARY/SECONDARY records and the health alarm (in us-east-1)."""
+        self.failover = FailoverRouting(
+            self,
+            "failover",
+            FailoverRoutingProps(
+                namer=self.config.namer,
+                domain_name=self.config.api_domain_name,
+                hosted_zone_id=self.zone_id,
+                primary_regional_domain_name=primary.api.regional_domain_name,
+                primary_regional_zone_id=primary.api.regional_zone_id,
+                secondary_regional_domain_name=self.api.regional_domain_name,
+                secondary_regional_zone_id=self.api.regional_zone_id,
+                primary_health_check_fqdn=primary.api.health_check_fqdn,
+                secondary_health_check_fqdn=self.api.health_check_fqdn,
+                health_check_path=self.api.health_check_path,
+                alarm_provider=self.primary_region_provider,
+                alarm_topic_arns=(primary.alerts.topic_arn,),
+                provider=self.provider,
+            ),
+        )
 
     def _function_names(self, region: str) -> dict[str, str]:
         namer = self.config.namer
@@ -217,16 +297,19 @@ class PaymentDrStack(TerraformStack):
                 ),
                 session_table_name=namer.of(names.SESSION_TABLE),
                 s3_replication=self._s3_replication_rule(),
+                api=ApiStage(self.api.rest_api_name, self.api.stage_name),
                 provider=self.provider,
             ),
         )
         if not secondary:
             return
+        api_stage = ApiStage(namer.of(names.REST_API), DEFAULT_STAGE_NAME)
         views = [
             RegionView(
                 region=region,
                 aurora_cluster_identifier=namer.of(names.AURORA_CLUSTER, region=region),
                 function_names=self._function_names(region),
+                api=api_stage,
             )
             for region in (config.regions.primary, config.regions.secondary)
         ]
@@ -240,6 +323,8 @@ class PaymentDrStack(TerraformStack):
                 secondary=views[1],
                 session_table_name=namer.of(names.SESSION_TABLE),
                 s3_replication=self._s3_replication_rule(),
+                health_check_id=self.failover.primary_health_check_id,
+                secondary_health_check_id=self.failover.secondary_health_check_id,
                 provider=self.provider,
             ),
         )

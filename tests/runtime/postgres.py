@@ -3,7 +3,8 @@
 The server runs from the machine's PostgreSQL binaries in a temporary directory, listens on a
 free port on 127.0.0.1 (and 127.0.0.2, for the host-name check test) and accepts only TLS
 connections with SCRAM passwords. Its certificate is signed by a CA generated for the session
-with the ``openssl`` command; a second, unrelated CA is generated for negative tests.
+with the ``openssl`` command; a second, unrelated CA is generated for negative tests. A
+streaming hot standby of a server can be made with :func:`create_standby` (the DR drill).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,8 +167,15 @@ class PostgresServer:
             log = (self.base_dir / "server.log").read_text(errors="replace")[-2000:]
             raise RuntimeError(f"pg_ctl start failed: {result.stderr.strip()}\n{log}")
 
-    def stop(self) -> None:
-        self._pg("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+    def stop(self, mode: str = "immediate") -> None:
+        """``pg_ctl stop -m <mode>``: ``immediate`` (a crash, no checkpoint) or ``fast``."""
+        self._pg("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
+
+    def promote(self) -> None:
+        """``pg_ctl promote -w``: end recovery on a standby and accept writes."""
+        result = self._pg("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "30", "promote")
+        if result.returncode != 0:
+            raise RuntimeError(f"pg_ctl promote failed: {result.stderr.strip()}")
 
 
 def _service_user() -> str | None:
@@ -190,8 +199,28 @@ def _chown_tree(path: Path, user: str) -> None:
             os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
 
 
-def create_server() -> PostgresServer:
-    """initdb, TLS material and configuration; the server is not started yet."""
+def _new_base_dir(run_as: str | None) -> Path:
+    base_dir = Path(tempfile.mkdtemp(prefix="payment-dr-pg-"))
+    os.chmod(base_dir, 0o700)
+    (base_dir / "sock").mkdir()
+    if run_as is not None:
+        _chown_tree(base_dir, run_as)
+    return base_dir
+
+
+def _settings_text(settings: Mapping[str, str]) -> str:
+    return "".join(f"{name} = {value}\n" for name, value in settings.items())
+
+
+def create_server(
+    settings: Mapping[str, str] | None = None, *, replication: bool = False
+) -> PostgresServer:
+    """initdb, TLS material and configuration; the server is not started yet.
+
+    ``settings`` are appended to postgresql.conf after the defaults below, so they override
+    them (for example ``synchronous_commit``). ``replication`` also accepts TLS replication
+    connections of the superuser (for ``pg_basebackup`` and streaming standbys).
+    """
     bindir = find_bindir()
     run_as = _service_user()
     base_dir = Path(tempfile.mkdtemp(prefix="payment-dr-pg-"))
@@ -238,12 +267,56 @@ full_page_writes = off
 max_connections = 60
 """
         )
-    (server.data_dir / "pg_hba.conf").write_text(
+        conf.write(_settings_text(settings or {}))
+    hba = (
         "local   all all                scram-sha-256\n"
         "hostssl all all 127.0.0.1/32   scram-sha-256\n"
         "hostssl all all 127.0.0.2/32   scram-sha-256\n"
     )
+    if replication:
+        hba += f"hostssl replication {SUPERUSER} 127.0.0.1/32 scram-sha-256\n"
+    (server.data_dir / "pg_hba.conf").write_text(hba)
     return server
+
+
+def create_standby(
+    primary: PostgresServer, settings: Mapping[str, str] | None = None
+) -> PostgresServer:
+    """A hot standby of the running ``primary``: ``pg_basebackup -R`` over TLS, own port.
+
+    The primary must have been created with ``replication=True``. The standby streams WAL
+    asynchronously (``synchronous_standby_names`` stays empty) and is not started yet.
+    """
+    base_dir = _new_base_dir(primary.run_as)
+    standby = PostgresServer(
+        bindir=primary.bindir,
+        base_dir=base_dir,
+        port=free_port(),
+        ca_file=primary.ca_file,
+        other_ca_file=primary.other_ca_file,
+        superuser_password=primary.superuser_password,
+        run_as=primary.run_as,
+    )
+    conninfo = (
+        f"host={primary.host} port={primary.port} user={SUPERUSER} "
+        f"password={primary.superuser_password} sslmode=verify-full "
+        f"sslrootcert={primary.ca_file} sslcert={base_dir / 'no-client.crt'} "
+        f"sslkey={base_dir / 'no-client.key'} application_name=standby"
+    )  # no client certificate (libpq would otherwise look in the caller's home directory)
+    result = standby._pg(
+        "pg_basebackup", "-d", conninfo, "-D", str(standby.data_dir), "-R",
+        "-X", "stream", "-c", "fast", "--no-sync",
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"pg_basebackup failed: {result.stderr.strip()}")
+    with (standby.data_dir / "postgresql.conf").open("a") as conf:
+        conf.write(
+            f"port = {standby.port}\n"
+            f"unix_socket_directories = '{base_dir / 'sock'}'\n"
+            "hot_standby = on\n"
+        )
+        conf.write(_settings_text(settings or {}))
+    return standby
 
 
 def remove(server: PostgresServer) -> None:

@@ -1,0 +1,210 @@
+"""One evaluation: read the cluster and the signals, apply the rules, act, record, notify.
+
+Order of an evaluation:
+
+1. DescribeGlobalClusters. If the secondary already writes, or a failover/switchover is
+   running, record that and stop (idempotency: re-runs never start a second failover).
+2. Read the three primary signals concurrently, compute the verdict and the counter.
+3. Only when the counter reaches N on a ``down`` verdict: read the switch (SSM) and the
+   secondary's readiness (its ``/health`` and its RDS cluster status).
+4. Write the state item conditionally on the version read: of two concurrent evaluations only
+   one acts. Then call ``FailoverGlobalCluster`` if the decision is to fail over.
+5. Notify the alert topic when the decision asks for it, then append the decision item.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from payment_service.logging import get_logger
+from payment_service.orchestrator import probes, rules
+from payment_service.orchestrator.clients import Clients, describe_error
+from payment_service.orchestrator.cluster import GlobalDatabase
+from payment_service.orchestrator.model import (
+    Action,
+    Assessment,
+    ClusterView,
+    Decision,
+    GateReadings,
+    OrchestratorState,
+    Signal,
+)
+from payment_service.orchestrator.notify import Notifier
+from payment_service.orchestrator.probes import Probe
+from payment_service.orchestrator.record import EvaluationRecord
+from payment_service.orchestrator.settings import OrchestratorSettings
+from payment_service.orchestrator.store import DecisionStore, StateConflictError
+
+_log = get_logger("payment_service.orchestrator")
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class Orchestrator:
+    """The failover orchestrator with its clients, clock and probe injected."""
+
+    def __init__(
+        self,
+        settings: OrchestratorSettings,
+        clients: Clients,
+        *,
+        probe: Probe = probes.https_probe,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        new_id: Callable[[], str] = _new_id,
+    ) -> None:
+        self._settings = settings
+        self._clients = clients
+        self._probe = probe
+        self._clock = clock
+        self._new_id = new_id
+        self._database = GlobalDatabase(clients.rds, settings.global_cluster_id, sleep=sleep)
+        self._store = DecisionStore(
+            clients.dynamodb,
+            settings.decision_table_name,
+            ttl_seconds=settings.decision_ttl_days * 86400,
+        )
+        self._notifier = Notifier(
+            clients.sns, settings.alert_topic_arn, settings.environment_suffix
+        )
+
+    def evaluate(self, trigger: str = "manual") -> EvaluationRecord:
+        """Run one evaluation and return what it saw and did."""
+        now = self._clock()
+        settings = self._settings
+        cluster, cluster_error = self._describe_cluster()
+        previous = self._store.load_state()
+        early = rules.precheck(previous, cluster, settings.secondary_cluster_arn)
+        if early is not None:
+            return self._finish(trigger, now, early, cluster, previous, None, (), None)
+
+        signals = self._read_signals()
+        assessment = rules.assess(signals)
+        thresholds = settings.thresholds
+        counted, note = rules.advance(previous, assessment, now, thresholds)
+        problem = rules.topology_problem(cluster, cluster_error, settings.secondary_cluster_arn)
+        gates = None
+        if problem is None and rules.needs_gates(counted, assessment, thresholds):
+            gates = self._read_gates()
+        decision = rules.decide(
+            previous=previous,
+            counted=counted,
+            counter_note=note,
+            assessment=assessment,
+            thresholds=thresholds,
+            problem=problem,
+            gates=gates,
+        )
+        return self._finish(trigger, now, decision, cluster, previous, assessment, signals, gates)
+
+    def _describe_cluster(self) -> tuple[ClusterView | None, str | None]:
+        try:
+            return self._database.describe(), None
+        except Exception as exc:
+            _log.error("global_cluster_unreadable", reason=describe_error(exc))
+            return None, describe_error(exc)
+
+    def _read_signals(self) -> tuple[Signal, ...]:
+        settings, clients = self._settings, self._clients
+        readers: tuple[Callable[[], Signal], ...] = (
+            lambda: probes.read_route53(clients.route53, settings.primary_health_check_id),
+            lambda: probes.read_probe(
+                self._probe,
+                settings.primary_health_url,
+                settings.probe_timeout_seconds,
+                no_response_unhealthy=settings.probe_no_response_unhealthy,
+            ),
+            lambda: probes.read_alarm(clients.cloudwatch, settings.primary_alarm_name),
+        )
+        with ThreadPoolExecutor(max_workers=len(readers)) as pool:
+            return tuple(pool.map(lambda read: read(), readers))
+
+    def _read_gates(self) -> GateReadings:
+        settings = self._settings
+        switch = probes.read_switch(self._clients.ssm, settings.switch_parameter_name)
+        try:
+            health = self._probe(settings.secondary_health_url, settings.probe_timeout_seconds)
+        except Exception as exc:
+            health = probes.ProbeResult(None, error=describe_error(exc))
+        try:
+            status: str | None = self._database.cluster_status(settings.secondary_cluster_arn)
+            status_error = None
+        except Exception as exc:
+            status, status_error = None, describe_error(exc)
+        return GateReadings(switch, probes.secondary_readiness(health, status, status_error))
+
+    def _finish(
+        self,
+        trigger: str,
+        now: float,
+        decision: Decision,
+        cluster: ClusterView | None,
+        previous: OrchestratorState,
+        assessment: Assessment | None,
+        signals: tuple[Signal, ...],
+        gates: GateReadings | None,
+    ) -> EvaluationRecord:
+        error = None
+        try:
+            saved = self._store.save_state(decision.state, now)
+        except StateConflictError:
+            decision = Decision(
+                Action.CONCURRENT_EVALUATION,
+                f"another evaluation updated the state first; not acting ({decision.reason})",
+                previous,
+            )
+            saved = previous
+        if decision.action is Action.FAIL_OVER:
+            try:
+                self._database.fail_over(self._settings.secondary_cluster_arn)
+                _log.warning("failover_started", target=self._settings.secondary_cluster_arn)
+            except Exception as exc:
+                error = describe_error(exc)
+                _log.error("failover_failed", reason=error)
+                decision = rules.failover_failed(decision, error)
+                self._save_quietly(replace(saved, last_action=Action.FAILOVER_FAILED), now)
+        record = EvaluationRecord(
+            evaluation_id=self._new_id(),
+            evaluated_at=now,
+            trigger=trigger,
+            action=decision.action,
+            reason=decision.reason,
+            consecutive_down=decision.state.consecutive_down,
+            threshold=self._settings.thresholds.consecutive_failures,
+            verdict=assessment.verdict.value if assessment else None,
+            signals=signals,
+            switch=gates.switch.value if gates else None,
+            secondary=gates.secondary.reason if gates else None,
+            cluster_status=cluster.status if cluster else None,
+            writer_arn=cluster.writer_arn if cluster else None,
+            error=error,
+        )
+        severity = decision.severity
+        if severity is not None:
+            record = replace(record, notified=self._notify(record, severity))
+        try:
+            self._store.record(record)
+        except Exception as exc:
+            _log.error("decision_log_write_failed", reason=describe_error(exc))
+        _log.info("evaluation_completed", **record.to_json())
+        return record
+
+    def _notify(self, record: EvaluationRecord, severity: str) -> bool:
+        try:
+            self._notifier.publish(record, severity)
+        except Exception as exc:
+            _log.error("notification_failed", reason=describe_error(exc))
+            return False
+        return True
+
+    def _save_quietly(self, state: OrchestratorState, now: float) -> None:
+        try:
+            self._store.save_state(state, now)
+        except Exception as exc:
+            _log.error("state_write_failed", reason=describe_error(exc))

@@ -1,0 +1,47 @@
+"""Notifications to the alert topic (SNS, secondary region)."""
+
+from __future__ import annotations
+
+import json
+
+from payment_service.orchestrator.clients import SnsClient
+from payment_service.orchestrator.model import Action
+from payment_service.orchestrator.record import EvaluationRecord
+
+SUBJECTS = {
+    Action.FAIL_OVER: "automatic failover started: promoting the secondary region",
+    Action.FAILOVER_FAILED: "PAGE automatic failover FAILED",
+    Action.SWITCH_OFF: "PAGE primary down, auto-failover switch off: fail over manually",
+    Action.SECONDARY_UNHEALTHY: "PAGE primary down and secondary not ready: no failover",
+    Action.CLUSTER_UNKNOWN: "PAGE primary down, global cluster unreadable: no failover",
+}
+MAX_SUBJECT = 100
+"""SNS limit on ``Subject`` (characters)."""
+
+
+def subject(record: EvaluationRecord, suffix: str) -> str:
+    """The subject line: environment and what happened, within the SNS limit."""
+    label = f"[payment-dr {suffix}] " if suffix else "[payment-dr] "
+    text = label + SUBJECTS.get(record.action, record.action.value)
+    return text[:MAX_SUBJECT]
+
+
+class Notifier:
+    """Publishes decisions to one topic."""
+
+    def __init__(self, client: SnsClient, topic_arn: str, suffix: str) -> None:
+        self._client = client
+        self._topic = topic_arn
+        self._suffix = suffix
+
+    def publish(self, record: EvaluationRecord, severity: str) -> None:
+        """Publish ``record`` as JSON with ``severity`` and ``action`` message attributes."""
+        self._client.publish(
+            TopicArn=self._topic,
+            Subject=subject(record, self._suffix),
+            Message=json.dumps(record.to_json(), indent=2, sort_keys=True),
+            MessageAttributes={
+                "severity": {"DataType": "String", "StringValue": severity},
+                "action": {"DataType": "String", "StringValue": record.action.value},
+            },
+        )

@@ -1,0 +1,171 @@
+"""Reading the signals: HTTPS probes, Route 53, the alarm, the switch and the secondary.
+
+Every reader turns an exception into an ``unknown``/``unreadable`` result; nothing here
+raises for an AWS or network failure.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from payment_service.logging import get_logger
+from payment_service.orchestrator import rules
+from payment_service.orchestrator.clients import (
+    CloudWatchClient,
+    Route53Client,
+    SsmClient,
+    describe_error,
+    error_code,
+)
+from payment_service.orchestrator.model import (
+    SecondaryReadiness,
+    Signal,
+    SignalName,
+    SignalState,
+    SwitchState,
+)
+
+MAX_BODY_BYTES = 64 * 1024
+_log = get_logger("payment_service.orchestrator.probes")
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """The answer to one HTTP GET, or why there was none."""
+
+    status: int | None
+    body: str = ""
+    error: str | None = None
+
+
+Probe = Callable[[str, float], ProbeResult]
+"""``probe(url, timeout_seconds)``."""
+
+
+def https_probe(url: str, timeout_seconds: float) -> ProbeResult:
+    """``GET url`` with certificate verification; any HTTP status is a result, not an error."""
+    if not url.startswith("https://"):
+        return ProbeResult(None, error="only https URLs are probed")
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+        url, headers={"User-Agent": "payment-dr-orchestrator", "Accept": "application/json"}
+    )
+    context = ssl.create_default_context()
+    try:
+        with urllib.request.urlopen(  # noqa: S310 - the scheme is checked above
+            request, timeout=timeout_seconds, context=context
+        ) as response:
+            body = response.read(MAX_BODY_BYTES).decode("utf-8", "replace")
+            return ProbeResult(int(response.status), body)
+    except urllib.error.HTTPError as exc:
+        body = exc.read(MAX_BODY_BYTES).decode("utf-8", "replace") if exc.fp else ""
+        return ProbeResult(exc.code, body)
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None)
+        return ProbeResult(None, error=type(reason or exc).__name__)
+
+
+def read_route53(client: Route53Client, health_check_id: str) -> Signal:
+    """The Route 53 signal; ``unknown`` when the status cannot be read."""
+    try:
+        response = client.get_health_check_status(HealthCheckId=health_check_id)
+    except Exception as exc:
+        detail = f"unreadable: {describe_error(exc)}"
+        return Signal(SignalName.ROUTE53, SignalState.UNKNOWN, detail)
+    observations = response.get("HealthCheckObservations")
+    results: list[bool] = []
+    for observation in observations if isinstance(observations, list) else []:
+        report = observation.get("StatusReport") if isinstance(observation, Mapping) else None
+        status = report.get("Status") if isinstance(report, Mapping) else None
+        if isinstance(status, str):
+            results.append(status.startswith("Success"))
+    return rules.route53_signal(results)
+
+
+def read_probe(
+    probe: Probe, url: str, timeout_seconds: float, *, no_response_unhealthy: bool = False
+) -> Signal:
+    """The direct-probe signal for the primary's ``/health``."""
+    try:
+        result = probe(url, timeout_seconds)
+    except Exception as exc:
+        return rules.probe_signal(
+            None, describe_error(exc), no_response_unhealthy=no_response_unhealthy
+        )
+    return rules.probe_signal(
+        result.status, result.error, no_response_unhealthy=no_response_unhealthy
+    )
+
+
+def read_alarm(client: CloudWatchClient, alarm_name: str) -> Signal:
+    """The alarm signal; ``unknown`` when the alarm cannot be read."""
+    try:
+        response = client.describe_alarms(AlarmNames=[alarm_name])
+    except Exception as exc:
+        return rules.alarm_signal(None, f"unreadable: {describe_error(exc)}")
+    for key in ("MetricAlarms", "CompositeAlarms"):
+        alarms = response.get(key)
+        for alarm in alarms if isinstance(alarms, list) else []:
+            if isinstance(alarm, Mapping) and alarm.get("AlarmName") == alarm_name:
+                state = alarm.get("StateValue")
+                return rules.alarm_signal(state if isinstance(state, str) else None)
+    return rules.alarm_signal(None, f"alarm {alarm_name!r} not found")
+
+
+def read_switch(client: SsmClient, parameter_name: str) -> SwitchState:
+    """``on`` only when the parameter's value is ``true`` (case-insensitive)."""
+    try:
+        response = client.get_parameter(Name=parameter_name)
+    except Exception as exc:
+        if error_code(exc) == "ParameterNotFound":
+            return SwitchState.OFF
+        _log.warning("switch_unreadable", reason=describe_error(exc))
+        return SwitchState.UNREADABLE
+    parameter = response.get("Parameter")
+    value = parameter.get("Value") if isinstance(parameter, Mapping) else None
+    if isinstance(value, str) and value.strip().lower() == "true":
+        return SwitchState.ON
+    return SwitchState.OFF
+
+
+def health_body_ready(result: ProbeResult) -> tuple[bool, str]:
+    """Whether a region's ``/health`` answer shows it can take over.
+
+    200 (it already writes) is ready. A 503 is ready when its body shows the database
+    reachable (a standby answers ``writable: false``) and DynamoDB serving: that is the normal
+    answer of a healthy standby region.
+    """
+    if result.status is None:
+        return False, f"/health unreachable ({result.error or 'error'})"
+    if result.status == 200:
+        return True, "/health 200"
+    try:
+        body = json.loads(result.body)
+    except ValueError:
+        return False, f"/health {result.status} without a JSON body"
+    checks = body.get("checks") if isinstance(body, dict) else None
+    if not isinstance(checks, dict):
+        return False, f"/health {result.status} without checks"
+    database, dynamodb = checks.get("database"), checks.get("dynamodb")
+    database_ok = isinstance(database, dict) and database.get("ok") is True
+    dynamodb_ok = isinstance(dynamodb, dict) and dynamodb.get("ok") is True
+    if database_ok and dynamodb_ok:
+        return True, f"/health {result.status}: database reachable, DynamoDB serving"
+    failed = [name for name, ok in (("database", database_ok), ("dynamodb", dynamodb_ok)) if not ok]
+    return False, f"/health {result.status}: {', '.join(failed)} failing"
+
+
+def secondary_readiness(
+    probe_result: ProbeResult, cluster_status: str | None, cluster_error: str | None
+) -> SecondaryReadiness:
+    """Ready when ``/health`` shows a serving standby and the RDS cluster is ``available``."""
+    health_ok, health_reason = health_body_ready(probe_result)
+    if cluster_status is None:
+        cluster_ok, cluster_reason = False, f"cluster unreadable ({cluster_error or 'error'})"
+    else:
+        cluster_ok, cluster_reason = cluster_status == "available", f"cluster {cluster_status}"
+    return SecondaryReadiness(health_ok and cluster_ok, f"{health_reason}; {cluster_reason}")

@@ -1,0 +1,179 @@
+"""Orchestrator configuration from environment variables, validated at cold start.
+
+An invalid value raises :class:`~payment_service.errors.ConfigError` naming the variable, the
+value received and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from payment_service.errors import ConfigError
+from payment_service.orchestrator.model import Thresholds
+
+_REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
+_GLOBAL_CLUSTER = re.compile(r"[A-Za-z][0-9A-Za-z-]{0,254}")
+_CLUSTER_ARN = re.compile(
+    r"arn:aws[a-z-]*:rds:(?P<region>[a-z0-9-]+):\d{12}:cluster:[A-Za-z][0-9A-Za-z-]{0,62}"
+)
+_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:(?P<region>[a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}")
+_HEALTH_CHECK_ID = re.compile(r"[0-9a-fA-F-]{1,64}")
+_HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/[\x21-\x7e]*)?")
+_ALARM = re.compile(r"[^\x00-\x1f]{1,255}")
+_PARAMETER = re.compile(r"/?[a-zA-Z0-9_.\-/]{1,1011}")
+_TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_SUFFIX = re.compile(r"[a-z][a-z0-9-]{0,15}")
+
+
+def _required(env: Mapping[str, str], name: str, pattern: re.Pattern[str], allowed: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set; expected {allowed}")
+    if pattern.fullmatch(value) is None:
+        raise ConfigError(f"{name}={value!r} is invalid; expected {allowed}")
+    return value
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number; expected {low:g}..{high:g}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={raw} is out of range; expected {low:g}..{high:g}")
+    return value
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name}={raw!r} is not an integer; expected {low}..{high}")
+    value = int(raw)
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={value} is out of range; expected {low}..{high}")
+    return value
+
+
+def _boolean(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "false"):
+        return False
+    if raw == "true":
+        return True
+    raise ConfigError(f"{name}={raw!r} is invalid; expected true or false")
+
+
+def arn_region(arn: str) -> str:
+    """The region field of an ARN (``arn:partition:service:region:account:resource``)."""
+    parts = arn.split(":")
+    if len(parts) < 6 or not parts[3]:
+        raise ConfigError(f"{arn!r} is not a regional ARN")
+    return parts[3]
+
+
+@dataclass(frozen=True)
+class OrchestratorSettings:
+    """Everything the orchestrator reads from its environment."""
+
+    region: str
+    """AWS_REGION: where the function runs (the secondary region); SSM, DynamoDB and SNS."""
+    global_cluster_id: str
+    """GLOBAL_CLUSTER_ID: the Aurora global cluster identifier."""
+    secondary_cluster_arn: str
+    """SECONDARY_CLUSTER_ARN: ARN of the secondary region's cluster (the failover target)."""
+    primary_health_check_id: str
+    """PRIMARY_HEALTH_CHECK_ID: Route 53 health check of the primary region's API."""
+    primary_health_url: str
+    """PRIMARY_HEALTH_URL: https URL of the primary's regional ``/health`` endpoint."""
+    secondary_health_url: str
+    """SECONDARY_HEALTH_URL: https URL of the secondary's regional ``/health`` endpoint."""
+    primary_alarm_name: str
+    """PRIMARY_ALARM_NAME: CloudWatch alarm on the primary's health, in PRIMARY_REGION."""
+    switch_parameter_name: str
+    """SWITCH_PARAMETER_NAME: SSM parameter; auto-failover only when its value is ``true``."""
+    decision_table_name: str
+    """DECISION_TABLE_NAME: DynamoDB table with the counter and the decision log."""
+    alert_topic_arn: str
+    """ALERT_TOPIC_ARN: SNS topic (secondary region) for failovers and pages."""
+    primary_region: str = "us-east-1"
+    """PRIMARY_REGION: region of the primary alarm; us-east-1 when unset."""
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    """CONSECUTIVE_FAILURES (3), MIN_EVALUATION_SPACING_SECONDS (20),
+    COUNTER_STALE_SECONDS (600)."""
+    probe_timeout_seconds: float = 3.0
+    """PROBE_TIMEOUT_SECONDS: timeout of each HTTPS probe (0.5-10 s)."""
+    probe_no_response_unhealthy: bool = False
+    """PROBE_NO_RESPONSE_IS_UNHEALTHY: ``true`` counts a probe without any response (timeout,
+    refused) as unhealthy; by default it is unknown, like every unreadable signal."""
+    decision_ttl_days: int = 90
+    """DECISION_TTL_DAYS: how long decision-log items are kept (DynamoDB TTL)."""
+    environment_suffix: str = ""
+    """ENVIRONMENT_SUFFIX: label used in notification subjects (optional)."""
+    log_level: str = "INFO"
+    """LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
+
+    @property
+    def secondary_cluster_region(self) -> str:
+        """Region of the secondary cluster (where RDS is called)."""
+        return arn_region(self.secondary_cluster_arn)
+
+    @property
+    def topic_region(self) -> str:
+        """Region of the alert topic."""
+        return arn_region(self.alert_topic_arn)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> OrchestratorSettings:
+        """Read and validate every variable."""
+        log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(f"LOG_LEVEL={log_level!r} is invalid; expected DEBUG..ERROR")
+        suffix = env.get("ENVIRONMENT_SUFFIX", "").strip()
+        if suffix and _SUFFIX.fullmatch(suffix) is None:
+            raise ConfigError(f"ENVIRONMENT_SUFFIX={suffix!r} is invalid; expected an env suffix")
+        url = "an https:// URL"
+        primary_region = env.get("PRIMARY_REGION", "").strip() or "us-east-1"
+        if _REGION.fullmatch(primary_region) is None:
+            raise ConfigError(f"PRIMARY_REGION={primary_region!r} is invalid; expected a region")
+        return cls(
+            region=_required(env, "AWS_REGION", _REGION, "an AWS region such as us-east-2"),
+            global_cluster_id=_required(
+                env, "GLOBAL_CLUSTER_ID", _GLOBAL_CLUSTER, "an Aurora global cluster identifier"
+            ),
+            secondary_cluster_arn=_required(
+                env, "SECONDARY_CLUSTER_ARN", _CLUSTER_ARN, "an RDS DB cluster ARN"
+            ),
+            primary_health_check_id=_required(
+                env, "PRIMARY_HEALTH_CHECK_ID", _HEALTH_CHECK_ID, "a Route 53 health check id"
+            ),
+            primary_health_url=_required(env, "PRIMARY_HEALTH_URL", _HTTPS_URL, url),
+            secondary_health_url=_required(env, "SECONDARY_HEALTH_URL", _HTTPS_URL, url),
+            primary_alarm_name=_required(
+                env, "PRIMARY_ALARM_NAME", _ALARM, "a CloudWatch alarm name"
+            ),
+            switch_parameter_name=_required(
+                env, "SWITCH_PARAMETER_NAME", _PARAMETER, "an SSM parameter name"
+            ),
+            decision_table_name=_required(
+                env, "DECISION_TABLE_NAME", _TABLE, "a DynamoDB table name"
+            ),
+            alert_topic_arn=_required(env, "ALERT_TOPIC_ARN", _TOPIC_ARN, "an SNS topic ARN"),
+            primary_region=primary_region,
+            thresholds=Thresholds(
+                consecutive_failures=_integer(env, "CONSECUTIVE_FAILURES", 3, 1, 20),
+                min_spacing_seconds=_number(env, "MIN_EVALUATION_SPACING_SECONDS", 20.0, 0, 600),
+                stale_after_seconds=_number(env, "COUNTER_STALE_SECONDS", 600.0, 60, 86400),
+            ),
+            probe_timeout_seconds=_number(env, "PROBE_TIMEOUT_SECONDS", 3.0, 0.5, 10.0),
+            probe_no_response_unhealthy=_boolean(env, "PROBE_NO_RESPONSE_IS_UNHEALTHY"),
+            decision_ttl_days=_integer(env, "DECISION_TTL_DAYS", 90, 1, 3650),
+            environment_suffix=suffix,
+            log_level=log_level,
+        )

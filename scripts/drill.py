@@ -1,0 +1,212 @@
+"""DR drill on two local PostgreSQL servers (``make drill``).
+
+A primary and a streaming hot standby (``pg_basebackup -R``, asynchronous replication,
+PostgreSQL's default durability settings) stand in for the two regions; the real payment
+handler serves each. Every run does a planned switchover (writes paused, standby caught up,
+promoted: no acknowledged payment may be lost) and an unplanned failover (primary killed under
+load, the orchestrator's decision rules promote the standby) and measures RTO and RPO.
+
+    python scripts/drill.py [--runs 3] [--write [docs/benchmarks.md]]
+
+``--write`` puts the figures into the "DR drill" section of docs/benchmarks.md (added at the
+end the first time, replaced between its markers afterwards; the rest of the file is kept).
+Exits 1 when a planned switchover lost a payment or a run failed; exits 0 with the reason,
+measuring nothing, when the PostgreSQL server binaries or openssl are missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from payment_service.logging import configure_logging  # noqa: E402
+from tests.drill.pair import ReplicatedPair  # noqa: E402
+from tests.drill.scenarios import (  # noqa: E402
+    DrillSettings,
+    PlannedResult,
+    UnplannedResult,
+    run_planned,
+    run_unplanned,
+)
+from tests.runtime.postgres import PostgresUnavailableError, find_bindir  # noqa: E402
+
+BENCHMARKS = REPO_ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- dr-drill:begin -->", "<!-- dr-drill:end -->"
+TIME_BUDGET_SECONDS = 55.0
+"""No new run starts when the drill could then exceed this."""
+
+
+def postgres_version() -> str:
+    bindir = find_bindir()
+    result = subprocess.run(  # noqa: S603 - a fixed binary of the found installation
+        [str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=True
+    )
+    match = re.search(r"\(PostgreSQL\) (\S+)", result.stdout)
+    return match[1] if match else result.stdout.strip()
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}"
+
+
+def seconds(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} s (max {max(values):.2f} s)"
+
+
+def unplanned_rows(results: list[UnplannedResult]) -> list[str]:
+    rows = [
+        "| run | RTO: kill -> first payment accepted by the secondary | traffic moved (DNS) "
+        "| failover decided | promotion | acknowledged before the kill "
+        "| acknowledged then lost (RPO) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for number, r in enumerate(results, 1):
+        lost = len(r.outcome.lost)
+        window = f" (acknowledged up to {r.lost_window_ms:.0f} ms before the kill)" if lost else ""
+        rows.append(
+            f"| {number} | {r.rto_seconds:.2f} s | {r.dns_seconds:.2f} s "
+            f"| {r.decision_seconds:.2f} s | {r.promotion_seconds:.2f} s "
+            f"| {r.acked_before_kill} | {lost}{window} |"
+        )
+    return rows
+
+
+def planned_rows(results: list[PlannedResult]) -> list[str]:
+    rows = [
+        "| run | writes paused -> first payment on the new writer | standby caught up "
+        "| promotion | acknowledged | acknowledged then lost |",
+        "|---|---|---|---|---|---|",
+    ]
+    for number, r in enumerate(results, 1):
+        rows.append(
+            f"| {number} | {r.write_pause_seconds:.2f} s | {r.catch_up_seconds:.3f} s "
+            f"| {r.promotion_seconds:.2f} s | {r.outcome.acked} | {len(r.outcome.lost)} |"
+        )
+    return rows
+
+
+def section(
+    unplanned: list[UnplannedResult],
+    planned: list[PlannedResult],
+    settings: DrillSettings,
+    elapsed: float,
+) -> str:
+    date = datetime.now(UTC).strftime("%Y-%m-%d")
+    lost = sum(len(r.outcome.lost) for r in unplanned)
+    acked = sum(r.outcome.acked for r in unplanned)
+    lines = [
+        BEGIN,
+        f"Measured {date} by `make drill` (scripts/drill.py, {len(unplanned)} runs of each "
+        f"scenario, {elapsed:.0f} s in all), {machine()}, Python {platform.python_version()}, "
+        f"PostgreSQL {postgres_version()}.",
+        "",
+        "Two PostgreSQL servers on 127.0.0.1 stand in for the regions: a primary and a hot "
+        "standby streaming asynchronously (`pg_basebackup -R`; `synchronous_commit`, `fsync` "
+        "and `full_page_writes` at their defaults, `synchronous_standby_names` empty, like an "
+        "Aurora global database). The real payment handler serves each region over TLS; one "
+        "client thread sends payments to the active region, each with its own idempotency key, "
+        "retried until it gets a 201. Timings are scaled down: a health check every "
+        f"{settings.check_interval} s moves traffic after {settings.failure_threshold} "
+        f"failures, and the orchestrator's decision rules run every "
+        f"{settings.evaluation_interval} s and fail over after "
+        f"{settings.consecutive_failures} consecutive `down` verdicts. These figures measure "
+        "promotion, client recovery and data loss; the worst case with the production "
+        "schedule is `payment-dr rto-budget`.",
+        "",
+        f"**Unplanned failover** (primary killed with `pg_ctl stop -m immediate` under load): "
+        f"RTO {seconds([r.rto_seconds for r in unplanned])}; promotion "
+        f"{seconds([r.promotion_seconds for r in unplanned])}; {lost} of {acked} acknowledged "
+        "payments lost over all runs.",
+        "",
+        *unplanned_rows(unplanned),
+        "",
+        "**Planned switchover** (writes paused between requests, standby replayed to the "
+        "primary's WAL position, primary stopped, standby promoted, writes resumed): write "
+        f"pause {seconds([r.write_pause_seconds for r in planned])}; acknowledged then lost: "
+        f"{sum(len(r.outcome.lost) for r in planned)} (asserted to be 0).",
+        "",
+        *planned_rows(planned),
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def write_section(text: str, path: Path = BENCHMARKS) -> None:
+    """Replace the drill block in ``path``, or append a "DR drill" section with it."""
+    document = path.read_text(encoding="utf-8")
+    block = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
+    if block.search(document):
+        document = block.sub(lambda _match: text, document)
+    else:
+        document = document.rstrip("\n") + "\n\n## DR drill\n\n" + text + "\n"
+    path.write_text(document if document.endswith("\n") else document + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each scenario (default 3)")
+    parser.add_argument(
+        "--write",
+        nargs="?",
+        type=Path,
+        const=BENCHMARKS,
+        metavar="PATH",
+        help="write the figures into the DR drill section of PATH (docs/benchmarks.md)",
+    )
+    args = parser.parse_args(argv)
+    configure_logging("ERROR", stream=io.StringIO())
+    settings = DrillSettings()
+    started = time.perf_counter()
+    try:
+        pair = ReplicatedPair.create()
+    except PostgresUnavailableError as exc:
+        print(f"drill SKIPPED: PostgreSQL server binaries or openssl missing: {exc}")
+        return 0
+    unplanned: list[UnplannedResult] = []
+    planned: list[PlannedResult] = []
+    try:
+        for number in range(1, max(1, args.runs) + 1):
+            elapsed = time.perf_counter() - started
+            per_run = elapsed / (number - 1) if number > 1 else 0.0
+            if number > 1 and elapsed + per_run > TIME_BUDGET_SECONDS:
+                print(f"stopping after {number - 1} runs: time budget {TIME_BUDGET_SECONDS:.0f} s")
+                break
+            planned.append(run_planned(pair, f"drill{number}-planned", settings))
+            unplanned.append(run_unplanned(pair, f"drill{number}-unplanned", settings))
+            print(
+                f"run {number}: unplanned RTO {unplanned[-1].rto_seconds:.2f} s, "
+                f"lost {len(unplanned[-1].outcome.lost)}; planned pause "
+                f"{planned[-1].write_pause_seconds:.2f} s, lost {len(planned[-1].outcome.lost)}",
+                flush=True,
+            )
+    finally:
+        pair.close()
+    elapsed = time.perf_counter() - started
+    text = section(unplanned, planned, settings, elapsed)
+    print(text.replace(BEGIN + "\n", "").replace("\n" + END, ""))
+    outcomes = [r.outcome for r in planned] + [r.outcome for r in unplanned]
+    lost_in_planned = any(r.outcome.lost for r in planned)
+    if lost_in_planned or any(o.mismatched for o in outcomes):
+        print("drill FAILED: a planned switchover lost payments or an id did not match")
+        return 1
+    if args.write is not None:
+        write_section(text, Path(args.write))
+        print(f"wrote the DR drill section of {args.write}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,328 @@
+"""Fakes for what moto does not implement, used by the scenario and CLI tests.
+
+* :class:`FakeRdsWorld`: moto 5.2 implements DescribeGlobalClusters but not
+  ``FailoverGlobalCluster`` nor ``SwitchoverGlobalCluster``, and has no ``FailoverState`` or
+  ``SynchronizationStatus``. This fake implements exactly the RDS calls the orchestrator and
+  the CLI make: ``describe_global_clusters``, ``describe_db_clusters``,
+  ``failover_global_cluster`` and ``switchover_global_cluster``, with the response shapes of
+  the RDS API. A change runs for ``transition_reads`` DescribeGlobalClusters calls (status
+  ``failing-over``/``switching-over`` and a ``FailoverState``), then the writer flips. A
+  region can be marked down: every call to it raises ``EndpointConnectionError``.
+  ``remove_from_global_cluster`` fails the test: nothing may detach a cluster.
+* :class:`ScriptedRoute53`: moto's ``GetHealthCheckStatus`` always reports one successful
+  checker. This wrapper keeps moto for every call (the health check must exist in moto) and
+  replaces the observations with scripted ones.
+* :class:`ScriptedProbe`: the HTTPS probe, answering per URL.
+* :class:`ThrottleOnce`: raises a throttling ``ClientError`` on the first call of one
+  operation, then delegates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError, EndpointConnectionError  # type: ignore[import-untyped]
+
+from payment_service.orchestrator.probes import ProbeResult
+
+ACCOUNT = "123456789012"
+
+
+def client_error(code: str, operation: str, message: str = "") -> ClientError:
+    """A botocore ClientError with ``code``."""
+    return ClientError({"Error": {"Code": code, "Message": message or code}}, operation)
+
+
+def cluster_arn(region: str, cluster_id: str) -> str:
+    return f"arn:aws:rds:{region}:{ACCOUNT}:cluster:{cluster_id}"
+
+
+@dataclass
+class MemberState:
+    arn: str
+    is_writer: bool
+    synchronization: str = "connected"
+    status: str = "available"
+
+    @property
+    def region(self) -> str:
+        return self.arn.split(":")[3]
+
+
+@dataclass
+class FakeRdsWorld:
+    """The global cluster shared by every region's fake client."""
+
+    global_cluster_id: str
+    primary_arn: str
+    secondary_arn: str
+    transition_reads: int = 2
+    members: dict[str, MemberState] = field(default_factory=dict)
+    status: str = "available"
+    failover_state: dict[str, object] | None = None
+    pending_target: str | None = None
+    reads_left: int = 0
+    down_regions: set[str] = field(default_factory=set)
+    calls: list[tuple[str, str, Mapping[str, object]]] = field(default_factory=list)
+    """(region, operation, parameters) of every call, in order."""
+
+    def __post_init__(self) -> None:
+        self.members = {
+            self.primary_arn: MemberState(self.primary_arn, True),
+            self.secondary_arn: MemberState(self.secondary_arn, False),
+        }
+
+    def client(self, region: str) -> FakeRds:
+        return FakeRds(self, region)
+
+    def calls_of(self, operation: str) -> list[Mapping[str, object]]:
+        return [params for _, op, params in self.calls if op == operation]
+
+    @property
+    def writer_arn(self) -> str | None:
+        return next((arn for arn, m in self.members.items() if m.is_writer), None)
+
+    def start_change(self, target: str, status: str, allow_data_loss: bool) -> None:
+        source = self.writer_arn
+        self.status = status
+        self.pending_target = target
+        self.reads_left = self.transition_reads
+        self.failover_state = {
+            "Status": "pending",
+            "FromDbClusterArn": source,
+            "ToDbClusterArn": target,
+            "IsDataLossAllowed": allow_data_loss,
+        }
+
+    def advance(self) -> None:
+        if self.pending_target is None:
+            return
+        self.reads_left -= 1
+        if self.failover_state is not None:
+            self.failover_state["Status"] = "failing-over"
+        if self.reads_left > 0:
+            return
+        for arn, member in self.members.items():
+            member.is_writer = arn == self.pending_target
+        self.status = "available"
+        self.failover_state = None
+        self.pending_target = None
+
+
+class FakeRds:
+    """One region's RDS client over a :class:`FakeRdsWorld`."""
+
+    def __init__(self, world: FakeRdsWorld, region: str) -> None:
+        self._world = world
+        self.region = region
+
+    def _enter(self, operation: str, params: Mapping[str, object]) -> None:
+        self._world.calls.append((self.region, operation, params))
+        if self.region in self._world.down_regions:
+            raise EndpointConnectionError(endpoint_url=f"https://rds.{self.region}.amazonaws.com/")
+
+    def _check_id(self, identifier: str, operation: str) -> None:
+        if identifier.lower() != self._world.global_cluster_id.lower():
+            raise client_error("GlobalClusterNotFoundFault", operation)
+
+    def describe_global_clusters(self, *, GlobalClusterIdentifier: str) -> dict[str, Any]:  # noqa: N803
+        self._enter(
+            "describe_global_clusters", {"GlobalClusterIdentifier": GlobalClusterIdentifier}
+        )
+        self._check_id(GlobalClusterIdentifier, "DescribeGlobalClusters")
+        world = self._world
+        world.advance()
+        cluster: dict[str, Any] = {
+            "GlobalClusterIdentifier": world.global_cluster_id,
+            "GlobalClusterArn": f"arn:aws:rds::{ACCOUNT}:global-cluster:{world.global_cluster_id}",
+            "Status": world.status,
+            "Engine": "aurora-postgresql",
+            "GlobalClusterMembers": [
+                {
+                    "DBClusterArn": member.arn,
+                    "IsWriter": member.is_writer,
+                    "Readers": [],
+                    **(
+                        {}
+                        if member.is_writer
+                        else {"SynchronizationStatus": member.synchronization}
+                    ),
+                }
+                for member in world.members.values()
+            ],
+        }
+        if world.failover_state is not None:
+            cluster["FailoverState"] = dict(world.failover_state)
+        return {"GlobalClusters": [cluster]}
+
+    def describe_db_clusters(self, *, DBClusterIdentifier: str) -> dict[str, Any]:  # noqa: N803
+        self._enter("describe_db_clusters", {"DBClusterIdentifier": DBClusterIdentifier})
+        for member in self._world.members.values():
+            if DBClusterIdentifier in (member.arn, member.arn.split(":")[-1]):
+                if member.region != self.region:
+                    break
+                return {"DBClusters": [{"DBClusterArn": member.arn, "Status": member.status}]}
+        raise client_error("DBClusterNotFoundFault", "DescribeDBClusters")
+
+    def _start(self, operation: str, target: str, status: str, allow_data_loss: bool) -> None:
+        world = self._world
+        if target not in world.members:
+            raise client_error("DBClusterNotFoundFault", operation)
+        if world.pending_target is not None or world.members[target].is_writer:
+            raise client_error("InvalidGlobalClusterStateFault", operation)
+        world.start_change(target, status, allow_data_loss)
+
+    def failover_global_cluster(
+        self,
+        *,
+        GlobalClusterIdentifier: str,  # noqa: N803
+        TargetDbClusterIdentifier: str,  # noqa: N803
+        AllowDataLoss: bool = False,  # noqa: N803
+    ) -> dict[str, Any]:
+        params = {
+            "GlobalClusterIdentifier": GlobalClusterIdentifier,
+            "TargetDbClusterIdentifier": TargetDbClusterIdentifier,
+            "AllowDataLoss": AllowDataLoss,
+        }
+        self._enter("failover_global_cluster", params)
+        self._check_id(GlobalClusterIdentifier, "FailoverGlobalCluster")
+        self._start(
+            "FailoverGlobalCluster", TargetDbClusterIdentifier, "failing-over", AllowDataLoss
+        )
+        return {"GlobalCluster": {"GlobalClusterIdentifier": GlobalClusterIdentifier}}
+
+    def switchover_global_cluster(
+        self,
+        *,
+        GlobalClusterIdentifier: str,  # noqa: N803
+        TargetDbClusterIdentifier: str,  # noqa: N803
+    ) -> dict[str, Any]:
+        params = {
+            "GlobalClusterIdentifier": GlobalClusterIdentifier,
+            "TargetDbClusterIdentifier": TargetDbClusterIdentifier,
+        }
+        self._enter("switchover_global_cluster", params)
+        self._check_id(GlobalClusterIdentifier, "SwitchoverGlobalCluster")
+        target = self._world.members.get(TargetDbClusterIdentifier)
+        if target is not None and target.synchronization != "connected":
+            raise client_error("InvalidGlobalClusterStateFault", "SwitchoverGlobalCluster")
+        self._start("SwitchoverGlobalCluster", TargetDbClusterIdentifier, "switching-over", False)
+        return {"GlobalCluster": {"GlobalClusterIdentifier": GlobalClusterIdentifier}}
+
+    def remove_from_global_cluster(self, **kwargs: object) -> dict[str, Any]:
+        raise AssertionError(f"RemoveFromGlobalCluster must never be called: {kwargs}")
+
+
+class ScriptedRoute53:
+    """moto's Route 53 client with scripted health check observations."""
+
+    def __init__(self, moto_client: Any) -> None:
+        self._client = moto_client
+        self.observations: list[bool] = [True, True, True]
+        self.fail_with: Exception | None = None
+        self.calls = 0
+
+    def get_health_check_status(self, *, HealthCheckId: str) -> dict[str, Any]:  # noqa: N803
+        self.calls += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        self._client.get_health_check_status(HealthCheckId=HealthCheckId)  # must exist in moto
+        return {
+            "HealthCheckObservations": [
+                {
+                    "Region": region,
+                    "IPAddress": f"15.177.0.{index}",
+                    "StatusReport": {
+                        "Status": "Success: HTTP Status Code 200, OK"
+                        if ok
+                        else "Failure: HTTP Status Code 503, Service Unavailable"
+                    },
+                }
+                for index, (region, ok) in enumerate(
+                    zip(
+                        (
+                            "us-east-1",
+                            "us-west-1",
+                            "eu-west-1",
+                            "ap-southeast-1",
+                            "sa-east-1",
+                            "us-west-2",
+                            "ap-northeast-1",
+                            "eu-west-2",
+                        ),
+                        self.observations,
+                        strict=False,
+                    )
+                )
+            ]
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+STANDBY_BODY = (
+    '{"status": "unavailable", "role": "standby", "can_serve_payments": false, '
+    '"checks": {"database": {"ok": true, "writable": false}, "dynamodb": {"ok": true}}}'
+)
+DOWN_BODY = (
+    '{"status": "unavailable", "role": "unknown", "can_serve_payments": false, '
+    '"checks": {"database": {"ok": false, "error": "database_unavailable"}, '
+    '"dynamodb": {"ok": true}}}'
+)
+
+
+@dataclass
+class ScriptedProbe:
+    """HTTPS probe answering per URL; counts calls."""
+
+    answers: dict[str, ProbeResult] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    def __call__(self, url: str, timeout: float) -> ProbeResult:
+        self.calls.append(url)
+        return self.answers.get(url, ProbeResult(None, error="URLError"))
+
+
+class ThrottleOnce:
+    """Delegates to ``client``; the first ``operation`` call raises a throttling error."""
+
+    def __init__(self, client: Any, operation: str, code: str = "Throttling") -> None:
+        self._client = client
+        self._operation = operation
+        self._code = code
+        self.attempts = 0
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._client, name)
+        if name != self._operation:
+            return target
+
+        def call(**kwargs: object) -> Any:
+            self.attempts += 1
+            if self.attempts == 1:
+                raise client_error(self._code, name, "Rate exceeded")
+            return target(**kwargs)
+
+        return call
+
+
+@dataclass
+class FakeClock:
+    now: float = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Sleeps:
+    delays: list[float] = field(default_factory=list)
+
+    def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)

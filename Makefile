@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed
 OUTDIR := apps/dr-app/cdktf.out
 LINT_PATHS := packages apps tests scripts tools
 
-.PHONY: help install synth test lint format checkov bench clean diagram
+.PHONY: help install synth test lint format checkov bench clean diagram drill
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -55,6 +55,10 @@ test: $(INSTALLED) ## Lint, type-check, then all tests (checkov gate over the sy
 
 bench: $(INSTALLED) ## Synth wall time against the floor (empty app importing the AWS provider)
 	$(PY) scripts/bench_synth.py --write docs/benchmarks.md
+
+drill: $(INSTALLED) ## DR drill on two local PostgreSQL servers; writes the figures to docs/benchmarks.md
+	bash scripts/ensure-postgres.sh
+	$(PY) scripts/drill.py --write docs/benchmarks.md
 
 clean: ## Remove synthesized output and caches (keeps .venv and .tools)
 	rm -rf $(OUTDIR) .pytest_cache .mypy_cache .ruff_cache dist

@@ -1,0 +1,9 @@
+"""``python -m dr_app.cli``."""
+
+from __future__ import annotations
+
+import sys
+
+from dr_app.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,137 @@
+"""``payment-dr status``: writer region, replication lag, health checks, alarms, DNS."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from dr_app.cli.context import CliContext, Exit
+from dr_app.cli.dns import DnsAnswer, Resolver
+from dr_app.cli.metrics import REPLICATION_LAG, RPO_LAG, Lag, read_lag
+from dr_app.cli.observations import (
+    HealthCheckStatus,
+    read_alarms,
+    read_health_checks,
+    read_last_decision,
+    read_switch,
+)
+from dr_app.cli.output import emit
+from dr_app.cli.topology import Topology, TopologyError, cluster_status, read_topology
+
+DOMAIN_ENV = "PAYMENT_DR_DOMAIN"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``status`` command."""
+    parser = subparsers.add_parser(
+        "status", help="writer region, replication lag, health checks, alarms, DNS answer"
+    )
+    parser.add_argument(
+        "--domain",
+        default=os.environ.get(DOMAIN_ENV),
+        help=f"API domain name to resolve (default: ${DOMAIN_ENV}, else the environment's "
+        "api_domain_name)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Gather and print the status; exit 1 only when no region could describe the cluster."""
+    domain = args.domain if isinstance(args.domain, str) and args.domain else None
+    domain = domain or ctx.names.api_domain or None
+    document, lines, ok = gather(ctx, domain, ctx.resolver)
+    emit(ctx, document, lines)
+    return Exit.OK if ok else Exit.FAILED
+
+
+def gather(
+    ctx: CliContext, domain: str | None, resolver: Resolver
+) -> tuple[dict[str, object], list[str], bool]:
+    """The status document, its text rendering, and whether the cluster could be read."""
+    names = ctx.names
+    lines = [
+        f"environment {names.suffix}: primary {names.primary_region}, "
+        f"secondary {names.secondary_region}"
+    ]
+    document: dict[str, object] = {
+        "environment": names.suffix,
+        "regions": {"primary": names.primary_region, "secondary": names.secondary_region},
+    }
+    topology: Topology | None = None
+    try:
+        topology = read_topology(ctx)
+    except TopologyError as exc:
+        lines.append(f"global cluster {names.global_cluster}: UNREADABLE ({exc})")
+    if topology is not None:
+        document["global_cluster"] = topology.to_json()
+        document["writer_region"] = topology.writer.region if topology.writer else None
+        lines.append(f"global cluster {topology.identifier}: {topology.describe_state()}")
+        document["members"] = [
+            _member_lines(ctx, topology, lines, m.region) for m in topology.members
+        ]
+    checks = read_health_checks(ctx)
+    document["health_checks"] = [check.to_json() for check in checks]
+    lines.extend(_health_check_lines(checks))
+    alarms: list[dict[str, str]] = []
+    for region in (names.primary_region, names.secondary_region):
+        alarms.extend(read_alarms(ctx, region) or [])
+    document["alarms"] = alarms
+    firing = [alarm for alarm in alarms if alarm["state"] == "ALARM"]
+    lines.append(f"alarms: {len(alarms)} found, {len(firing)} in ALARM")
+    lines.extend(f"  ALARM {alarm['region']} {alarm['name']}" for alarm in firing)
+    answer = resolver(domain) if domain else None
+    document["dns"] = answer.to_json() if answer else None
+    lines.append(_dns_line(answer))
+    switch = read_switch(ctx)
+    decision = read_last_decision(ctx)
+    document["auto_failover_switch"] = switch
+    document["last_decision"] = decision
+    lines.append(f"auto-failover switch ({names.switch_parameter}): {switch}")
+    if decision is not None:
+        lines.append(
+            f"last orchestrator decision {decision.get('sk', '')}: "
+            f"{decision.get('action')} ({decision.get('reason')})"
+        )
+    return document, lines, topology is not None
+
+
+def _member_lines(
+    ctx: CliContext, topology: Topology, lines: list[str], region: str
+) -> dict[str, object]:
+    member = topology.member_in(region)
+    if member is None:
+        return {}
+    entry = member.to_json()
+    status = cluster_status(ctx, region, member.cluster_id)
+    entry["cluster_status"] = status
+    role = "writer" if member.is_writer else "secondary"
+    text = f"  {region} {member.cluster_id}: {role}, cluster {status or 'unreadable'}"
+    if not member.is_writer:
+        lags = [
+            read_lag(ctx, region, member.cluster_id, metric)
+            for metric in (REPLICATION_LAG, RPO_LAG)
+        ]
+        entry["lag"] = [lag.to_json() for lag in lags if isinstance(lag, Lag)]
+        text += f", sync {member.synchronization_status or 'n/a'}"
+        text += "".join(f"; {lag.describe()}" for lag in lags if isinstance(lag, Lag))
+    lines.append(text)
+    return entry
+
+
+def _health_check_lines(checks: list[HealthCheckStatus]) -> list[str]:
+    if not checks:
+        return ["health checks: none found (by Name tag)"]
+    return [
+        f"health check {check.name}: {'HEALTHY' if check.healthy else 'UNHEALTHY'} "
+        f"({check.healthy_checkers}/{check.checkers} checkers report success)"
+        for check in checks
+    ]
+
+
+def _dns_line(answer: DnsAnswer | None) -> str:
+    if answer is None:
+        return f"DNS: no domain given (--domain or ${DOMAIN_ENV})"
+    if answer.error:
+        return f"DNS {answer.name}: resolution failed ({answer.error})"
+    where = f" -> {answer.region}" if answer.region else ""
+    return f"DNS {answer.name}: {', '.join(answer.addresses)} via {answer.canonical}{where}"

@@ -1,0 +1,246 @@
+"""Switchover, failover and failback of the Aurora global cluster, with waits.
+
+* Switchover (planned, ``SwitchoverGlobalCluster``): Aurora synchronizes the target before it
+  changes roles, so no committed transaction is lost.
+* Failover (unplanned, ``FailoverGlobalCluster`` with ``AllowDataLoss``): for when the writer's
+  region is down; transactions not yet replicated are lost (the RPO).
+* Failback: a switchover back to the original primary, refused until that cluster has caught
+  up (member synchronized, replication lag below a threshold).
+
+The cluster is never detached from the global cluster. Calls go to the target's region; the
+other region may be down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dr_app.cli.clients import describe_error
+from dr_app.cli.context import CliContext, Exit
+from dr_app.cli.metrics import REPLICATION_LAG, read_lag
+from dr_app.cli.progress import Progress
+from dr_app.cli.throttle import retry_throttling
+from dr_app.cli.topology import Member, Topology, TopologyError, cluster_status, read_topology
+from payment_dr_core import RegionRole
+
+DEFAULT_TIMEOUT_SECONDS = 1800.0
+DEFAULT_POLL_SECONDS = 10.0
+DEFAULT_MAX_LAG_MS = 1000.0
+LAG_WINDOW_MINUTES = 5
+
+
+@dataclass(frozen=True)
+class WaitOptions:
+    """How long and how often to poll."""
+
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    poll_seconds: float = DEFAULT_POLL_SECONDS
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    """The outcome of one operation."""
+
+    command: str
+    outcome: str
+    """``completed``, ``already``, ``refused``, ``failed`` or ``timeout``."""
+    exit: Exit
+    message: str
+    target_region: str | None = None
+    elapsed_seconds: float | None = None
+    details: dict[str, object] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        """JSON form."""
+        return {
+            "command": self.command,
+            "outcome": self.outcome,
+            "exit_code": int(self.exit),
+            "message": self.message,
+            "target_region": self.target_region,
+            "elapsed_seconds": None
+            if self.elapsed_seconds is None
+            else round(self.elapsed_seconds, 1),
+            "details": self.details,
+        }
+
+
+def _regions_from(ctx: CliContext, region: str) -> tuple[str, ...]:
+    other = (
+        ctx.names.primary_region
+        if region == ctx.names.secondary_region
+        else ctx.names.secondary_region
+    )
+    return (region, other)
+
+
+def _target(topology: Topology, region: str) -> Member | None:
+    return topology.member_in(region)
+
+
+def planned_blocker(topology: Topology, target: Member | None) -> str | None:
+    """Why a planned switchover to ``target`` cannot start now, or ``None``."""
+    if target is None:
+        return "the target region has no member in the global cluster"
+    if topology.in_transition:
+        return f"a switchover or failover is already running ({topology.describe_state()})"
+    if target.synchronization_status not in (None, "connected"):
+        return f"the target is not synchronized ({target.synchronization_status})"
+    if topology.writer is None:
+        return "the global cluster reports no writer"
+    return None
+
+
+def caught_up(
+    ctx: CliContext, topology: Topology, region: str, max_lag_ms: float
+) -> tuple[bool, str]:
+    """Whether the cluster in ``region`` has caught up enough to become the writer again."""
+    member = topology.member_in(region)
+    if member is None:
+        return False, f"no member of the global cluster in {region}"
+    if member.is_writer:
+        return True, f"{region} is already the writer"
+    if member.synchronization_status not in (None, "connected"):
+        return False, f"{region} member synchronization is {member.synchronization_status}"
+    status = cluster_status(ctx, region, member.cluster_id)
+    if status != "available":
+        return False, f"{region} cluster status is {status or 'unreadable'}"
+    lag = read_lag(ctx, region, member.cluster_id, REPLICATION_LAG, LAG_WINDOW_MINUTES)
+    if lag is None:
+        return False, f"{REPLICATION_LAG} of {member.cluster_id} is unreadable"
+    if lag.datapoints == 0 or lag.max_ms is None:
+        return (
+            False,
+            f"no {REPLICATION_LAG} data for {member.cluster_id} in {LAG_WINDOW_MINUTES} min",
+        )
+    if lag.max_ms > max_lag_ms:
+        return False, f"replication lag {lag.max_ms:.0f} ms exceeds {max_lag_ms:.0f} ms"
+    return True, f"caught up: {lag.describe()}, synchronization {member.synchronization_status}"
+
+
+def wait_for_writer(
+    ctx: CliContext, target: Member, options: WaitOptions, label: str
+) -> tuple[bool, float, str]:
+    """Poll until ``target`` is the writer, the cluster settled and ``available``."""
+    progress = Progress(ctx.err, label, tty=ctx.progress_tty, clock=ctx.clock)
+    state = "waiting"
+    while True:
+        try:
+            topology = read_topology(ctx, _regions_from(ctx, target.region))
+            writer = topology.writer
+            state = topology.describe_state()
+            if writer is not None and writer.arn == target.arn and not topology.in_transition:
+                status = cluster_status(ctx, target.region, target.cluster_id)
+                state = f"{state}, {target.region} cluster {status or 'unreadable'}"
+                if status == "available":
+                    return True, progress.finish(f"done: {state}"), state
+        except TopologyError as exc:
+            state = str(exc)
+        progress.update(state)
+        if progress.elapsed >= options.timeout_seconds:
+            return False, progress.finish(f"timed out: {state}"), state
+        ctx.sleep(options.poll_seconds)
+
+
+def switchover(
+    ctx: CliContext, role: RegionRole, options: WaitOptions, command: str = "switchover"
+) -> OperationResult:
+    """Planned switchover making ``role``'s cluster the writer, then wait for it."""
+    region = ctx.names.region_of(role)
+    try:
+        topology = read_topology(ctx, _regions_from(ctx, region))
+    except TopologyError as exc:
+        return OperationResult(command, "failed", Exit.FAILED, str(exc), region)
+    target = _target(topology, region)
+    if target is not None and target.is_writer and not topology.in_transition:
+        return OperationResult(
+            command, "already", Exit.OK, f"{region} is already the writer", region
+        )
+    blocker = planned_blocker(topology, target)
+    if blocker is not None or target is None:
+        return OperationResult(command, "refused", Exit.REFUSED, blocker or "no target", region)
+    try:
+        rds = ctx.clients.rds(region)
+        retry_throttling(
+            "SwitchoverGlobalCluster",
+            lambda: rds.switchover_global_cluster(
+                GlobalClusterIdentifier=ctx.names.global_cluster,
+                TargetDbClusterIdentifier=target.arn,
+            ),
+            sleep=ctx.sleep,
+        )
+    except Exception as exc:
+        message = f"SwitchoverGlobalCluster failed: {describe_error(exc)}"
+        return OperationResult(command, "failed", Exit.FAILED, message, region)
+    return _finish_wait(ctx, command, target, options)
+
+
+def failback(ctx: CliContext, max_lag_ms: float, options: WaitOptions) -> OperationResult:
+    """Switch back to the primary region once its cluster has caught up."""
+    region = ctx.names.primary_region
+    try:
+        topology = read_topology(ctx, _regions_from(ctx, region))
+    except TopologyError as exc:
+        return OperationResult("failback", "failed", Exit.FAILED, str(exc), region)
+    ready, reason = caught_up(ctx, topology, region, max_lag_ms)
+    if not ready:
+        return OperationResult("failback", "refused", Exit.REFUSED, f"not yet: {reason}", region)
+    result = switchover(ctx, RegionRole.PRIMARY, options, command="failback")
+    return OperationResult(
+        result.command,
+        result.outcome,
+        result.exit,
+        result.message,
+        result.target_region,
+        result.elapsed_seconds,
+        {**result.details, "catch_up": reason},
+    )
+
+
+def failover(ctx: CliContext, role: RegionRole, options: WaitOptions) -> OperationResult:
+    """Unplanned failover (``AllowDataLoss``) to ``role``'s cluster, then wait for it.
+
+    Confirmation is the caller's job (see :mod:`dr_app.cli.commands.failover`).
+    """
+    region = ctx.names.region_of(role)
+    try:
+        topology = read_topology(ctx, _regions_from(ctx, region))
+    except TopologyError as exc:
+        return OperationResult("failover", "failed", Exit.FAILED, str(exc), region)
+    target = _target(topology, region)
+    if target is None:
+        message = f"no member of the global cluster in {region}"
+        return OperationResult("failover", "refused", Exit.REFUSED, message, region)
+    if target.is_writer and not topology.in_transition:
+        return OperationResult(
+            "failover", "already", Exit.OK, f"{region} is already the writer", region
+        )
+    if topology.in_transition:
+        ctx.err.write(f"a change is already running ({topology.describe_state()}); waiting\n")
+        return _finish_wait(ctx, "failover", target, options)
+    try:
+        rds = ctx.clients.rds(region)
+        retry_throttling(
+            "FailoverGlobalCluster",
+            lambda: rds.failover_global_cluster(
+                GlobalClusterIdentifier=ctx.names.global_cluster,
+                TargetDbClusterIdentifier=target.arn,
+                AllowDataLoss=True,
+            ),
+            sleep=ctx.sleep,
+        )
+    except Exception as exc:
+        message = f"FailoverGlobalCluster failed: {describe_error(exc)}"
+        return OperationResult("failover", "failed", Exit.FAILED, message, region)
+    return _finish_wait(ctx, "failover", target, options)
+
+
+def _finish_wait(
+    ctx: CliContext, command: str, target: Member, options: WaitOptions
+) -> OperationResult:
+    done, elapsed, state = wait_for_writer(ctx, target, options, command)
+    if done:
+        message = f"{target.region} is the writer ({state})"
+        return OperationResult(command, "completed", Exit.OK, message, target.region, elapsed)
+    message = f"timed out after {elapsed:.0f}s: {state}"
+    return OperationResult(command, "timeout", Exit.FAILED, message, target.region, elapsed)

@@ -320,7 +320,8 @@ def test_synth_report_counts_resources_and_reports_bundle_sizes(
         doc = synthesized_app.stacks[name]
         assert summary.resource_count == sum(len(v) for v in doc["resource"].values())
         bundles = [a for a in summary.assets if a[0].endswith("payment-service.zip")]
-        assert len(bundles) == 2
+        # api + migrate in both regions, plus the orchestrator in the secondary
+        assert len(bundles) == (3 if name.endswith("-secondary") else 2)
         assert all(size > 100 * 1024 for _, size in bundles)
     text = render(synthesized_app.outdir, list(summaries.values()))
     assert "payment-service.zip" in text
@@ -418,3 +419,61 @@ def test_failover_records_and_health_check_in_the_secondary_stack(
     assert alarm["provider"] == "aws.primary_region"
     assert alarm["namespace"] == "AWS/Route53"
     assert all(remote(action) for action in alarm["alarm_actions"])
+
+
+def test_orchestrator_runs_in_the_secondary_outside_the_vpc_with_scoped_promotion_rights(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    from dr_app.cli.names import ResourceNames
+
+    secondary = synthesized_app.stack(SECONDARY)
+    doc = secondary["resource"]
+    functions = {f["function_name"]: f for f in doc["aws_lambda_function"].values()}
+    expected = ResourceNames.for_environment(synthesized_app.config, "us-east-1", "us-east-2")
+    orchestrator = functions[expected.orchestrator_function]
+    assert "vpc_config" not in orchestrator
+    assert orchestrator["handler"] == "payment_service.orchestrator.handler"
+    variables = orchestrator["environment"]["variables"]
+    assert remote(variables["GLOBAL_CLUSTER_ID"])
+    assert variables["SECONDARY_CLUSTER_ARN"].startswith("${aws_rds_cluster.aurora_cluster_")
+    assert variables["PRIMARY_HEALTH_URL"].startswith("https://${data.terraform_remote_state.")
+    assert variables["CONSECUTIVE_FAILURES"] == "3"
+    (table,) = [t for t in doc["aws_dynamodb_table"].values()]
+    assert table["name"] == expected.decision_table
+    (switch,) = doc["aws_ssm_parameter"].values()
+    assert switch["name"] == expected.switch_parameter
+    assert switch["lifecycle"]["ignore_changes"] == ["value"]
+    policy = next(p for p in doc["aws_iam_role_policy"].values() if "orchestrator" in p["role"])
+    statements = {
+        s["sid"]: s
+        for s in secondary["data"]["aws_iam_policy_document"][
+            policy["policy"].removeprefix("${").split(".")[2]
+        ]["statement"]
+    }
+    promote = statements["PromoteSecondary"]
+    assert promote["actions"] == ["rds:FailoverGlobalCluster"]
+    assert len(promote["resources"]) == 3
+    assert promote["resources"][0].startswith("arn:aws:rds::")
+    text = json.dumps(synthesized_app.stacks)
+    assert "RemoveFromGlobalCluster" not in text
+    (rule,) = doc["aws_cloudwatch_event_rule"].values()
+    assert rule["schedule_expression"] == "rate(1 minute)"
+
+
+def test_primary_alarms_reach_the_orchestrator_across_regions(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    doc = synthesized_app.stack(SECONDARY)["resource"]
+    lambda_subscriptions = [
+        s for s in doc["aws_sns_topic_subscription"].values() if s["protocol"] == "lambda"
+    ]
+    (subscription,) = lambda_subscriptions
+    assert subscription["provider"] == "aws.primary_region"
+    assert remote(subscription["topic_arn"])
+    assert "orchestrator" in subscription["endpoint"]
+    permissions = [
+        p for p in doc["aws_lambda_permission"].values() if p["principal"] == "sns.amazonaws.com"
+    ]
+    (permission,) = permissions
+    assert permission.get("provider", "aws") == "aws"
+    assert permission["source_arn"] == subscription["topic_arn"]

@@ -7,9 +7,9 @@ from payment_dr_core import EnvironmentConfig, StateBackendConfig
 
 
 def test_configuration_page_is_current() -> None:
-    assert OUTPUT.read_text(encoding="utf-8") == render(), (
-        "docs/configuration.md is out of date: run python -m dr_app.config_reference"
-    )
+    assert (
+        OUTPUT.read_text(encoding="utf-8") == render()
+    ), "docs/configuration.md is out of date: run python -m dr_app.config_reference"
 
 
 def test_every_config_field_is_documented() -> None:

@@ -7,7 +7,13 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from dr_app.backend import configure_backend
-from payment_dr_compute import Bundle, PaymentFunctions, PaymentFunctionsProps
+from payment_dr_compute import (
+    Bundle,
+    FailoverOrchestrator,
+    FailoverOrchestratorProps,
+    PaymentFunctions,
+    PaymentFunctionsProps,
+)
 from payment_dr_core import (
     ConfigError,
     EnvironmentConfig,
@@ -55,6 +61,8 @@ from payment_dr_observability import (
     AlertTopics,
     AlertTopicsProps,
     ApiStage,
+    CrossRegionSubscription,
+    CrossRegionSubscriptionProps,
     DrAlarms,
     DrAlarmsProps,
     DrDashboard,
@@ -191,6 +199,53 @@ class PaymentDrStack(TerraformStack):
         if primary is not None:
             self._failover_routing(primary)
         self._observability()
+        if primary is not None:
+            self._orchestrator(primary, bundle)
+
+    def _orchestrator(self, primary: PaymentDrStack, bundle: Bundle) -> None:
+        """The failover orchestrator: on a schedule, and on every primary-region alarm."""
+        config = self.config
+        self.orchestrator = FailoverOrchestrator(
+            self,
+            "orchestrator",
+            FailoverOrchestratorProps(
+                namer=config.namer,
+                region=self.region,
+                primary_region=primary.region,
+                bundle=bundle,
+                kms_key_arn=self.key_arn,
+                global_cluster_identifier=primary.aurora.global_cluster_identifier,
+                primary_cluster_arn=primary.aurora.cluster_arn,
+                secondary_cluster_arn=self.aurora_secondary.cluster_arn,
+                primary_health_check_id=self.failover.primary_health_check_id,
+                primary_health_url=(
+                    f"https://{primary.api.health_check_fqdn}{primary.api.health_check_path}"
+                ),
+                secondary_health_url=(
+                    f"https://{self.api.health_check_fqdn}{self.api.health_check_path}"
+                ),
+                primary_alarm_name=self.failover.alarm_name,
+                alert_topic_arn=self.alerts.topic_arn,
+                consecutive_failures=config.failover_consecutive_checks,
+                schedule_minutes=config.orchestrator_schedule_minutes,
+                auto_failover_enabled=config.auto_failover_enabled,
+                log_retention_days=config.log_retention_days,
+                provider=self.provider,
+            ),
+        )
+        # The us-east-1 alarm topic reaches the automation in us-east-2 directly.
+        CrossRegionSubscription(
+            self,
+            "primary-alarms-to-orchestrator",
+            CrossRegionSubscriptionProps(
+                topic_arn=primary.alerts.topic_arn,
+                topic_region=primary.region,
+                function_arn=self.orchestrator.function_arn,
+                function_region=self.region,
+                topic_provider=self.primary_region_provider,
+                function_provider=self.provider,
+            ),
+        )
 
     def _api(self, primary: PaymentDrStack | None) -> None:
         """This region's API on the shared custom domain; the primary also owns the zone."""
@@ -253,12 +308,15 @@ class PaymentDrStack(TerraformStack):
             ),
         )
 
-    def _function_names(self, region: str) -> dict[str, str]:
+    def _function_names(self, region: str, with_orchestrator: bool = False) -> dict[str, str]:
         namer = self.config.namer
-        return {
+        functions = {
             label: namer.name(ResourceKind.LAMBDA_FUNCTION, component, region=region)
             for label, component in (("api", "payment-api"), ("migrate", "payment-migrate"))
         }
+        if with_orchestrator:
+            functions["orchestrator"] = namer.of(names.ORCHESTRATOR_FUNCTION, region=region)
+        return functions
 
     def _s3_replication_rule(self) -> S3ReplicationRule:
         namer, regions = self.config.namer, self.config.regions
@@ -291,7 +349,7 @@ class PaymentDrStack(TerraformStack):
                 role=self.role,
                 topic_arn=self.alerts.topic_arn,
                 regions=config.regions,
-                function_names=self._function_names(self.region),
+                function_names=self._function_names(self.region, with_orchestrator=secondary),
                 aurora_secondary_cluster_identifier=(
                     self.aurora_secondary.cluster_identifier if secondary else None
                 ),
@@ -308,7 +366,9 @@ class PaymentDrStack(TerraformStack):
             RegionView(
                 region=region,
                 aurora_cluster_identifier=namer.of(names.AURORA_CLUSTER, region=region),
-                function_names=self._function_names(region),
+                function_names=self._function_names(
+                    region, with_orchestrator=region == config.regions.secondary
+                ),
                 api=api_stage,
             )
             for region in (config.regions.primary, config.regions.secondary)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cdktf import AssetType, TerraformAsset, TerraformProvider
+from cdktf import AssetType, ITerraformDependable, TerraformAsset, TerraformProvider
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -76,8 +76,12 @@ class RegionalFunctionProps:
     kms_key_arn: str
     """This region's key: encrypts the environment variables and the log group."""
 
-    subnet_ids: Sequence[str]
-    security_group_ids: Sequence[str]
+    subnet_ids: Sequence[str] = ()
+    security_group_ids: Sequence[str] = ()
+    vpc_attached: bool = True
+    """Attach to the private subnets. False only for functions that must reach public AWS
+    endpoints without an endpoint in the VPC (Route 53's API) or other regions' public URLs."""
+
     statements: tuple[PolicyStatement, ...] = ()
     """The function's own permissions, beyond logs, tracing and VPC access."""
 
@@ -112,10 +116,14 @@ class RegionalFunctionProps:
         Rule[str]("handler", matches(r"[A-Za-z_][\w.]*\.[A-Za-z_]\w*"), "module.function").apply(
             self.handler
         )
-        if not self.subnet_ids:
+        if self.vpc_attached and not self.subnet_ids:
             raise ConfigError("subnet_ids", list(self.subnet_ids), "at least one private subnet")
-        if not self.security_group_ids:
+        if self.vpc_attached and not self.security_group_ids:
             raise ConfigError("security_group_ids", list(self.security_group_ids), "at least one")
+        if not self.vpc_attached and (self.subnet_ids or self.security_group_ids):
+            raise ConfigError(
+                "vpc_attached", False, "True when subnet_ids or security_group_ids are given"
+            )
         for key in self.environment:
             if key in _RESERVED_ENV or not key.isidentifier() or key != key.upper():
                 raise ConfigError(
@@ -219,13 +227,17 @@ class RegionalFunction(Construct):
             policy=policy.json,
             provider=provider,
         )
-        self.vpc_access = IamRolePolicyAttachment(
-            self,
-            "vpc-access",
-            role=self.role.name,
-            policy_arn=VPC_ACCESS_POLICY_ARN,
-            provider=provider,
-        )
+        waits_for: list[ITerraformDependable] = [self.role_policy, self.log_group]
+        if props.vpc_attached:
+            waits_for.append(
+                IamRolePolicyAttachment(
+                    self,
+                    "vpc-access",
+                    role=self.role.name,
+                    policy_arn=VPC_ACCESS_POLICY_ARN,
+                    provider=provider,
+                )
+            )
         asset = TerraformAsset(self, "code", path=str(props.bundle.path), type=AssetType.FILE)
         self.function = LambdaFunction(
             self,
@@ -247,9 +259,11 @@ class RegionalFunction(Construct):
             vpc_config=LambdaFunctionVpcConfig(
                 subnet_ids=list(props.subnet_ids),
                 security_group_ids=list(props.security_group_ids),
-            ),
+            )
+            if props.vpc_attached
+            else None,
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),
-            depends_on=[self.role_policy, self.vpc_access, self.log_group],
+            depends_on=waits_for,
             provider=provider,
         )
 

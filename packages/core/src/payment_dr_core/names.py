@@ -67,7 +67,17 @@ API_5XX_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "api-5xx", regional=True)
 API_LATENCY_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "api-latency-p99", regional=True)
 HEALTH_CHECK_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "health-check", regional=True)
 
+# failover automation (components shared with the payment-dr CLI)
+ORCHESTRATOR_FUNCTION = NameSpec(K.LAMBDA_FUNCTION, "failover-orchestrator", regional=True)
+ORCHESTRATOR_SCHEDULE = NameSpec(K.EVENTBRIDGE_RULE, "failover-orchestrator", regional=True)
+DECISION_TABLE = NameSpec(K.DYNAMODB_TABLE, "failover-decisions")
+SWITCH_PARAMETER = NameSpec(K.SSM_PARAMETER, "auto-failover-enabled")
+
 ALL: tuple[NameSpec, ...] = (
+    ORCHESTRATOR_FUNCTION,
+    ORCHESTRATOR_SCHEDULE,
+    DECISION_TABLE,
+    SWITCH_PARAMETER,
     VPC,
     PRIVATE_SUBNET,
     PRIVATE_ROUTE_TABLE,

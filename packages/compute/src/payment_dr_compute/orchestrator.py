@@ -1,0 +1,259 @@
+"""FailoverOrchestrator: the secondary-region function that promotes the secondary cluster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import TerraformProvider, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.dynamodb_table import (
+    DynamodbTable,
+    DynamodbTableAttribute,
+    DynamodbTablePointInTimeRecovery,
+    DynamodbTableServerSideEncryption,
+    DynamodbTableTtl,
+)
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
+from constructs import Construct
+
+from payment_dr_compute.bundle import Bundle
+from payment_dr_compute.function import PolicyStatement, RegionalFunction, RegionalFunctionProps
+from payment_dr_core import ConfigError, Namer, names
+from payment_dr_core.regions import validate_region
+from payment_dr_core.validation import Rule, check_all, in_range
+
+HANDLER = "payment_service.orchestrator.handler"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FailoverOrchestratorProps:
+    """Props of :class:`FailoverOrchestrator`. It runs in the secondary region."""
+
+    namer: Namer
+    region: str
+    """The secondary region."""
+
+    primary_region: str
+    bundle: Bundle
+    kms_key_arn: str
+    """The secondary region's key: decision table, environment, logs, SNS publishing."""
+
+    global_cluster_identifier: str
+    primary_cluster_arn: str
+    secondary_cluster_arn: str
+    primary_health_check_id: str
+    primary_health_url: str
+    """``https://<primary API's own host>/<stage>/health``, probed from this region."""
+
+    secondary_health_url: str
+    primary_alarm_name: str
+    """The Route 53 health alarm, in the primary region."""
+
+    alert_topic_arn: str
+    """This region's alert topic."""
+
+    consecutive_failures: int = 3
+    schedule_minutes: int = 1
+    auto_failover_enabled: bool = True
+    """Initial value of the switch parameter; later deploys leave the live value alone."""
+
+    log_retention_days: int = 365
+    provider: TerraformProvider | None = None
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` for the first prop that is not allowed."""
+        validate_region("region", self.region)
+        validate_region("primary_region", self.primary_region)
+        if self.region == self.primary_region:
+            raise ConfigError(
+                "region",
+                self.region,
+                f"the secondary region, not the primary ({self.primary_region})",
+            )
+        check_all(
+            [
+                (
+                    Rule[int]("consecutive_failures", in_range(1, 10), "1 to 10"),
+                    self.consecutive_failures,
+                ),
+                (Rule[int]("schedule_minutes", in_range(1, 10), "1 to 10"), self.schedule_minutes),
+            ]
+        )
+
+
+class FailoverOrchestrator(Construct):
+    """The orchestrator function, its decision table, its switch and its schedule.
+
+    The function is not attached to the VPC: it must reach Route 53's global API and the
+    primary region's public API endpoint, neither of which an endpoint in a private
+    subnet provides. Its permissions are scoped to the global cluster and the two
+    cluster ARNs, the one health check, the one alarm, the switch, the table and the topic.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, props: FailoverOrchestratorProps
+    ) -> None:
+        props.validate()
+        super().__init__(scope, construct_id)
+        namer, region, provider = props.namer, props.region, props.provider
+        account = DataAwsCallerIdentity(self, "caller", provider=provider).account_id
+
+        self.decision_table = DynamodbTable(
+            self,
+            "decisions",
+            name=namer.of(names.DECISION_TABLE),
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="pk",
+            range_key="sk",
+            attribute=[
+                DynamodbTableAttribute(name="pk", type="S"),
+                DynamodbTableAttribute(name="sk", type="S"),
+            ],
+            ttl=DynamodbTableTtl(attribute_name="expires_at", enabled=True),
+            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
+            server_side_encryption=DynamodbTableServerSideEncryption(
+                enabled=True, kms_key_arn=props.kms_key_arn
+            ),
+            deletion_protection_enabled=False,
+            provider=provider,
+        )
+        self.switch = SsmParameter(
+            self,
+            "switch",
+            name=namer.of(names.SWITCH_PARAMETER),
+            description="Auto-failover switch: the orchestrator fails over only when 'true'",
+            type="String",
+            value="true" if props.auto_failover_enabled else "false",
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["value"]),
+            provider=provider,
+        )
+        global_cluster_arn = (
+            f"arn:aws:rds::{account}:global-cluster:{props.global_cluster_identifier}"
+        )
+        clusters = (props.primary_cluster_arn, props.secondary_cluster_arn)
+        alarm_arn = (
+            f"arn:aws:cloudwatch:{props.primary_region}:{account}:alarm:{props.primary_alarm_name}"
+        )
+        statements = (
+            PolicyStatement(
+                "PromoteSecondary",
+                ("rds:FailoverGlobalCluster",),
+                (global_cluster_arn, *clusters),
+            ),
+            PolicyStatement(
+                "ReadGlobalCluster", ("rds:DescribeGlobalClusters",), (global_cluster_arn,)
+            ),
+            PolicyStatement("ReadClusters", ("rds:DescribeDBClusters",), clusters),
+            PolicyStatement(
+                "ReadHealthCheck",
+                ("route53:GetHealthCheckStatus",),
+                (f"arn:aws:route53:::healthcheck/{props.primary_health_check_id}",),
+            ),
+            PolicyStatement("ReadPrimaryAlarm", ("cloudwatch:DescribeAlarms",), (alarm_arn,)),
+            PolicyStatement(
+                "ReadSwitch",
+                ("ssm:GetParameter",),
+                (f"arn:aws:ssm:{region}:{account}:parameter{self.switch.name}",),
+            ),
+            PolicyStatement(
+                "RecordDecisions",
+                ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"),
+                (self.decision_table.arn,),
+            ),
+            PolicyStatement("Notify", ("sns:Publish",), (props.alert_topic_arn,)),
+            PolicyStatement(
+                "UseKeyThroughSnsAndDynamoDb",
+                ("kms:Decrypt", "kms:GenerateDataKey"),
+                (props.kms_key_arn,),
+                (
+                    (
+                        "StringEquals",
+                        "kms:ViaService",
+                        (f"sns.{region}.amazonaws.com", f"dynamodb.{region}.amazonaws.com"),
+                    ),
+                ),
+            ),
+        )
+        self.function = RegionalFunction(
+            self,
+            "function",
+            RegionalFunctionProps(
+                namer=namer,
+                region=region,
+                component=names.ORCHESTRATOR_FUNCTION.component,
+                handler=HANDLER,
+                description="Fails the Aurora global database over to this region when the "
+                "primary is down (N consecutive checks, switch on)",
+                bundle=props.bundle,
+                kms_key_arn=props.kms_key_arn,
+                vpc_attached=False,
+                statements=statements,
+                environment={
+                    "GLOBAL_CLUSTER_ID": props.global_cluster_identifier,
+                    "SECONDARY_CLUSTER_ARN": props.secondary_cluster_arn,
+                    "PRIMARY_HEALTH_CHECK_ID": props.primary_health_check_id,
+                    "PRIMARY_HEALTH_URL": props.primary_health_url,
+                    "SECONDARY_HEALTH_URL": props.secondary_health_url,
+                    "PRIMARY_ALARM_NAME": props.primary_alarm_name,
+                    "PRIMARY_REGION": props.primary_region,
+                    "SWITCH_PARAMETER_NAME": self.switch.name,
+                    "DECISION_TABLE_NAME": self.decision_table.name,
+                    "ALERT_TOPIC_ARN": props.alert_topic_arn,
+                    "CONSECUTIVE_FAILURES": str(props.consecutive_failures),
+                    "ENVIRONMENT_SUFFIX": namer.suffix,
+                },
+                memory_mb=256,
+                timeout_seconds=30,
+                log_retention_days=props.log_retention_days,
+                provider=provider,
+            ),
+        )
+        minutes = props.schedule_minutes
+        self.schedule = CloudwatchEventRule(
+            self,
+            "schedule",
+            name=namer.of(names.ORCHESTRATOR_SCHEDULE, region=region),
+            description="Evaluates the primary region for failover",
+            schedule_expression=f"rate({minutes} minute{'s' if minutes > 1 else ''})",
+            provider=provider,
+        )
+        CloudwatchEventTarget(
+            self,
+            "schedule-target",
+            rule=self.schedule.name,
+            arn=self.function.function_arn,
+            provider=provider,
+        )
+        LambdaPermission(
+            self,
+            "schedule-permission",
+            statement_id="AllowScheduleInvoke",
+            action="lambda:InvokeFunction",
+            function_name=self.function.function_name,
+            principal="events.amazonaws.com",
+            source_arn=self.schedule.arn,
+            provider=provider,
+        )
+
+    @property
+    def function_arn(self) -> str:
+        """ARN of the orchestrator function."""
+        return self.function.function_arn
+
+    @property
+    def function_name(self) -> str:
+        """Name of the orchestrator function."""
+        return self.function.function_name
+
+    @property
+    def decision_table_name(self) -> str:
+        """The decision log table."""
+        return self.decision_table.name
+
+    @property
+    def switch_parameter_name(self) -> str:
+        """The auto-failover switch."""
+        return self.switch.name

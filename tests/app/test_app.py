@@ -118,7 +118,7 @@ def test_cross_stack_references_resolve_to_outputs_of_the_primary(
                     value,
                 )
             )
-    outputs = primary["output"]
+    outputs = {k: v for k, v in primary["output"].items() if k.startswith("cross-stack-output-")}
     assert referenced, "the secondary stack should read values from the primary"
     assert referenced <= set(outputs)
     assert referenced == set(outputs), "every cross-stack output is used"
@@ -477,3 +477,28 @@ def test_primary_alarms_reach_the_orchestrator_across_regions(
     (permission,) = permissions
     assert permission.get("provider", "aws") == "aws"
     assert permission["source_arn"] == subscription["topic_arn"]
+
+
+OPERATOR_OUTPUTS = {
+    "region",
+    "api_invoke_url",
+    "api_domain_name",
+    "data_bucket_name",
+    "session_table_name",
+    "aurora_cluster_identifier",
+    "payment_function_name",
+    "migration_function_name",
+    "alert_topic_arn",
+}
+
+
+@pytest.mark.parametrize(("role", "region"), [(PRIMARY, "us-east-1"), (SECONDARY, "us-east-2")])
+def test_each_stack_outputs_what_operators_and_live_tests_read(
+    synthesized_app: SynthesizedApp, role: RegionRole, region: str
+) -> None:
+    outputs = synthesized_app.stack(role)["output"]
+    named = {k for k in outputs if not k.startswith("cross-stack-output-")}
+    assert named == OPERATOR_OUTPUTS
+    assert outputs["region"]["value"] == region
+    assert outputs["api_domain_name"]["value"] == f"api-{APP_SUFFIX}.payments.example.com"
+    assert outputs["api_invoke_url"]["value"].startswith("${aws_api_gateway_stage.")

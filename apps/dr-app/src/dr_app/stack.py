@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformStack
+from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
@@ -201,6 +201,28 @@ class PaymentDrStack(TerraformStack):
         self._observability()
         if primary is not None:
             self._orchestrator(primary, bundle)
+        self._outputs()
+
+    def _outputs(self) -> None:
+        """What operators and the live tests read from ``cdktf deploy --outputs-file``."""
+        cluster = (
+            self.aurora.cluster_identifier
+            if self.role is RegionRole.PRIMARY
+            else self.aurora_secondary.cluster_identifier
+        )
+        values = {
+            "region": self.region,
+            "api_invoke_url": self.api.invoke_url,
+            "api_domain_name": self.config.api_domain_name,
+            "data_bucket_name": self.bucket.bucket_name,
+            "session_table_name": self.session_table_name,
+            "aurora_cluster_identifier": cluster,
+            "payment_function_name": self.functions.api.function_name,
+            "migration_function_name": self.functions.migrate.function_name,
+            "alert_topic_arn": self.alerts.topic_arn,
+        }
+        for name, value in values.items():
+            TerraformOutput(self, name, value=value)
 
     def _orchestrator(self, primary: PaymentDrStack, bundle: Bundle) -> None:
         """The failover orchestrator: on a schedule, and on every primary-region alarm."""

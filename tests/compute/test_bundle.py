@@ -80,3 +80,21 @@ def test_markers_are_evaluated_for_lambda() -> None:
     assert "structlog" in names
     # structlog needs typing-extensions only before Python 3.11
     assert "typing-extensions" not in names
+
+
+def test_bundle_tooling_does_not_load_the_provider_bindings() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, payment_dr_compute, dr_app.bundles; print('cdktf' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_constructs_are_still_reachable_from_the_package() -> None:
+    import payment_dr_compute
+    from payment_dr_compute.payment_functions import PaymentFunctions
+
+    assert payment_dr_compute.PaymentFunctions is PaymentFunctions
+    with pytest.raises(AttributeError):
+        _ = payment_dr_compute.NoSuchConstruct

@@ -1,13 +1,43 @@
-"""payment-dr-compute: Lambda bundles, functions, roles and log groups."""
+"""payment-dr-compute: Lambda bundles, functions, roles and log groups.
+
+The construct classes load the AWS provider bindings (tens of seconds through jsii), so
+they are imported on first use; ``bundle`` alone stays a light import for build tooling.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from payment_dr_compute.bundle import Bundle, build_bundle
-from payment_dr_compute.function import PolicyStatement, RegionalFunction, RegionalFunctionProps
-from payment_dr_compute.orchestrator import FailoverOrchestrator, FailoverOrchestratorProps
-from payment_dr_compute.payment_functions import PaymentFunctions, PaymentFunctionsProps
+
+if TYPE_CHECKING:
+    from payment_dr_compute.function import (
+        PolicyStatement,
+        RegionalFunction,
+        RegionalFunctionProps,
+    )
+    from payment_dr_compute.orchestrator import FailoverOrchestrator, FailoverOrchestratorProps
+    from payment_dr_compute.payment_functions import PaymentFunctions, PaymentFunctionsProps
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "PolicyStatement": "payment_dr_compute.function",
+    "RegionalFunction": "payment_dr_compute.function",
+    "RegionalFunctionProps": "payment_dr_compute.function",
+    "FailoverOrchestrator": "payment_dr_compute.orchestrator",
+    "FailoverOrchestratorProps": "payment_dr_compute.orchestrator",
+    "PaymentFunctions": "payment_dr_compute.payment_functions",
+    "PaymentFunctionsProps": "payment_dr_compute.payment_functions",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'payment_dr_compute' has no attribute {name!r}")
+
 
 __all__ = [
     "Bundle",

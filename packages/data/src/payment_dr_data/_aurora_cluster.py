@@ -273,3 +273,53 @@ def build_regional_cluster(
         cluster=cluster,
         instance=instance,
     )
+
+
+class RegionalClusterAttributes:
+    """Attributes shared by both regions' cluster constructs."""
+
+    cluster: RdsCluster
+    instance: RdsClusterInstance
+    security_group: SecurityGroup
+    log_group: CloudwatchLogGroup
+
+    @property
+    def cluster_identifier(self) -> str:
+        """Identifier of this region's cluster."""
+        return self.cluster.cluster_identifier
+
+    @property
+    def cluster_arn(self) -> str:
+        """ARN of this region's cluster (in the secondary: the failover target)."""
+        return self.cluster.arn
+
+    @property
+    def cluster_resource_id(self) -> str:
+        """Resource ID of the cluster (``rds-db:connect`` ARNs for IAM authentication)."""
+        return self.cluster.cluster_resource_id
+
+    @property
+    def writer_endpoint(self) -> str:
+        """Cluster endpoint: takes writes in the writer region, and in a secondary only
+        once it has been promoted."""
+        return self.cluster.endpoint
+
+    @property
+    def reader_endpoint(self) -> str:
+        """Reader endpoint of this region's cluster."""
+        return self.cluster.reader_endpoint
+
+    @property
+    def instance_identifier(self) -> str:
+        """Identifier of the ``db.serverless`` instance."""
+        return self.instance.identifier
+
+    @property
+    def security_group_id(self) -> str:
+        """Security group of the cluster (PostgreSQL from clients and the peer VPC)."""
+        return self.security_group.id
+
+    @property
+    def log_group_name(self) -> str:
+        """CloudWatch log group of the exported PostgreSQL log."""
+        return self.log_group.name

@@ -19,7 +19,11 @@ from constructs import Construct
 
 from payment_dr_core import ConfigError, names
 from payment_dr_core.validation import Rule, check_all, in_range
-from payment_dr_data._aurora_cluster import ClusterRole, build_regional_cluster
+from payment_dr_data._aurora_cluster import (
+    ClusterRole,
+    RegionalClusterAttributes,
+    build_regional_cluster,
+)
 from payment_dr_data._checks import check_kms_key_arn, check_region
 from payment_dr_data._ephemeral import EphemeralRandomPassword
 from payment_dr_data.aurora_settings import ENGINE, PORT, AuroraRegionProps
@@ -126,7 +130,7 @@ def _identifier(max_length: int) -> Callable[[str], bool]:
     return check
 
 
-class AuroraGlobalPrimary(Construct):
+class AuroraGlobalPrimary(Construct, RegionalClusterAttributes):
     """The Aurora PostgreSQL global database and its writer-region cluster.
 
     * Global cluster (encrypted, no deletion protection) with the pinned engine version.
@@ -233,41 +237,6 @@ class AuroraGlobalPrimary(Construct):
         return self.global_cluster.endpoint
 
     @property
-    def cluster_identifier(self) -> str:
-        """Identifier of the primary region's cluster."""
-        return self.cluster.cluster_identifier
-
-    @property
-    def cluster_arn(self) -> str:
-        """ARN of the primary region's cluster."""
-        return self.cluster.arn
-
-    @property
-    def cluster_resource_id(self) -> str:
-        """Resource ID of the cluster (``rds-db:connect`` ARNs for IAM authentication)."""
-        return self.cluster.cluster_resource_id
-
-    @property
-    def writer_endpoint(self) -> str:
-        """Writer endpoint of the primary region's cluster."""
-        return self.cluster.endpoint
-
-    @property
-    def reader_endpoint(self) -> str:
-        """Reader endpoint of the primary region's cluster."""
-        return self.cluster.reader_endpoint
-
-    @property
-    def instance_identifier(self) -> str:
-        """Identifier of the ``db.serverless`` instance."""
-        return self.instance.identifier
-
-    @property
-    def security_group_id(self) -> str:
-        """Security group of the cluster (PostgreSQL from clients and the peer VPC)."""
-        return self.security_group.id
-
-    @property
     def secret_arn(self) -> str:
         """ARN of the master secret in the primary region."""
         return self.secret.arn
@@ -281,11 +250,6 @@ class AuroraGlobalPrimary(Construct):
     def secret_replica_arn(self) -> str:
         """ARN of the secret's replica in ``replica_region`` (same name and suffix)."""
         return Fn.replace(self.secret.arn, f":{self.region}:", f":{self.replica_region}:")
-
-    @property
-    def log_group_name(self) -> str:
-        """CloudWatch log group of the exported PostgreSQL log."""
-        return self.log_group.name
 
 
 def _reference(resource: TerraformResource, attribute: str) -> str:

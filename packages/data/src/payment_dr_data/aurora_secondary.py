@@ -9,7 +9,11 @@ from constructs import Construct
 
 from payment_dr_core import ConfigError
 from payment_dr_core.validation import Rule, matches
-from payment_dr_data._aurora_cluster import ClusterRole, build_regional_cluster
+from payment_dr_data._aurora_cluster import (
+    ClusterRole,
+    RegionalClusterAttributes,
+    build_regional_cluster,
+)
 from payment_dr_data._checks import check_arn, check_region, is_token
 from payment_dr_data.aurora_settings import PORT, AuroraRegionProps
 
@@ -60,7 +64,7 @@ class AuroraGlobalSecondaryProps(AuroraRegionProps):
         )
 
 
-class AuroraGlobalSecondary(Construct):
+class AuroraGlobalSecondary(Construct, RegionalClusterAttributes):
     """A Serverless v2 cluster in the standby region, joined to the global database.
 
     It sets no master user, password or database name (they come from the primary),
@@ -108,43 +112,3 @@ class AuroraGlobalSecondary(Construct):
     def primary_cluster_arn(self) -> str:
         """ARN of the primary region's cluster."""
         return self._primary_cluster_arn
-
-    @property
-    def cluster_identifier(self) -> str:
-        """Identifier of the secondary region's cluster."""
-        return self.cluster.cluster_identifier
-
-    @property
-    def cluster_arn(self) -> str:
-        """ARN of the secondary region's cluster (the failover target)."""
-        return self.cluster.arn
-
-    @property
-    def cluster_resource_id(self) -> str:
-        """Resource ID of the cluster (``rds-db:connect`` ARNs for IAM authentication)."""
-        return self.cluster.cluster_resource_id
-
-    @property
-    def writer_endpoint(self) -> str:
-        """Cluster endpoint: accepts writes only once this cluster has been promoted."""
-        return self.cluster.endpoint
-
-    @property
-    def reader_endpoint(self) -> str:
-        """Reader endpoint of the secondary region's cluster."""
-        return self.cluster.reader_endpoint
-
-    @property
-    def instance_identifier(self) -> str:
-        """Identifier of the ``db.serverless`` instance."""
-        return self.instance.identifier
-
-    @property
-    def security_group_id(self) -> str:
-        """Security group of the cluster (PostgreSQL from clients and the peer VPC)."""
-        return self.security_group.id
-
-    @property
-    def log_group_name(self) -> str:
-        """CloudWatch log group of the exported PostgreSQL log."""
-        return self.log_group.name

@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed
 OUTDIR := apps/dr-app/cdktf.out
 LINT_PATHS := packages apps tests scripts tools
 
-.PHONY: help install synth test lint format checkov bench clean diagram drill
+.PHONY: help install synth test lint format checkov bench clean diagram drill dist versions live hcl
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -61,6 +61,21 @@ bench: $(INSTALLED) ## Synth time vs the floor; handler p50/p99 on PostgreSQL, c
 drill: $(INSTALLED) ## DR drill on two local PostgreSQL servers; writes the figures to docs/benchmarks.md
 	bash scripts/ensure-postgres.sh
 	$(PY) scripts/drill.py --write docs/benchmarks.md
+
+PACKAGE_DIRS := $(sort $(dir $(wildcard packages/*/pyproject.toml apps/*/pyproject.toml)))
+
+dist: $(POETRY_VENV)/bin/poetry ## Build an sdist and a wheel of every package into dist/
+	rm -rf dist
+	set -e; for pkg in $(PACKAGE_DIRS); do (cd $$pkg && $(POETRY) build --no-interaction --output $(CURDIR)/dist); done
+
+versions: $(INSTALLED) ## Versions bumped where packages changed (BASE=<ref> to override), __version__ consistent
+	$(PY) scripts/check_versions.py $(if $(BASE),--base $(BASE))
+
+live: $(INSTALLED) ## Live tests against a deployed environment (PAYMENT_DR_OUTPUTS_FILE=<file>)
+	$(PY) -m pytest tests/live -m live -rs
+
+hcl: synth ## Export the stacks as Terraform HCL (needs terraform + registry, or SCHEMA=<file>)
+	$(PY) scripts/export_hcl.py $(if $(SCHEMA),--schema $(SCHEMA))
 
 clean: ## Remove synthesized output and caches (keeps .venv and .tools)
 	rm -rf $(OUTDIR) .pytest_cache .mypy_cache .ruff_cache dist

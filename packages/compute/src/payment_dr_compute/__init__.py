@@ -6,6 +6,12 @@ they are imported on first use; ``bundle`` alone stays a light import for build 
 
 from __future__ import annotations
 
+# Before any module of this package imports the AWS provider bindings: payment_dr_core
+# installs the hook that loads them lazily (payment_dr_core.aws_bindings).
+import payment_dr_core.aws_bindings  # noqa: F401
+
+# isort: split
+
 import importlib
 from typing import TYPE_CHECKING
 

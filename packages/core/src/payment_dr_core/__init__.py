@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# First, before anything can import the AWS provider bindings: importing this module
+# installs the hook that makes them load lazily (see aws_bindings).
+from payment_dr_core import aws_bindings
+
+# isort: split
 from payment_dr_core import names
 from payment_dr_core.config import (
     EnvironmentConfig,
@@ -28,6 +33,7 @@ __all__ = [
     "ResourceKind",
     "StateBackendConfig",
     "__version__",
+    "aws_bindings",
     "config_from_mapping",
     "load_config",
     "names",

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+# Before any module of this package imports the AWS provider bindings: payment_dr_core
+# installs the hook that loads them lazily (payment_dr_core.aws_bindings).
+import payment_dr_core.aws_bindings  # noqa: F401
+
+# isort: split
+
 from payment_dr_data.access_log_bucket import AccessLogBucket, AccessLogBucketProps
 from payment_dr_data.aurora_primary import AuroraGlobalPrimary, AuroraGlobalPrimaryProps
 from payment_dr_data.aurora_secondary import AuroraGlobalSecondary, AuroraGlobalSecondaryProps

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+# Before any module of this package imports the AWS provider bindings: payment_dr_core
+# installs the hook that loads them lazily (payment_dr_core.aws_bindings).
+import payment_dr_core.aws_bindings  # noqa: F401
+
+# isort: split
+
 from payment_dr_observability.alarm_spec import (
     AlarmSpec,
     AlarmThresholds,

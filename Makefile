@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed
 OUTDIR := apps/dr-app/cdktf.out
 LINT_PATHS := packages apps tests scripts tools
 
-.PHONY: help install synth test lint format checkov bench clean diagram drill dist versions live hcl
+.PHONY: help install synth test lint format checkov bench bench-cdktn clean diagram drill dist versions live hcl
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -53,10 +53,13 @@ test: $(INSTALLED) ## Lint, type-check, then all tests (checkov gate over the sy
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
 
-bench: $(INSTALLED) ## Synth time vs the floor; handler p50/p99 on PostgreSQL, cold import, bundle size
+bench: $(INSTALLED) ## Synth time (lazy and eager) vs the floor, mypy memory; handler p50/p99, cold import, bundle size
 	bash scripts/ensure-postgres.sh
-	$(PY) scripts/bench_synth.py --write docs/benchmarks.md
+	$(PY) scripts/bench_synth.py --mypy --write docs/benchmarks.md
 	$(PY) scripts/bench_handler.py --write docs/benchmarks.md
+
+bench-cdktn: $(INSTALLED) ## Synth floor of CDKTF 0.21 beside CDK Terrain (installs cdktn into .tools/cdktn-bench)
+	$(PY) scripts/bench_cdktn.py --write docs/cdktf-future.md
 
 drill: $(INSTALLED) ## DR drill on two local PostgreSQL servers; writes the figures to docs/benchmarks.md
 	bash scripts/ensure-postgres.sh

@@ -30,6 +30,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from doc_sections import replace_section  # noqa: E402
+
 from dr_app.bundles import SERVICE_DIR, service_requirements  # noqa: E402
 from payment_dr_compute.bundle import build_bundle  # noqa: E402
 from payment_service.logging import configure_logging  # noqa: E402
@@ -38,7 +40,7 @@ from tests.drill.regions import Region, SharedIdempotencyStore, create_payment  
 from tests.runtime.events import api_event, response_json  # noqa: E402
 from tests.runtime.postgres import PostgresUnavailableError  # noqa: E402
 
-BEGIN, END = "<!-- bench-handler:begin -->", "<!-- bench-handler:end -->"
+SECTION = "bench-handler"
 IMPORT_PROBE = (
     "import time; t = time.perf_counter(); import payment_service.api; "
     "print(time.perf_counter() - t)"
@@ -112,7 +114,6 @@ def section(requests: int, posts: list[float], gets: list[float], cold: float, k
 
     return "\n".join(
         [
-            BEGIN,
             f"Measured {datetime.now(UTC):%Y-%m-%d} by `python scripts/bench_handler.py` "
             f"({requests} sequential requests each, one execution environment, TLS to a local "
             f"PostgreSQL with a streaming standby), {platform.machine()}, {os.cpu_count()} CPUs, "
@@ -125,20 +126,8 @@ def section(requests: int, posts: list[float], gets: list[float], cold: float, k
             "",
             f"Cold import of `payment_service.api` (fresh interpreter, median of 7): "
             f"{cold:.0f} ms. Lambda bundle (`payment-service.zip`, deterministic): {kib:.0f} KiB.",
-            END,
         ]
     )
-
-
-def write(path: Path, text: str) -> None:
-    """Replace the marked section of ``path`` (or append it under its own heading)."""
-    current = path.read_text(encoding="utf-8")
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        current = head + text + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n## Payment handler\n\n" + text + "\n"
-    path.write_text(current, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     text = section(args.requests, posts, gets, cold_import_ms(), bundle_kib())
     print(text)
     if args.write:
-        write(args.write, text)
+        replace_section(args.write, SECTION, text, heading="Payment handler")
     return 0
 
 

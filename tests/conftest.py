@@ -1,4 +1,8 @@
-"""Shared test setup: a supported Node.js for jsii, and no way to reach real AWS."""
+"""Shared test setup: no way to reach real AWS, and the app synthesized once per session.
+
+Importing payment_dr_core (below) selects a supported Node.js for jsii and makes the AWS
+provider bindings load lazily.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,7 @@ from typing import Any
 
 import pytest
 
-from dr_app.node import use_supported_node
 from payment_dr_core import EnvironmentConfig, RegionRole
-
-use_supported_node()
 
 _FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -1,7 +1,8 @@
 """payment-dr-compute: Lambda bundles, functions, roles and log groups.
 
-The construct classes load the AWS provider bindings (tens of seconds through jsii), so
-they are imported on first use; ``bundle`` alone stays a light import for build tooling.
+The construct classes load the AWS provider bindings (a few seconds: jsii starts Node.js
+and loads the provider assembly), so they are imported on first use; ``bundle`` alone
+stays a light import for build tooling.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-# First, before anything can import the AWS provider bindings: importing this module
-# installs the hook that makes them load lazily (see aws_bindings).
-from payment_dr_core import aws_bindings
+# First, before anything can import the AWS provider bindings: importing aws_bindings
+# installs the hook that makes them load lazily; node points jsii at a supported Node.js.
+from payment_dr_core import aws_bindings, node
 
 # isort: split
 from payment_dr_core import names
@@ -37,6 +37,7 @@ __all__ = [
     "config_from_mapping",
     "load_config",
     "names",
+    "node",
     "region_code",
     "standard_tags",
 ]

@@ -158,3 +158,29 @@ def test_each_region_alarms_on_its_own_clusters_lag(
         assert alarm["treat_missing_data"] == "notBreaching"
         assert alarm["threshold"] == 60_000
         assert alarm["provider"] == "aws"  # the stack's default provider: its own region
+
+
+def test_synth_report_says_no_one_will_be_paged_without_an_endpoint(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    from dr_app.synth_report import render, summarize
+
+    summaries = summarize(synthesized_app.outdir)
+    assert [s.pagers for s in summaries] == [(), ()]
+    text = render(synthesized_app.outdir, summaries)
+    for name in ("payment-dr-ci7-primary", "payment-dr-ci7-secondary"):
+        assert (
+            f"WARNING: no one will be paged: the alert topic of {name} has no e-mail or HTTPS "
+            "subscriber" in text
+        )
+
+
+def test_synth_report_lists_who_is_paged_in_production(production_app: SynthesizedApp) -> None:
+    from dr_app.synth_report import render, summarize
+
+    summaries = summarize(production_app.outdir)
+    expected = (f"email:{PRODUCTION_ALERT_EMAIL}", f"https:{PRODUCTION_ALERT_URL}")
+    assert [s.pagers for s in summaries] == [expected, expected]
+    text = render(production_app.outdir, summaries)
+    assert "no one will be paged" not in text
+    assert text.count(f"alerts page: email:{PRODUCTION_ALERT_EMAIL}, https:") == 2

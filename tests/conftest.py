@@ -53,16 +53,37 @@ class SynthesizedApp:
 APP_SUFFIX = "ci7"
 
 
-@pytest.fixture(scope="session")
-def synthesized_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
-    """Both stacks of the ``ci7`` environment with the default config and an S3 backend."""
+def _synthesize(config: EnvironmentConfig, outdir: Path) -> SynthesizedApp:
     from dr_app.app import build_app  # imported here: only app-level tests pay for jsii
 
-    config = EnvironmentConfig(suffix=APP_SUFFIX)
-    outdir = tmp_path_factory.mktemp("cdktf.out")
     build_app(config, outdir).app.synth()
     stacks = {
         path.parent.name: json.loads(path.read_text(encoding="utf-8"))
         for path in (outdir / "stacks").glob("*/cdk.tf.json")
     }
     return SynthesizedApp(outdir=outdir, config=config, stacks=stacks)
+
+
+@pytest.fixture(scope="session")
+def synthesized_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    """Both stacks of the ``ci7`` environment with the default config and an S3 backend."""
+    return _synthesize(EnvironmentConfig(suffix=APP_SUFFIX), tmp_path_factory.mktemp("cdktf.out"))
+
+
+PRODUCTION_SUFFIX = "prd7"
+PRODUCTION_ALERT_EMAIL = "payments-oncall@example.com"
+PRODUCTION_ALERT_URL = "https://events.example.com/integration/7c1d/enqueue"
+
+
+@pytest.fixture(scope="session")
+def production_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    """Both stacks of a production environment (``prd7``): the one extra synth."""
+    config = EnvironmentConfig(
+        suffix=PRODUCTION_SUFFIX,
+        production=True,
+        alert_email=PRODUCTION_ALERT_EMAIL,
+        alert_https_url=PRODUCTION_ALERT_URL,
+        backup_retention_days=14,
+        aurora_global_db_rpo_seconds=120,
+    )
+    return _synthesize(config, tmp_path_factory.mktemp("cdktf-production.out"))

@@ -151,7 +151,8 @@ def test_drill_refused_in_production(world: World) -> None:
         assert "production" in result.out
     assert world.rds.calls == []
     assert is_production(EnvironmentConfig(suffix="product")) is False
-    assert is_production(EnvironmentConfig(suffix="staging", production=True)) is True
+    staging = EnvironmentConfig(suffix="staging", production=True, alert_email="ops@example.com")
+    assert is_production(staging) is True
 
 
 def test_drill_runs_a_full_game_day_in_dev(world: World) -> None:

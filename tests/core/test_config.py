@@ -8,12 +8,15 @@ import pytest
 
 from payment_dr_core import (
     ConfigError,
+    DataProtection,
     EnvironmentConfig,
     RegionPair,
     RegionRole,
+    ResourceKind,
     StateBackendConfig,
     config_from_mapping,
     load_config,
+    names,
     standard_tags,
 )
 
@@ -95,6 +98,9 @@ def test_unknown_keys_are_refused(data: dict[str, Any], field: str) -> None:
     assert error.value.field == field
 
 
+PROD: dict[str, Any] = {"production": True, "alert_email": "oncall@example.com"}
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
@@ -130,6 +136,22 @@ def test_unknown_keys_are_refused(data: dict[str, Any], field: str) -> None:
         ({"orchestrator_schedule_minutes": 60}, "orchestrator_schedule_minutes"),
         ({"waf_enabled": "yes"}, "waf_enabled"),
         ({"production": 1}, "production"),
+        ({"allow_destroy": "true"}, "allow_destroy"),
+        ({"backup_retention_days": 0}, "backup_retention_days"),
+        ({"backup_retention_days": 36}, "backup_retention_days"),
+        ({"backup_retention_days": True}, "backup_retention_days"),
+        ({**PROD, "backup_retention_days": 6}, "backup_retention_days"),
+        ({**PROD, "backup_retention_days": 36}, "backup_retention_days"),
+        ({"aurora_instances_per_cluster": -1}, "aurora_instances_per_cluster"),
+        ({"aurora_instances_per_cluster": 17}, "aurora_instances_per_cluster"),
+        ({**PROD, "aurora_instances_per_cluster": 1}, "aurora_instances_per_cluster"),
+        ({"aurora_global_db_rpo_seconds": 19}, "aurora_global_db_rpo_seconds"),
+        ({"aurora_global_db_rpo_seconds": 901}, "aurora_global_db_rpo_seconds"),
+        ({"alert_https_url": "http://events.example.com/x"}, "alert_https_url"),
+        ({"alert_https_url": "events.example.com"}, "alert_https_url"),
+        ({"alert_https_url": "https://a b.example.com"}, "alert_https_url"),
+        ({"production": True}, "alert_email"),
+        ({"production": True, "alert_email": "oncall"}, "alert_email"),
         ({"log_retention_days": 10}, "log_retention_days"),
         ({"log_retention_days": True}, "log_retention_days"),
         ({"interface_endpoints": ("ec2",)}, "interface_endpoints"),
@@ -151,6 +173,76 @@ def test_bad_config_names_the_field_and_value(overrides: dict[str, Any], field: 
     assert error.value.field == field
     assert field in str(error.value)
     assert "allowed:" in str(error.value)
+
+
+def test_production_without_a_pager_is_refused_with_the_reason() -> None:
+    with pytest.raises(ConfigError) as error:
+        EnvironmentConfig(production=True)
+    assert str(error.value) == (
+        "alert_email: got ''; allowed: an e-mail address, or alert_https_url set: a production "
+        "environment must page a person (signals_unreadable, failover_failed and "
+        "secondary_unhealthy reach no one otherwise)"
+    )
+
+
+def test_production_backup_floor_is_explained() -> None:
+    with pytest.raises(ConfigError) as error:
+        EnvironmentConfig(**PROD, backup_retention_days=3)
+    assert str(error.value) == (
+        "backup_retention_days: got 3; allowed: 7 to 35 days (production keeps at least a week)"
+    )
+
+
+def test_profiles() -> None:
+    dev = EnvironmentConfig()
+    assert (dev.backup_retention_days, dev.aurora_instance_count) == (7, 1)
+    assert dev.data_protection == DataProtection(
+        deletion_protection=False,
+        final_snapshot=False,
+        force_destroy=True,
+        secret_recovery_window_days=0,
+        keep_automated_backups=False,
+    )
+    assert dev.alert_endpoints == ()
+    assert EnvironmentConfig(allow_destroy=True).data_protection == dev.data_protection
+
+    prod = EnvironmentConfig(**PROD, alert_https_url="https://events.example.com/i/1")
+    assert prod.aurora_instance_count == 2
+    assert prod.data_protection == DataProtection(
+        deletion_protection=True,
+        final_snapshot=True,
+        force_destroy=False,
+        secret_recovery_window_days=30,
+        keep_automated_backups=True,
+    )
+    assert prod.alert_endpoints == (
+        ("email", "oncall@example.com"),
+        ("https", "https://events.example.com/i/1"),
+    )
+    assert EnvironmentConfig(**PROD, aurora_instances_per_cluster=3).aurora_instance_count == 3
+    assert EnvironmentConfig(aurora_instances_per_cluster=2).aurora_instance_count == 2
+
+
+def test_allow_destroy_lifts_only_the_protections_that_block_destroy() -> None:
+    protection = EnvironmentConfig(**PROD, allow_destroy=True).data_protection
+    assert protection == DataProtection(
+        deletion_protection=False,
+        final_snapshot=True,
+        force_destroy=True,
+        secret_recovery_window_days=30,
+        keep_automated_backups=True,
+    )
+
+
+def test_production_settings_from_a_file(tmp_path: Path) -> None:
+    (tmp_path / "prod.toml").write_text(
+        'production = true\nalert_https_url = "https://events.example.com/x"\n'
+        "backup_retention_days = 35\naurora_instances_per_cluster = 3\n"
+        "aurora_global_db_rpo_seconds = 20\n"
+    )
+    config = load_config({"ENVIRONMENT_SUFFIX": "prod"}, tmp_path)
+    assert (config.backup_retention_days, config.aurora_instance_count) == (35, 3)
+    assert config.aurora_global_db_rpo_seconds == 20
 
 
 def test_api_domain_defaults_inside_the_zone() -> None:
@@ -189,6 +281,13 @@ def test_region_roles() -> None:
 def test_longest_suffix_still_fits_every_generated_name() -> None:
     config = EnvironmentConfig(suffix="a" * 16)
     assert config.suffix == "a" * 16
+    sixteen = EnvironmentConfig(suffix="a" * 16, aurora_instances_per_cluster=16)
+    assert (
+        sixteen.namer.name(ResourceKind.RDS_INSTANCE, "aurora-instance-16", region="us-east-2")
+        == "payment-processing-aurora-instance-16-use2-" + "a" * 16
+    )
+    final = config.namer.of(names.AURORA_FINAL_SNAPSHOT, region="us-east-1")
+    assert final == "payment-processing-aurora-final-use1-" + "a" * 16
 
 
 def test_standard_tags() -> None:

@@ -194,7 +194,7 @@ def test_clusters_are_secure_and_destroyable(synth: Synth) -> None:
     for cluster, _, _ in both(synth, "aws_rds_cluster"):
         assert cluster["iam_database_authentication_enabled"] is True
         assert cluster["enabled_cloudwatch_logs_exports"] == ["postgresql"]
-        assert cluster["backup_retention_period"] == 1
+        assert cluster["backup_retention_period"] == 7
         assert cluster["skip_final_snapshot"] is True
         assert cluster["deletion_protection"] is False
         assert cluster["delete_automated_backups"] is True
@@ -306,6 +306,7 @@ def test_parameter_groups_force_ssl(synth: Synth) -> None:
         assert group["family"] == "aurora-postgresql14"
         parameters = {p["name"]: p["value"] for p in group["parameter"]}
         assert parameters["rds.force_ssl"] == "1"
+        assert "rds.global_db_rpo" not in parameters  # unset unless configured
         assert group.get("provider") == provider
 
 
@@ -470,6 +471,15 @@ GOOD_ARN = PRIMARY_CLUSTER_ARN
         ({"password_version": 0}, "password_version"),
         ({"secret_recovery_window_days": 3}, "secret_recovery_window_days"),
         ({"secret_recovery_window_days": 31}, "secret_recovery_window_days"),
+        ({"instance_count": 0}, "instance_count"),
+        ({"instance_count": 17}, "instance_count"),
+        ({"deletion_protection": 1}, "deletion_protection"),
+        ({"final_snapshot": "yes"}, "final_snapshot"),
+        ({"keep_automated_backups": None}, "keep_automated_backups"),
+        ({"global_cluster_force_destroy": 0}, "global_cluster_force_destroy"),
+        ({"global_db_rpo_seconds": 19}, "global_db_rpo_seconds"),
+        ({"global_db_rpo_seconds": 2**31}, "global_db_rpo_seconds"),
+        ({"global_db_rpo_seconds": True}, "global_db_rpo_seconds"),
     ],
 )
 def test_bad_primary_props_are_refused(overrides: dict[str, Any], field: str) -> None:

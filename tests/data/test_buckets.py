@@ -50,7 +50,10 @@ def synth() -> Synth:
         logs_secondary = AccessLogBucket(
             stack,
             "logs-secondary",
-            AccessLogBucketProps(namer=namer, region=SECONDARY, provider=secondary),
+            # The secondary-region pair as a production environment builds them.
+            AccessLogBucketProps(
+                namer=namer, region=SECONDARY, force_destroy=False, provider=secondary
+            ),
         )
         source = SecureBucket(
             stack,
@@ -70,6 +73,7 @@ def synth() -> Synth:
                 region=SECONDARY,
                 kms_key_arn=SECONDARY_KEY,
                 access_logs=logs_secondary,
+                force_destroy=False,
                 provider=secondary,
             ),
         )
@@ -110,18 +114,22 @@ def each(synth: Synth, kind: str, prefixes: tuple[str, ...]) -> list[tuple[str, 
     return [(prefix, synth.find(kind, prefix)) for prefix in prefixes]
 
 
-def test_buckets_have_regional_names_and_can_be_destroyed_with_objects(synth: Synth) -> None:
+def test_buckets_have_regional_names_and_force_destroy_as_asked(synth: Synth) -> None:
     expected = {
-        "data_": ("payment-processing-data-use1-test", None),
-        "data-secondary_": ("payment-processing-data-use2-test", SECONDARY_PROVIDER),
-        "logs_": ("payment-processing-access-logs-use1-test", None),
-        "logs-secondary_": ("payment-processing-access-logs-use2-test", SECONDARY_PROVIDER),
+        "data_": ("payment-processing-data-use1-test", None, True),
+        "data-secondary_": ("payment-processing-data-use2-test", SECONDARY_PROVIDER, False),
+        "logs_": ("payment-processing-access-logs-use1-test", None, True),
+        "logs-secondary_": (
+            "payment-processing-access-logs-use2-test",
+            SECONDARY_PROVIDER,
+            False,
+        ),
     }
     assert len(synth.resources("aws_s3_bucket")) == 4
-    for prefix, (name, provider) in expected.items():
+    for prefix, (name, provider, force_destroy) in expected.items():
         bucket = synth.find("aws_s3_bucket", prefix)
         assert bucket["bucket"] == name
-        assert bucket["force_destroy"] is True
+        assert bucket["force_destroy"] is force_destroy
         assert bucket.get("provider") == provider
         for inline in ("versioning", "server_side_encryption_configuration", "logging", "acl"):
             assert inline not in bucket
@@ -401,6 +409,7 @@ def replication_props(destination: SecureBucket, **overrides: Any) -> BucketRepl
         ({"name": names.SESSION_TABLE}, "name"),
         ({"name": names.AURORA_GLOBAL_CLUSTER}, "name"),
         ({"noncurrent_version_expiration_days": 0}, "noncurrent_version_expiration_days"),
+        ({"force_destroy": 1}, "force_destroy"),
         ({"noncurrent_version_expiration_days": 3651}, "noncurrent_version_expiration_days"),
         ({"abort_incomplete_multipart_upload_days": 0}, "abort_incomplete_multipart_upload_days"),
         ({"abort_incomplete_multipart_upload_days": 366}, "abort_incomplete_multipart_upload_days"),
@@ -427,6 +436,7 @@ def test_access_logs_must_go_to_a_bucket_in_the_same_region(props_stack: Terrafo
         ({"region": "mars-1"}, "region"),
         ({"name": NameSpec(ResourceKind.S3_BUCKET, "logs")}, "name"),
         ({"retention_days": 0}, "retention_days"),
+        ({"force_destroy": "false"}, "force_destroy"),
         ({"retention_days": 3651}, "retention_days"),
     ],
 )

@@ -23,6 +23,7 @@ from tests.observability.common import (
     DESTINATION_BUCKET,
     HEALTH_CHECK,
     PRIMARY,
+    PRIMARY_CLUSTER,
     PRIMARY_KEY,
     PRIMARY_TOPIC,
     RULE_ID,
@@ -92,6 +93,7 @@ def built() -> Built:
                 topic_arn=topics[PRIMARY].topic_arn,
                 function_names=FUNCTIONS[PRIMARY],
                 api=API,
+                aurora_cluster_identifier=PRIMARY_CLUSTER,
                 session_table_name=TABLE,
                 s3_replication=RULE,
                 health_check_id=HEALTH_CHECK,
@@ -106,7 +108,7 @@ def built() -> Built:
                 topic_arn=topics[SECONDARY].topic_arn,
                 function_names=FUNCTIONS[SECONDARY],
                 api=API,
-                aurora_secondary_cluster_identifier=SECONDARY_CLUSTER,
+                aurora_cluster_identifier=SECONDARY_CLUSTER,
                 session_table_name=TABLE,
                 s3_replication=RULE,
                 thresholds=SECONDARY_THRESHOLDS,
@@ -169,7 +171,18 @@ def api_rows(region: str, code: str) -> dict[str, Row]:
 
 
 EXPECTED: dict[str, Row] = {
-    # us-east-1: failed S3 operations (source region), DynamoDB to us-east-2, health check
+    # us-east-1: the us-east-1 cluster's own global lag (published only while it is a
+    # secondary, after a role swap), failed S3 operations (source region), DynamoDB to
+    # us-east-2, health check
+    "payment-processing-aurora-replication-lag-use1-test": Row(
+        PRIMARY, "AWS/RDS", "AuroraGlobalDBReplicationLag",
+        {"DBClusterIdentifier": PRIMARY_CLUSTER}, "Maximum", 60, 3, 3, 60_000, GT,
+        "notBreaching",
+    ),
+    "payment-processing-aurora-rpo-lag-use1-test": Row(
+        PRIMARY, "AWS/RDS", "AuroraGlobalDBRPOLag", {"DBClusterIdentifier": PRIMARY_CLUSTER},
+        "Maximum", 60, 3, 3, 60_000, GT, "notBreaching",
+    ),
     "payment-processing-s3-replication-failed-use1-test": Row(
         PRIMARY, "AWS/S3", "OperationsFailedReplication", S3_DIMENSIONS, "Sum", 300, 1, 1, 0, GT,
         "notBreaching",
@@ -188,11 +201,12 @@ EXPECTED: dict[str, Row] = {
     # us-east-2: Aurora global lag, S3 latency (destination region), DynamoDB to us-east-1
     "payment-processing-aurora-replication-lag-use2-test": Row(
         SECONDARY, "AWS/RDS", "AuroraGlobalDBReplicationLag",
-        {"DBClusterIdentifier": SECONDARY_CLUSTER}, "Maximum", 60, 5, 5, 30_000, GT, "breaching",
+        {"DBClusterIdentifier": SECONDARY_CLUSTER}, "Maximum", 60, 5, 5, 30_000, GT,
+        "notBreaching",
     ),
     "payment-processing-aurora-rpo-lag-use2-test": Row(
         SECONDARY, "AWS/RDS", "AuroraGlobalDBRPOLag", {"DBClusterIdentifier": SECONDARY_CLUSTER},
-        "Maximum", 60, 5, 5, 60_000, GT, "missing",
+        "Maximum", 60, 5, 5, 60_000, GT, "notBreaching",
     ),
     "payment-processing-s3-replication-latency-use2-test": Row(
         SECONDARY, "AWS/S3", "ReplicationLatency", S3_DIMENSIONS, "Maximum", 60, 5, 5, 300, GT,
@@ -303,7 +317,7 @@ SECONDARY_SIDE = {
     "topic_arn": SECONDARY_TOPIC,
     "health_check_id": None,
 }
-AURORA = "aurora_secondary_cluster_identifier"
+AURORA = "aurora_cluster_identifier"
 
 
 @pytest.mark.parametrize(
@@ -317,8 +331,8 @@ AURORA = "aurora_secondary_cluster_identifier"
         ({"function_names": {"api": ""}}, "function_names.api"),
         ({"api": ApiStage('api"name', STAGE)}, "api.api_name"),
         ({"api": ApiStage(API_NAME, "v-1")}, "api.stage_name"),
-        ({AURORA: SECONDARY_CLUSTER}, AURORA),
-        ({**SECONDARY_SIDE, AURORA: "1-not-a-cluster"}, AURORA),
+        ({AURORA: "1-not-a-cluster"}, AURORA),
+        ({**SECONDARY_SIDE, AURORA: "arn:aws:rds:us-east-2:111111111111:cluster:x"}, AURORA),
         ({"session_table_name": "ab"}, "session_table_name"),
         (rule(source="Bad_Bucket"), "s3_replication.source_bucket"),
         (
@@ -362,7 +376,7 @@ def test_cross_stack_references_are_not_format_checked() -> None:
         role=RegionRole.SECONDARY,
         topic_arn=token,
         health_check_id=None,
-        aurora_secondary_cluster_identifier=token,
+        aurora_cluster_identifier=token,
     ).validate()
 
 
@@ -370,3 +384,36 @@ def test_only_the_families_given_are_created() -> None:
     specs = props(function_names={}, api=None, session_table_name=None, s3_replication=None,
                   health_check_id=None).specs()  # fmt: skip
     assert specs == ()
+
+
+def _evaluate(alarm: Json, minutes: list[float | None]) -> str:
+    """The state CloudWatch gives ``alarm`` after ``minutes`` of per-minute maxima (None: no
+    datapoint), following the documented treat_missing_data rules for M-of-N alarms."""
+    window = minutes[-alarm["evaluation_periods"] :]
+    if alarm["treat_missing_data"] == "notBreaching":
+        window = [value if value is not None else 0.0 for value in window]
+    breaching = sum(1 for value in window if value is not None and value > alarm["threshold"])
+    return "ALARM" if breaching >= alarm["datapoints_to_alarm"] else "OK"
+
+
+@pytest.mark.parametrize(
+    ("writer", "lagging"),
+    [(PRIMARY, SECONDARY), (SECONDARY, PRIMARY)],
+    ids=["us-east-1 writes", "after a role swap: us-east-2 writes"],
+)
+def test_lag_alarms_follow_the_secondary_in_both_role_assignments(
+    built: Built, writer: str, lagging: str
+) -> None:
+    """Only the cluster that is secondary now publishes lag: its region's alarms fire on a
+    breach, and the writer's silent metrics leave its alarms OK (not stuck in ALARM)."""
+    alarms = alarms_by_name(built.synth)
+    codes = {PRIMARY: "use1", SECONDARY: "use2"}
+    for metric in ("replication-lag", "rpo-lag"):
+        secondary_alarm = alarms[f"payment-processing-aurora-{metric}-{codes[lagging]}-test"]
+        writer_alarm = alarms[f"payment-processing-aurora-{metric}-{codes[writer]}-test"]
+        breach = [secondary_alarm["threshold"] + 1.0] * 10
+        healthy = [secondary_alarm["threshold"] / 10] * 10
+        silent: list[float | None] = [None] * 10
+        assert _evaluate(secondary_alarm, list(breach)) == "ALARM"
+        assert _evaluate(secondary_alarm, list(healthy)) == "OK"
+        assert _evaluate(writer_alarm, silent) == "OK"

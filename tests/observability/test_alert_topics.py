@@ -30,6 +30,7 @@ from tests.synth import Json, Synth, synth_stack
 
 PRIMARY_REGION_PROVIDER = "aws.primary_region"
 EMAIL = "oncall@example.com"
+WEBHOOK = "https://events.example.com/integration/3f2a/enqueue"
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,9 @@ def synth() -> Synth:
         AlertTopics(
             stack,
             "topics-secondary",
-            AlertTopicsProps(namer=namer, region=SECONDARY, kms_key_arn=SECONDARY_KEY),
+            AlertTopicsProps(
+                namer=namer, region=SECONDARY, kms_key_arn=SECONDARY_KEY, alert_https_url=WEBHOOK
+            ),
         )
         CrossRegionSubscription(
             stack,
@@ -151,6 +154,22 @@ def test_email_subscription_only_where_an_address_is_given(synth: Synth) -> None
     ]
 
 
+def test_https_subscription_only_where_a_url_is_given(synth: Synth) -> None:
+    webhooks = [
+        s
+        for s in synth.resources("aws_sns_topic_subscription").values()
+        if s["protocol"] == "https"
+    ]
+    assert webhooks == [
+        {
+            "endpoint": WEBHOOK,
+            "protocol": "https",
+            "endpoint_auto_confirms": False,
+            "topic_arn": reference(synth, "aws_sns_topic", "topics-secondary", "arn"),
+        }
+    ]
+
+
 def test_cross_region_subscription_is_made_through_the_topics_region(synth: Synth) -> None:
     subscription = synth.find("aws_sns_topic_subscription", "failover-signal")
     assert subscription["protocol"] == "lambda"
@@ -185,6 +204,9 @@ def topic_props(**overrides: Any) -> AlertTopicsProps:
         ({"kms_key_arn": "alias/aws/sns"}, "kms_key_arn"),
         ({"alert_email": "not-an-address"}, "alert_email"),
         ({"alert_email": ""}, "alert_email"),
+        ({"alert_https_url": "http://events.example.com/x"}, "alert_https_url"),
+        ({"alert_https_url": "events.example.com"}, "alert_https_url"),
+        ({"alert_https_url": ""}, "alert_https_url"),
     ],
 )
 def test_bad_topic_props(overrides: dict[str, Any], field: str) -> None:

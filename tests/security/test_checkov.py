@@ -11,11 +11,43 @@ from tests.conftest import SynthesizedApp
 def test_checkov_finds_nothing_beyond_the_documented_exceptions(
     synthesized_app: SynthesizedApp,
 ) -> None:
-    result = gate(synthesized_app.stacks_dir)
+    result = gate(synthesized_app.stacks_dir, "default")
     assert result.passed > 100
     assert result.parsing_errors == 0
     assert [f"{f.check} {f.resource} {f.file}" for f in result.failed] == []
     assert [f"{e.check} {e.resource}" for e in result.unused] == []
+
+
+def test_production_passes_without_the_destroyability_exceptions(
+    production_app: SynthesizedApp,
+) -> None:
+    result = gate(production_app.stacks_dir, "production")
+    assert result.passed > 100
+    assert result.parsing_errors == 0
+    assert [f"{f.check} {f.resource} {f.file}" for f in result.failed] == []
+    assert [f"{e.check} {e.resource}" for e in result.unused] == []
+    accepted = {exception.check for _, exception in result.accepted}
+    assert "CKV_AWS_139" not in accepted  # deletion protection is on: nothing to accept
+
+
+def test_destroyability_exceptions_hold_for_the_default_profile_only() -> None:
+    default = {(e.check, e.resource) for e in load_exceptions(profile="default")}
+    production = {(e.check, e.resource) for e in load_exceptions(profile="production")}
+    only_default = default - production
+    assert {check for check, _ in only_default} == {"CKV_AWS_139"}
+    assert production < default
+
+
+def test_unknown_profiles_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="profile"):
+        load_exceptions(profile="staging")
+    path = tmp_path / "x.toml"
+    path.write_text(
+        '[[exception]]\ncheck = "CKV_AWS_1"\nresource = ".*"\nprofile = "prod"\n'
+        f'reason = "{"a reason long enough to be a real one " * 2}"\n'
+    )
+    with pytest.raises(ValueError, match="profile 'prod'"):
+        load_exceptions(path)
 
 
 def test_every_exception_has_a_reason() -> None:

@@ -1,7 +1,12 @@
 """Run checkov over synthesized stacks and fail on any finding not explicitly accepted.
 
-``python -m dr_app.checkov_gate <stacks dir>`` prints the summary and exits non-zero when
-a check fails outside ``security/checkov-exceptions.toml`` or an exception matches nothing.
+``python -m dr_app.checkov_gate <stacks dir> [--profile default|production]`` prints the
+summary and exits non-zero when a check fails outside ``security/checkov-exceptions.toml`` or
+an exception of the profile matches nothing. The profile defaults to the one of the
+environment named by ``ENVIRONMENT_SUFFIX`` (``production = true`` in its file: production).
+An exception with ``profile = "default"`` holds only for dev/test environments (those whose
+reason is that every such environment must be destroyable); production stacks must pass
+those checks.
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dr_app.paths import DEFAULT_OUTDIR, REPO_ROOT
+from dr_app.paths import DEFAULT_OUTDIR, ENVIRONMENTS_DIR, REPO_ROOT
+from payment_dr_core import load_config
 
 CONFIG = REPO_ROOT / "security" / "checkov.yaml"
 EXCEPTIONS = REPO_ROOT / "security" / "checkov-exceptions.toml"
+PROFILES = ("default", "production")
+"""Data-protection profiles: ``production = true`` in the environment config, or not."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,13 @@ class GateResult:
         return not self.failed and not self.unused and self.parsing_errors == 0
 
 
-def load_exceptions(path: Path = EXCEPTIONS) -> list[AcceptedFinding]:
-    """Read the exceptions file; every entry must have a check, a pattern and a reason."""
+def load_exceptions(path: Path = EXCEPTIONS, profile: str | None = None) -> list[AcceptedFinding]:
+    """Read the exceptions file; every entry must have a check, a pattern and a reason.
+
+    ``profile`` keeps the entries of that profile and those without one; None keeps all.
+    """
+    if profile is not None and profile not in PROFILES:
+        raise ValueError(f"profile {profile!r}: allowed {PROFILES}")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     exceptions = []
     for entry in data.get("exception", []):
@@ -75,6 +88,11 @@ def load_exceptions(path: Path = EXCEPTIONS) -> list[AcceptedFinding]:
             raise ValueError(
                 f"{path}: every exception needs check, resource and a real reason: {entry}"
             )
+        only = entry.get("profile")
+        if only is not None and only not in PROFILES:
+            raise ValueError(f"{path}: profile {only!r} of {entry['check']}: allowed {PROFILES}")
+        if profile is not None and only is not None and only != profile:
+            continue
         exceptions.append(
             AcceptedFinding(entry["check"], entry["resource"], reason, entry.get("file", ".*"))
         )
@@ -137,16 +155,32 @@ def evaluate(reports: list[dict[str, object]], exceptions: list[AcceptedFinding]
     return result
 
 
-def gate(stacks_dir: Path) -> GateResult:
-    """Run checkov over ``stacks_dir`` and evaluate it against the exceptions file."""
-    return evaluate(run_checkov(stacks_dir), load_exceptions())
+def gate(stacks_dir: Path, profile: str = "default") -> GateResult:
+    """Run checkov over ``stacks_dir`` and evaluate it against the profile's exceptions."""
+    return evaluate(run_checkov(stacks_dir), load_exceptions(profile=profile))
+
+
+def configured_profile() -> str:
+    """The profile of the environment named by ``ENVIRONMENT_SUFFIX``."""
+    config = load_config(environments_dir=ENVIRONMENTS_DIR)
+    return "production" if config.production else "default"
 
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
+    profile: str | None = None
+    if "--profile" in args:
+        index = args.index("--profile")
+        if index + 1 >= len(args) or args[index + 1] not in PROFILES:
+            print(f"--profile needs one of {PROFILES}", file=sys.stderr)
+            return 2
+        profile = args[index + 1]
+        del args[index : index + 2]
     stacks_dir = Path(args[0]) if args else DEFAULT_OUTDIR / "stacks"
-    result = gate(stacks_dir)
+    profile = profile or configured_profile()
+    print(f"checkov gate, {profile} profile")
+    result = gate(stacks_dir, profile)
     print(
         f"checkov: {result.passed} passed, {len(result.failed)} failed, "
         f"{len(result.accepted)} accepted by security/checkov-exceptions.toml"

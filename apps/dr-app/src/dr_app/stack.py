@@ -58,6 +58,7 @@ from payment_dr_network import (
     RegionalNetworkProps,
 )
 from payment_dr_observability import (
+    AlarmThresholds,
     AlertTopics,
     AlertTopicsProps,
     ApiStage,
@@ -156,10 +157,16 @@ class PaymentDrStack(TerraformStack):
                 provider=self.provider,
             ),
         )
+        protection = config.data_protection
         self.access_logs = AccessLogBucket(
             self,
             "access-logs",
-            AccessLogBucketProps(namer=namer, region=self.region, provider=self.provider),
+            AccessLogBucketProps(
+                namer=namer,
+                region=self.region,
+                force_destroy=protection.force_destroy,
+                provider=self.provider,
+            ),
         )
         self.bucket = SecureBucket(
             self,
@@ -169,6 +176,7 @@ class PaymentDrStack(TerraformStack):
                 region=self.region,
                 kms_key_arn=self.key_arn,
                 access_logs=self.access_logs,
+                force_destroy=protection.force_destroy,
                 provider=self.provider,
             ),
         )
@@ -359,6 +367,7 @@ class PaymentDrStack(TerraformStack):
                 region=self.region,
                 kms_key_arn=self.key_arn,
                 alert_email=config.alert_email or None,
+                alert_https_url=config.alert_https_url or None,
                 provider=self.provider,
             ),
         )
@@ -372,8 +381,16 @@ class PaymentDrStack(TerraformStack):
                 topic_arn=self.alerts.topic_arn,
                 regions=config.regions,
                 function_names=self._function_names(self.region, with_orchestrator=secondary),
-                aurora_secondary_cluster_identifier=(
-                    self.aurora_secondary.cluster_identifier if secondary else None
+                # Both regions: each alarms on its own cluster's lag, which exists only while
+                # that cluster is the secondary, so the alarms follow role swaps.
+                aurora_cluster_identifier=(
+                    self.aurora_secondary.cluster_identifier
+                    if secondary
+                    else self.aurora.cluster_identifier
+                ),
+                thresholds=AlarmThresholds(
+                    aurora_replication_lag_seconds=config.replication_lag_alarm_seconds,
+                    aurora_rpo_lag_seconds=config.replication_lag_alarm_seconds,
                 ),
                 session_table_name=namer.of(names.SESSION_TABLE),
                 s3_replication=self._s3_replication_rule(),
@@ -420,7 +437,13 @@ class PaymentDrStack(TerraformStack):
         return key.key_arn
 
     def _aurora_region(self) -> dict[str, object]:
+        protection = self.config.data_protection
         return {
+            "backup_retention_days": self.config.backup_retention_days,
+            "instance_count": self.config.aurora_instance_count,
+            "deletion_protection": protection.deletion_protection,
+            "final_snapshot": protection.final_snapshot,
+            "keep_automated_backups": protection.keep_automated_backups,
             "namer": self.config.namer,
             "region": self.region,
             "kms_key_arn": self.key_arn,
@@ -440,6 +463,9 @@ class PaymentDrStack(TerraformStack):
             AuroraGlobalPrimaryProps(
                 replica_region=config.regions.secondary,
                 replica_kms_key_arn=self.secondary_key_arn,
+                secret_recovery_window_days=config.data_protection.secret_recovery_window_days,
+                global_cluster_force_destroy=config.data_protection.force_destroy,
+                global_db_rpo_seconds=config.aurora_global_db_rpo_seconds or None,
                 **self._aurora_region(),  # type: ignore[arg-type]
             ),
         )

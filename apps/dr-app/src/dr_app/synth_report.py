@@ -26,6 +26,10 @@ class StackSummary:
     assets: tuple[tuple[str, int], ...]
     """(file name, size in bytes) of each file asset, such as a Lambda bundle."""
 
+    pagers: tuple[str, ...] = ()
+    """``protocol:endpoint`` of every person-facing subscription (e-mail, HTTPS) of the
+    stack's own alert topic. Empty: this region's alarms page no one."""
+
     @property
     def resource_count(self) -> int:
         """Number of managed resources."""
@@ -60,9 +64,27 @@ def summarize(outdir: Path) -> list[StackSummary]:
                         if p.is_file()
                     )
                 ),
+                pagers=_pagers(doc),
             )
         )
     return summaries
+
+
+PERSON_PROTOCOLS = ("email", "email-json", "https", "http", "sms")
+"""SNS protocols that reach a person (or an incident-management service), not automation."""
+
+
+def _pagers(doc: dict[str, Any]) -> tuple[str, ...]:
+    """Person-facing subscriptions of the stack's own alert topic(s)."""
+    resources = doc.get("resource", {})
+    topics = {f"${{aws_sns_topic.{name}.arn}}" for name in resources.get("aws_sns_topic", {})}
+    return tuple(
+        sorted(
+            f"{body['protocol']}:{body['endpoint']}"
+            for body in resources.get("aws_sns_topic_subscription", {}).values()
+            if body.get("protocol") in PERSON_PROTOCOLS and body.get("topic_arn") in topics
+        )
+    )
 
 
 def render(outdir: Path, summaries: list[StackSummary]) -> str:
@@ -79,6 +101,14 @@ def render(outdir: Path, summaries: list[StackSummary]) -> str:
             lines.append(f"    asset {name}: {size / 1024:.0f} KiB")
         for kind, count in sorted(summary.resources.items()):
             lines.append(f"      {count:3d}  {kind}")
+        if summary.pagers:
+            lines.append(f"    alerts page: {', '.join(summary.pagers)}")
+        else:
+            lines.append(
+                f"    WARNING: no one will be paged: the alert topic of {summary.name} has no "
+                "e-mail or HTTPS subscriber (set alert_email or alert_https_url; production "
+                "environments must)"
+            )
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from payment_dr_core import aws_bindings, node
 # isort: split
 from payment_dr_core import names
 from payment_dr_core.config import (
+    DataProtection,
     EnvironmentConfig,
     StateBackendConfig,
     config_from_mapping,
@@ -24,6 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "PROJECT",
     "ConfigError",
+    "DataProtection",
     "EnvironmentConfig",
     "NameRule",
     "NameSpec",

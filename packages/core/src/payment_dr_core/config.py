@@ -59,6 +59,24 @@ INTERFACE_ENDPOINT_SERVICES = ("secretsmanager", "ssm", "sns", "monitoring", "rd
 _TAG_VALUE = r"[\w .:/=+\-@]{1,256}"
 _DNS_NAME = r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
 _EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
+_HTTPS_URL = r"https://[A-Za-z0-9.\-]+(:\d{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/\-]*)?(\?[^\s#]*)?"
+
+BACKUP_RETENTION_RANGE = (1, 35)
+"""Aurora accepts 1 to 35 days of automated backups (BackupRetentionPeriod)."""
+
+PRODUCTION_MIN_BACKUP_RETENTION_DAYS = 7
+"""Production keeps at least a week of point-in-time recovery."""
+
+AURORA_INSTANCE_RANGE = (1, 16)
+"""An Aurora cluster has one writer and up to 15 Aurora Replicas."""
+
+GLOBAL_DB_RPO_RANGE = (20, 900)
+"""``rds.global_db_rpo`` accepts 20 seconds or more; above the 15-minute business RPO it
+would bound nothing the objective cares about."""
+
+PRODUCTION_SECRET_RECOVERY_WINDOW_DAYS = 30
+"""Days a deleted master secret stays recoverable in production (Secrets Manager allows
+7 to 30; 0 deletes at once)."""
 
 BackendKind = Literal["s3", "local"]
 
@@ -81,6 +99,35 @@ class StateBackendConfig:
 
     key_prefix: str = "payment-dr"
     """First part of each state key: ``<key_prefix>/<suffix>/<stack>.tfstate``."""
+
+
+@dataclass(frozen=True)
+class DataProtection:
+    """How protected the data stores are. The defaults are the dev/test profile: everything
+    can be destroyed by ``cdktf destroy``; :attr:`EnvironmentConfig.data_protection` returns
+    the production profile when ``production = true``."""
+
+    deletion_protection: bool = False
+    """Aurora clusters and the global cluster refuse deletion."""
+
+    final_snapshot: bool = False
+    """Each Aurora cluster takes a final snapshot (``aurora-final`` by the naming rules)
+    when it is deleted, instead of ``skip_final_snapshot``."""
+
+    force_destroy: bool = True
+    """Buckets holding data or audit logs, and the global cluster's members, are emptied or
+    detached by ``destroy``. False: destroy fails until an operator empties them."""
+
+    secret_recovery_window_days: int = 0
+    """Days a deleted master secret stays recoverable (0: deleted at once)."""
+
+    keep_automated_backups: bool = False
+    """Keep a deleted cluster's automated backups until their retention ends."""
+
+
+def aurora_instance_component(index: int) -> str:
+    """Name component of instance ``index`` (0: ``aurora-instance``, then ``-2``, ``-3``...)."""
+    return "aurora-instance" if index == 0 else f"aurora-instance-{index + 1}"
 
 
 @dataclass(frozen=True)
@@ -155,7 +202,38 @@ class EnvironmentConfig:
     """How often the failover orchestrator evaluates the primary."""
 
     production: bool = False
-    """Marks a production environment: the ``payment-dr drill`` command refuses to run."""
+    """Marks a production environment: data protection on (deletion protection, final
+    snapshots, no ``force_destroy`` on data buckets, a 30-day secret recovery window,
+    7+ days of backups, 2 Aurora instances per cluster), an alert endpoint required, and
+    the ``payment-dr drill`` command refuses to run."""
+
+    # --- data protection and paging (what ``production`` changes) ------------------------
+
+    backup_retention_days: int = 7
+    """Days of Aurora automated backups (point-in-time recovery), 1 to 35; at least 7 in
+    production. Aurora keeps the ``rds:unplanned-global-failover-*`` snapshot, which holds
+    the writes an unplanned failover lost, only this long (docs/runbook.md)."""
+
+    aurora_instances_per_cluster: int = 0
+    """Aurora instances in each regional cluster, 1 to 16. 0 (the default) means 2 in
+    production (a writer and a reader in another AZ, so an instance or AZ loss is an
+    in-region failover, not a cross-region one) and 1 otherwise. Production refuses 1."""
+
+    aurora_global_db_rpo_seconds: int = 0
+    """``rds.global_db_rpo`` on the primary region's cluster parameter group, 20 to 900
+    seconds; 0 (the default) leaves it unset. When set, Aurora blocks commits on the
+    primary while no secondary is within this RPO lag. With one secondary region, an
+    unreachable us-east-2 then stops every payment in us-east-1 (see "Bounding the RPO" in
+    docs/deployment.md before setting it)."""
+
+    allow_destroy: bool = False
+    """Production only: true lifts deletion protection and ``force_destroy`` for a deliberate
+    ``cdktf destroy`` (apply first; final snapshots, backups and the secret recovery window
+    stay). Without effect elsewhere: dev/test environments are always destroyable."""
+
+    alert_https_url: str = ""
+    """HTTPS endpoint (an incident-management webhook) subscribed to the alert topics in
+    both regions. Empty: none. Production needs this or ``alert_email``."""
 
     owner: str = "platform-engineering"
     """Owner tag."""
@@ -203,7 +281,65 @@ class EnvironmentConfig:
         self._check_az_ids()
         self._check_endpoints()
         self._check_state()
+        self._check_data_protection()
+        self._check_paging()
         self._check_names()
+
+    def _check_data_protection(self) -> None:
+        low, high = BACKUP_RETENTION_RANGE
+        minimum = PRODUCTION_MIN_BACKUP_RETENTION_DAYS if self.production else low
+        check_all(
+            [
+                (
+                    Rule[int](
+                        "backup_retention_days",
+                        in_range(minimum, high),
+                        f"{minimum} to {high} days"
+                        + (" (production keeps at least a week)" if self.production else ""),
+                    ),
+                    self.backup_retention_days,
+                ),
+            ]
+        )
+        low, high = AURORA_INSTANCE_RANGE
+        count = self.aurora_instances_per_cluster
+        if not (in_range(0, 0)(count) or in_range(low, high)(count)):
+            raise ConfigError(
+                "aurora_instances_per_cluster",
+                count,
+                f"0 (2 in production, 1 otherwise) or {low} to {high}",
+            )
+        if self.production and count == 1:
+            raise ConfigError(
+                "aurora_instances_per_cluster",
+                count,
+                f"2 to {high} in production: with one instance, an instance or AZ loss "
+                "becomes a cross-region failover that can lose writes",
+            )
+        low, high = GLOBAL_DB_RPO_RANGE
+        rpo = self.aurora_global_db_rpo_seconds
+        if not (in_range(0, 0)(rpo) or in_range(low, high)(rpo)):
+            raise ConfigError(
+                "aurora_global_db_rpo_seconds",
+                rpo,
+                f"0 (unset) or {low} to {high} seconds (rds.global_db_rpo accepts 20 or more; "
+                "the business RPO is 900)",
+            )
+
+    def _check_paging(self) -> None:
+        Rule[str](
+            "alert_https_url",
+            lambda v: v == "" or (len(v) <= 2048 and matches(_HTTPS_URL)(v)),
+            "empty, or an https:// URL (SNS delivers to HTTPS endpoints; plain HTTP is refused)",
+        ).apply(self.alert_https_url)
+        if self.production and not self.alert_email and not self.alert_https_url:
+            raise ConfigError(
+                "alert_email",
+                self.alert_email,
+                "an e-mail address, or alert_https_url set: a production environment must page "
+                "a person (signals_unreadable, failover_failed and secondary_unhealthy reach no "
+                "one otherwise)",
+            )
 
     def _check_edge(self) -> None:
         check_all(
@@ -267,7 +403,13 @@ class EnvironmentConfig:
                 ),
             ]
         )
-        for name in ("create_hosted_zone", "waf_enabled", "auto_failover_enabled", "production"):
+        for name in (
+            "create_hosted_zone",
+            "waf_enabled",
+            "auto_failover_enabled",
+            "production",
+            "allow_destroy",
+        ):
             value = getattr(self, name)
             if not isinstance(value, bool):
                 raise ConfigError(name, value, "true or false")
@@ -331,6 +473,12 @@ class EnvironmentConfig:
             for region in (self.regions.primary, self.regions.secondary):
                 try:
                     namer.of(spec, region=region)
+                    if spec is names.AURORA_INSTANCE:  # the longest: the last instance's
+                        namer.name(
+                            spec.kind,
+                            aurora_instance_component(self.aurora_instance_count - 1),
+                            region=region,
+                        )
                 except ConfigError as exc:
                     raise ConfigError(
                         "suffix",
@@ -342,6 +490,36 @@ class EnvironmentConfig:
     def namer(self) -> Namer:
         """The name builder for this environment's suffix."""
         return Namer(self.suffix)
+
+    @property
+    def aurora_instance_count(self) -> int:
+        """Instances per Aurora cluster: the configured count, or the profile's default."""
+        if self.aurora_instances_per_cluster:
+            return self.aurora_instances_per_cluster
+        return 2 if self.production else 1
+
+    @property
+    def data_protection(self) -> DataProtection:
+        """What the profile (``production`` or not) turns on for the data stores."""
+        if self.production:
+            return DataProtection(
+                deletion_protection=not self.allow_destroy,
+                final_snapshot=True,
+                force_destroy=self.allow_destroy,
+                secret_recovery_window_days=PRODUCTION_SECRET_RECOVERY_WINDOW_DAYS,
+                keep_automated_backups=True,
+            )
+        return DataProtection()
+
+    @property
+    def alert_endpoints(self) -> tuple[tuple[str, str], ...]:
+        """(protocol, endpoint) of every human subscriber of the alert topics."""
+        endpoints: list[tuple[str, str]] = []
+        if self.alert_email:
+            endpoints.append(("email", self.alert_email))
+        if self.alert_https_url:
+            endpoints.append(("https", self.alert_https_url))
+        return tuple(endpoints)
 
     @property
     def api_domain_name(self) -> str:

@@ -32,6 +32,8 @@ AURORA_SUBNET_GROUP = NameSpec(K.DB_SUBNET_GROUP, "aurora", regional=True)
 AURORA_SECURITY_GROUP = NameSpec(K.SECURITY_GROUP, "aurora", regional=True)
 AURORA_MONITORING_ROLE = NameSpec(K.IAM_ROLE, "rds-monitoring", regional=True)
 AURORA_MASTER_SECRET = NameSpec(K.SECRET, "aurora-master")
+AURORA_FINAL_SNAPSHOT = NameSpec(K.RDS_CLUSTER_SNAPSHOT, "aurora-final", regional=True)
+"""Final snapshot each production cluster takes when it is deleted."""
 SESSION_TABLE = NameSpec(K.DYNAMODB_TABLE, "sessions")
 DATA_BUCKET = NameSpec(K.S3_BUCKET, "data", regional=True)
 ACCESS_LOG_BUCKET = NameSpec(K.S3_BUCKET, "access-logs", regional=True)
@@ -97,6 +99,7 @@ ALL: tuple[NameSpec, ...] = (
     AURORA_SECURITY_GROUP,
     AURORA_MONITORING_ROLE,
     AURORA_MASTER_SECRET,
+    AURORA_FINAL_SNAPSHOT,
     SESSION_TABLE,
     DATA_BUCKET,
     ACCESS_LOG_BUCKET,

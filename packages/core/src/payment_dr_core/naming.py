@@ -85,6 +85,16 @@ class ResourceKind(Enum):
         "starts with a lowercase letter; lowercase letters, digits, '-'",
         no_double_hyphen=True,
     )
+    RDS_CLUSTER_SNAPSHOT = NameRule(
+        "RDS cluster snapshot",
+        1,
+        255,
+        r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+        "starts with a letter; letters, digits, '-'; no trailing '-'",
+        no_double_hyphen=True,
+    )
+    """DeleteDBCluster FinalDBSnapshotIdentifier: 1-255 letters, digits or hyphens, first a
+    letter, no trailing hyphen and no two hyphens in a row (RDS API reference)."""
     DB_SUBNET_GROUP = NameRule(
         "DB subnet group", 1, 255, r"[a-z0-9][a-z0-9 ._-]*", "lowercase letters, digits, ' ._-'"
     )

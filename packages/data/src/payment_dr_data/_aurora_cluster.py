@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import Fn, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
+from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
@@ -37,6 +38,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
 )
 
 from payment_dr_core import names
+from payment_dr_core.config import aurora_instance_component
 from payment_dr_data.aurora_settings import (
     ENGINE,
     INSTANCE_CLASS,
@@ -83,6 +85,9 @@ class ClusterRole:
 
     depends_on: tuple[ITerraformDependable, ...] = ()
 
+    parameters: tuple[tuple[str, str], ...] = ()
+    """Cluster parameters of this region only, after :data:`CLUSTER_PARAMETERS`."""
+
 
 @dataclass(frozen=True)
 class RegionalCluster:
@@ -94,7 +99,7 @@ class RegionalCluster:
     log_group: CloudwatchLogGroup
     monitoring_role: IamRole
     cluster: RdsCluster
-    instance: RdsClusterInstance
+    instances: tuple[RdsClusterInstance, ...]
 
 
 def build_regional_cluster(
@@ -154,7 +159,7 @@ def build_regional_cluster(
         description="TLS-only connections and statement logging for the payment database",
         parameter=[
             RdsClusterParameterGroupParameter(name=name, value=value)
-            for name, value in CLUSTER_PARAMETERS
+            for name, value in (*CLUSTER_PARAMETERS, *role.parameters)
         ],
         provider=provider,
     )
@@ -236,33 +241,24 @@ def build_regional_cluster(
         serverlessv2_scaling_configuration=RdsClusterServerlessv2ScalingConfiguration(
             min_capacity=props.min_capacity, max_capacity=props.max_capacity
         ),
-        skip_final_snapshot=True,
-        deletion_protection=False,
-        delete_automated_backups=True,
+        # Dev/test: skip_final_snapshot and no deletion protection, so destroy works. With
+        # final_snapshot, DeleteDBCluster takes a snapshot under the naming rules' name (RDS
+        # keeps manual and final snapshots after the cluster is gone); deletion_protection
+        # makes DeleteDBCluster fail until it is turned off again (RDS API reference,
+        # DeleteDBCluster; Terraform aws_rds_cluster: final_snapshot_identifier,
+        # skip_final_snapshot, deletion_protection, delete_automated_backups).
+        skip_final_snapshot=not props.final_snapshot,
+        final_snapshot_identifier=(
+            namer.of(names.AURORA_FINAL_SNAPSHOT, region=region) if props.final_snapshot else None
+        ),
+        deletion_protection=props.deletion_protection,
+        delete_automated_backups=not props.keep_automated_backups,
         lifecycle=TerraformResourceLifecycle(ignore_changes=list(IGNORED_DRIFT)),
         depends_on=[log_group, *role.depends_on],
         provider=provider,
     )
-    instance = RdsClusterInstance(
-        scope,
-        "instance",
-        identifier=namer.of(names.AURORA_INSTANCE, region=region),
-        cluster_identifier=cluster.id,
-        engine=cluster.engine,
-        engine_version=cluster.engine_version,
-        instance_class=INSTANCE_CLASS,
-        db_subnet_group_name=subnet_group.name,
-        publicly_accessible=False,
-        auto_minor_version_upgrade=False,
-        ca_cert_identifier=CA_CERTIFICATE,
-        monitoring_interval=props.monitoring_interval_seconds,
-        monitoring_role_arn=monitoring_role.arn,
-        performance_insights_enabled=True,
-        performance_insights_kms_key_id=props.kms_key_arn,
-        performance_insights_retention_period=props.performance_insights_retention_days,
-        copy_tags_to_snapshot=True,
-        depends_on=[monitoring_policy],
-        provider=provider,
+    instances = _instances(
+        scope, props, cluster, subnet_group, monitoring_role, depends_on=monitoring_policy
     )
     return RegionalCluster(
         subnet_group=subnet_group,
@@ -271,17 +267,89 @@ def build_regional_cluster(
         log_group=log_group,
         monitoring_role=monitoring_role,
         cluster=cluster,
-        instance=instance,
+        instances=instances,
     )
+
+
+def _instances(
+    scope: Construct,
+    props: AuroraRegionProps,
+    cluster: RdsCluster,
+    subnet_group: DbSubnetGroup,
+    monitoring_role: IamRole,
+    depends_on: ITerraformDependable,
+) -> tuple[RdsClusterInstance, ...]:
+    """The writer (construct ID ``instance``, kept from single-instance releases so that
+    adding readers never replaces it) and ``instance_count - 1`` readers.
+
+    Each reader is pinned to an AZ of the subnet group other than the first instance's
+    (``availability_zone`` of ``aws_rds_cluster_instance``; the names come from the
+    ``aws_subnet`` data sources), so an AZ loss leaves a reader that Aurora promotes in
+    the same region. Readers take promotion tier 1 (Aurora fails over to the lowest tier).
+    """
+    namer, region, provider = props.namer, props.region, props.provider
+    common = {
+        "cluster_identifier": cluster.id,
+        "engine": cluster.engine,
+        "engine_version": cluster.engine_version,
+        "instance_class": INSTANCE_CLASS,
+        "db_subnet_group_name": subnet_group.name,
+        "publicly_accessible": False,
+        "auto_minor_version_upgrade": False,
+        "ca_cert_identifier": CA_CERTIFICATE,
+        "monitoring_interval": props.monitoring_interval_seconds,
+        "monitoring_role_arn": monitoring_role.arn,
+        "performance_insights_enabled": True,
+        "performance_insights_kms_key_id": props.kms_key_arn,
+        "performance_insights_retention_period": props.performance_insights_retention_days,
+        "copy_tags_to_snapshot": True,
+        "depends_on": [depends_on],
+        "provider": provider,
+    }
+    writer = RdsClusterInstance(
+        scope,
+        "instance",
+        identifier=namer.name(
+            names.AURORA_INSTANCE.kind, aurora_instance_component(0), region=region
+        ),
+        **common,  # type: ignore[arg-type]
+    )
+    if props.instance_count == 1:
+        return (writer,)
+    zones = [
+        DataAwsSubnet(scope, f"subnet-{index}", id=subnet_id, provider=provider).availability_zone
+        for index, subnet_id in enumerate(props.subnet_ids)
+    ]
+    # The AZs of the subnet group without the writer's, as a list (setsubtract gives a set).
+    other_zones = Fn.tolist(Fn.setsubtract(zones, [writer.availability_zone]))
+    readers = [
+        RdsClusterInstance(
+            scope,
+            f"instance-{number}",
+            identifier=namer.name(
+                names.AURORA_INSTANCE.kind, aurora_instance_component(number - 1), region=region
+            ),
+            availability_zone=Fn.element(other_zones, number - 2),
+            promotion_tier=1,
+            **common,  # type: ignore[arg-type]
+        )
+        for number in range(2, props.instance_count + 1)
+    ]
+    return (writer, *readers)
 
 
 class RegionalClusterAttributes:
     """Attributes shared by both regions' cluster constructs."""
 
     cluster: RdsCluster
-    instance: RdsClusterInstance
+    instances: tuple[RdsClusterInstance, ...]
     security_group: SecurityGroup
     log_group: CloudwatchLogGroup
+
+    @property
+    def instance(self) -> RdsClusterInstance:
+        """The first instance (the writer when the cluster was created)."""
+        return self.instances[0]
 
     @property
     def cluster_identifier(self) -> str:
@@ -311,8 +379,13 @@ class RegionalClusterAttributes:
 
     @property
     def instance_identifier(self) -> str:
-        """Identifier of the ``db.serverless`` instance."""
+        """Identifier of the first ``db.serverless`` instance."""
         return self.instance.identifier
+
+    @property
+    def instance_identifiers(self) -> list[str]:
+        """Identifiers of every instance, the first one first."""
+        return [instance.identifier for instance in self.instances]
 
     @property
     def security_group_id(self) -> str:

@@ -99,3 +99,9 @@ def region_of_arn(value: str) -> str | None:
         return None
     parts = value.split(":")
     return parts[3] or None if len(parts) > 3 else None
+
+
+def check_bool(field: str, value: object) -> None:
+    """A real ``bool`` (not 0/1 or a string)."""
+    if not isinstance(value, bool):
+        raise ConfigError(field, value, "true or false")

@@ -31,7 +31,7 @@ from constructs import Construct
 
 from payment_dr_core import ConfigError, Namer, NameSpec, ResourceKind, names
 from payment_dr_core.validation import Rule, in_range
-from payment_dr_data._checks import check_region
+from payment_dr_data._checks import check_bool, check_region
 from payment_dr_data._s3 import (
     block_public_access,
     deny_insecure_transport,
@@ -59,6 +59,10 @@ class AccessLogBucketProps:
     retention_days: int = 365
     """Days a log object is kept (1 to 3650; one year by default, as PCI DSS asks)."""
 
+    force_destroy: bool = True
+    """True (dev/test): ``destroy`` deletes the bucket with its logs. False (production):
+    ``destroy`` fails while logs remain, so audit records are only deleted on purpose."""
+
     provider: TerraformProvider | None = None
     """Provider for ``region``. None: the stack's default provider."""
 
@@ -72,6 +76,7 @@ class AccessLogBucketProps:
                 "a regional S3 bucket name spec (names.ACCESS_LOG_BUCKET)",
             )
         Rule("retention_days", in_range(1, 3650), "1 to 3650").apply(self.retention_days)
+        check_bool("force_destroy", self.force_destroy)
 
 
 class AccessLogBucket(Construct):
@@ -91,7 +96,9 @@ class AccessLogBucket(Construct):
         self.region = props.region
         name = props.namer.of(props.name, region=props.region)
 
-        self.bucket = S3Bucket(self, "bucket", bucket=name, force_destroy=True, provider=provider)
+        self.bucket = S3Bucket(
+            self, "bucket", bucket=name, force_destroy=props.force_destroy, provider=provider
+        )
         public_access = block_public_access(self, self.bucket, provider)
         enforce_bucket_owner(self, self.bucket, provider)
         versioning = enable_versioning(self, self.bucket, provider)

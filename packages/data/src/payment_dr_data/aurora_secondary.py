@@ -96,7 +96,7 @@ class AuroraGlobalSecondary(Construct, RegionalClusterAttributes):
             ),
         )
         self.cluster = regional.cluster
-        self.instance = regional.instance
+        self.instances = regional.instances
         self.security_group = regional.security_group
         self.subnet_group = regional.subnet_group
         self.parameter_group = regional.parameter_group

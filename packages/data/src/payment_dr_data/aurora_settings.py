@@ -10,6 +10,7 @@ from payment_dr_core import ConfigError, Namer
 from payment_dr_core.config import LOG_RETENTION_DAYS
 from payment_dr_core.validation import Rule, check_all, in_range
 from payment_dr_data._checks import (
+    check_bool,
     check_id,
     check_kms_key_arn,
     check_private_cidr,
@@ -101,9 +102,26 @@ class AuroraRegionProps:
     log_retention_days: int = 365
     """Retention of the exported PostgreSQL log group (a CloudWatch Logs retention value)."""
 
-    backup_retention_days: int = 1
-    """Automated backup retention, 1 to 35 days. Cross-region recovery relies on the
-    global database, not on backups."""
+    backup_retention_days: int = 7
+    """Automated backup retention (point-in-time recovery), 1 to 35 days. Cross-region
+    recovery relies on the global database; backups cover logical damage, and the
+    ``rds:unplanned-global-failover-*`` snapshot an unplanned failover leaves is kept only
+    this long."""
+
+    instance_count: int = 1
+    """``db.serverless`` instances in the cluster, 1 to 16: the first is the writer, the
+    others are readers placed in AZs other than the writer's (Aurora promotes one of them
+    if the writer or its AZ fails)."""
+
+    deletion_protection: bool = False
+    """Refuse deletion of the cluster (and, in the primary, of the global cluster)."""
+
+    final_snapshot: bool = False
+    """Take a final snapshot, named ``payment-processing-aurora-final-<region code>-<suffix>``,
+    when the cluster is deleted. False: ``skip_final_snapshot``."""
+
+    keep_automated_backups: bool = False
+    """Keep automated backups after the cluster is deleted, until their retention ends."""
 
     provider: TerraformProvider | None = None
     """Provider for ``region``. None: the stack's default provider."""
@@ -177,5 +195,11 @@ class AuroraRegionProps:
                     Rule("backup_retention_days", in_range(1, 35), "1 to 35"),
                     self.backup_retention_days,
                 ),
+                (
+                    Rule("instance_count", in_range(1, 16), "1 to 16 (a writer and 15 readers)"),
+                    self.instance_count,
+                ),
             ]
         )
+        for name in ("deletion_protection", "final_snapshot", "keep_automated_backups"):
+            check_bool(name, getattr(self, name))

@@ -30,7 +30,7 @@ from constructs import Construct
 
 from payment_dr_core import ConfigError, Namer, NameSpec, ResourceKind, names
 from payment_dr_core.validation import Rule, check_all, in_range
-from payment_dr_data._checks import check_kms_key_arn, check_region
+from payment_dr_data._checks import check_bool, check_kms_key_arn, check_region
 from payment_dr_data._s3 import (
     block_public_access,
     deny_insecure_transport,
@@ -70,6 +70,11 @@ class SecureBucketProps:
     """The bucket (same region, same stack) that receives this bucket's server access
     logs. None: no server access logging."""
 
+    force_destroy: bool = True
+    """True (dev/test): ``destroy`` deletes the bucket with every object and version in it.
+    False (production): ``destroy`` fails while the bucket holds anything, so data is only
+    deleted by an operator who empties it first (docs/deployment.md)."""
+
     provider: TerraformProvider | None = None
     """Provider for ``region``. None: the stack's default provider."""
 
@@ -93,6 +98,7 @@ class SecureBucketProps:
                 ),
             ]
         )
+        check_bool("force_destroy", self.force_destroy)
         if self.access_logs is not None and self.access_logs.region != self.region:
             raise ConfigError(
                 "access_logs",
@@ -108,7 +114,7 @@ class SecureBucket(Construct):
     ``BucketOwnerEnforced`` ownership (no ACLs), a bucket policy that denies any request
     without TLS, lifecycle rules for noncurrent versions and unfinished multipart uploads,
     object events to EventBridge, optional server access logging, and ``force_destroy``
-    so the environment can be destroyed with objects in it.
+    (by default) so a dev/test environment can be destroyed with objects in it.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: SecureBucketProps) -> None:
@@ -119,7 +125,9 @@ class SecureBucket(Construct):
         self.kms_key_arn = props.kms_key_arn
         name = props.namer.of(props.name, region=props.region)
 
-        self.bucket = S3Bucket(self, "bucket", bucket=name, force_destroy=True, provider=provider)
+        self.bucket = S3Bucket(
+            self, "bucket", bucket=name, force_destroy=props.force_destroy, provider=provider
+        )
         public_access = block_public_access(self, self.bucket, provider)
         enforce_bucket_owner(self, self.bucket, provider)
         self.versioning: S3BucketVersioningA = enable_versioning(self, self.bucket, provider)

@@ -32,10 +32,25 @@ class AlarmContext:
 
 
 def aurora_lag(ctx: AlarmContext, cluster_identifier: str) -> list[AlarmSpec]:
-    """Global database lag of the secondary cluster (published only in its region)."""
+    """Global database lag of this region's cluster, in whichever role it has now.
+
+    ``AuroraGlobalDBReplicationLag`` and ``AuroraGlobalDBRPOLag`` are cluster-level
+    ``AWS/RDS`` metrics (dimension ``DBClusterIdentifier``) that measure how far a
+    *secondary* cluster is behind the primary ("Cluster-level metrics for Amazon Aurora",
+    Aurora User Guide). A cluster publishes them only while it is a secondary, in its own
+    region. Each region therefore alarms on its own cluster with missing data as not
+    breaching: the secondary's alarms watch the lag, the primary's stay OK, and after a
+    switchover or failover the roles, and the alarms that matter, swap by themselves.
+    """
     t = ctx.thresholds
     minutes = t.aurora_evaluation_minutes
     dimensions = {"DBClusterIdentifier": cluster_identifier}
+    quiet = (
+        "No data counts as not breaching: the cluster publishes this only while it is a "
+        "secondary, so the writer region's alarm stays OK and the alarm of whichever region is "
+        "secondary now does the watching. A cluster that stops publishing because it left the "
+        "global database does not raise it: payment-dr status lists the members."
+    )
     return [
         AlarmSpec(
             key="aurora-replication-lag",
@@ -49,12 +64,10 @@ def aurora_lag(ctx: AlarmContext, cluster_identifier: str) -> list[AlarmSpec]:
             datapoints_to_alarm=minutes,
             threshold=t.aurora_replication_lag_seconds * 1000,
             comparison="GreaterThanThreshold",
-            treat_missing_data="breaching",
+            treat_missing_data="notBreaching",
             description=(
-                f"Aurora global replication lag into {ctx.region} above "
-                f"{t.aurora_replication_lag_seconds:g} s. No data counts as breaching: the "
-                "secondary cluster reports this every minute while it replicates, so silence "
-                "means replication stopped, the cluster was detached or promoted."
+                f"Aurora global replication lag of the {ctx.region} cluster, while it is a "
+                f"secondary, above {t.aurora_replication_lag_seconds:g} s. {quiet}"
             ),
         ),
         AlarmSpec(
@@ -69,11 +82,11 @@ def aurora_lag(ctx: AlarmContext, cluster_identifier: str) -> list[AlarmSpec]:
             datapoints_to_alarm=minutes,
             threshold=t.aurora_rpo_lag_seconds * 1000,
             comparison="GreaterThanThreshold",
-            treat_missing_data="missing",
+            treat_missing_data="notBreaching",
             description=(
-                f"Aurora global RPO lag into {ctx.region} above {t.aurora_rpo_lag_seconds:g} s. "
-                "No data leaves the alarm INSUFFICIENT_DATA: silence is already paged by the "
-                "replication-lag alarm."
+                f"Aurora global RPO lag (user transactions not yet stored) of the {ctx.region} "
+                f"cluster, while it is a secondary, above {t.aurora_rpo_lag_seconds:g} s: an "
+                f"unplanned failover now would lose that much. {quiet}"
             ),
         ),
     ]

@@ -22,6 +22,7 @@ from payment_dr_core.regions import validate_region
 from payment_dr_observability._checks import check_kms_key_arn, check_literal
 
 _EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+_HTTPS_URL = r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,12 @@ class AlertTopicsProps:
     subscribers are added by the caller). The address must confirm the subscription by
     e-mail before it receives anything."""
 
+    alert_https_url: str | None = None
+    """HTTPS endpoint (an incident-management webhook) subscribed to the topic. None: none.
+    SNS sends it a SubscriptionConfirmation request; until the endpoint confirms (services
+    such as PagerDuty do so by themselves), the subscription stays pending and receives
+    nothing."""
+
     provider: TerraformProvider | None = None
     """Provider for ``region``. None: the stack's default provider."""
 
@@ -50,6 +57,8 @@ class AlertTopicsProps:
         check_kms_key_arn("kms_key_arn", self.kms_key_arn, self.region)
         if self.alert_email is not None:
             check_literal("alert_email", self.alert_email, _EMAIL, "an e-mail address")
+        if self.alert_https_url is not None:
+            check_literal("alert_https_url", self.alert_https_url, _HTTPS_URL, "an https:// URL")
 
 
 class AlertTopics(Construct):
@@ -121,7 +130,23 @@ class AlertTopics(Construct):
         self.policy = SnsTopicPolicy(
             self, "policy", arn=self.topic.arn, policy=policy.json, provider=provider
         )
+        # E-mail and HTTPS subscriptions stay "pending confirmation" until the endpoint
+        # confirms (SNS Subscribe API reference: "If the endpoint type is HTTP/S or email
+        # ... the endpoint owner must run the ConfirmSubscription action"; the token is valid
+        # for two days). Terraform creates them without waiting (endpoint_auto_confirms is
+        # false), so a deploy never blocks on a person reading mail.
         self.email_subscription: SnsTopicSubscription | None = None
+        self.https_subscription: SnsTopicSubscription | None = None
+        if props.alert_https_url is not None:
+            self.https_subscription = SnsTopicSubscription(
+                self,
+                "https",
+                topic_arn=self.topic.arn,
+                protocol="https",
+                endpoint=props.alert_https_url,
+                endpoint_auto_confirms=False,
+                provider=provider,
+            )
         if props.alert_email is not None:
             self.email_subscription = SnsTopicSubscription(
                 self,

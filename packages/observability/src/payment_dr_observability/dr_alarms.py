@@ -46,9 +46,11 @@ class DrAlarmsProps:
     api: ApiStage | None = None
     """This region's API stage: 5XX share and p99 latency alarms."""
 
-    aurora_secondary_cluster_identifier: str | None = None
-    """The secondary Aurora cluster: replication and RPO lag alarms. Only in the secondary
-    region, the only region where Aurora publishes global-database lag."""
+    aurora_cluster_identifier: str | None = None
+    """This region's Aurora cluster: replication and RPO lag alarms on its own lag metrics.
+    Give it in both regions: Aurora publishes a cluster's global-database lag only while
+    that cluster is a secondary, so after a switchover or failover the alarms of the region
+    that became secondary watch it, and the new primary's alarms go quiet (OK)."""
 
     session_table_name: str | None = None
     """The DynamoDB global table: a replication-latency alarm from this region to the peer."""
@@ -85,17 +87,10 @@ class DrAlarmsProps:
             )
         if self.api is not None:
             self.api.validate("api")
-        if self.aurora_secondary_cluster_identifier is not None:
-            if self.role is not RegionRole.SECONDARY:
-                raise ConfigError(
-                    "aurora_secondary_cluster_identifier",
-                    self.aurora_secondary_cluster_identifier,
-                    f"None in the primary region: Aurora publishes global-database lag only in "
-                    f"the secondary region ({self.regions.secondary})",
-                )
+        if self.aurora_cluster_identifier is not None:
             check_literal(
-                "aurora_secondary_cluster_identifier",
-                self.aurora_secondary_cluster_identifier,
+                "aurora_cluster_identifier",
+                self.aurora_cluster_identifier,
                 CLUSTER_IDENTIFIER,
                 "an Aurora cluster identifier",
             )
@@ -130,8 +125,8 @@ class DrAlarmsProps:
             thresholds=self.thresholds,
         )
         specs: list[AlarmSpec] = []
-        if self.aurora_secondary_cluster_identifier is not None:
-            specs += _families.aurora_lag(ctx, self.aurora_secondary_cluster_identifier)
+        if self.aurora_cluster_identifier is not None:
+            specs += _families.aurora_lag(ctx, self.aurora_cluster_identifier)
         if self.s3_replication is not None:
             specs += _families.s3_replication(
                 ctx,

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import select
 import socket
 import ssl
@@ -265,7 +266,7 @@ class ErrorServer(_Server):
         super().__init__()
         import http.server
 
-        body = ('{"__type": "%s", "message": "injected"}' % error_type).encode()
+        body = json.dumps({"__type": error_type, "message": "injected"}).encode()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802

@@ -53,7 +53,7 @@ test: $(INSTALLED) ## Lint, type-check, then all tests (checkov gate over the sy
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
 
-bench: $(INSTALLED) ## Synth time vs the floor; handler p50/p99, cold import, bundle size; fault table
+bench: $(INSTALLED) ## Synth time vs the floor; handler p50/p99 on PostgreSQL, cold import, bundle size
 	bash scripts/ensure-postgres.sh
 	$(PY) scripts/bench_synth.py --write docs/benchmarks.md
 	$(PY) scripts/bench_handler.py --write docs/benchmarks.md

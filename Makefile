@@ -57,6 +57,7 @@ bench: $(INSTALLED) ## Synth time (lazy and eager) vs the floor, mypy memory; ha
 	bash scripts/ensure-postgres.sh
 	$(PY) scripts/bench_synth.py --mypy --write docs/benchmarks.md
 	$(PY) scripts/bench_handler.py --write docs/benchmarks.md
+	$(PY) scripts/bench_faults.py --write docs/benchmarks.md
 
 bench-cdktn: $(INSTALLED) ## Synth floor of CDKTF 0.21 beside CDK Terrain (installs cdktn into .tools/cdktn-bench)
 	$(PY) scripts/bench_cdktn.py --write docs/cdktf-future.md

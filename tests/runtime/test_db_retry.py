@@ -17,6 +17,7 @@ from payment_service.db import (
     FailureKind,
     classify,
 )
+from payment_service.deadline import Deadline
 from payment_service.errors import (
     DatabaseReadOnlyError,
     DatabaseUnavailableError,
@@ -231,7 +232,9 @@ def test_auth_failure_refreshes_credentials_once(settings: DatabaseSettings) -> 
         def __init__(self) -> None:
             self.refreshes = 0
 
-        def get(self, *, force_refresh: bool = False) -> DbCredentials:
+        def get(
+            self, *, force_refresh: bool = False, deadline: Deadline | None = None
+        ) -> DbCredentials:
             if force_refresh:
                 self.refreshes += 1
                 return DbCredentials("app", "new")

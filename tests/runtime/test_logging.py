@@ -107,7 +107,7 @@ def test_redact_processor_leaves_other_keys() -> None:
 def test_unexpected_database_errors_log_the_sqlstate_not_the_row(
     service: PaymentService, log_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing_create(*_args: object) -> None:
+    def failing_create(*_args: object, **_kwargs: object) -> None:
         raise DatabaseError(
             {
                 "C": "23514",
@@ -130,7 +130,7 @@ def test_unexpected_database_errors_log_the_sqlstate_not_the_row(
 def test_unexpected_errors_log_a_traceback(
     service: PaymentService, log_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing_get(*_args: object) -> None:
+    def failing_get(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(service.repository, "get", failing_get)

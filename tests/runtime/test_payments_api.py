@@ -215,6 +215,18 @@ def test_get_returns_the_payment(service: PaymentService) -> None:
     assert response_json(response) == created
 
 
+def test_get_accepts_upper_case_hex_and_answers_the_canonical_id(
+    service: PaymentService,
+) -> None:
+    created = response_json(service.handle(post_payment("key-get-upper")))
+
+    response = service.handle(api_event("GET", f"/payments/{str(created['id']).upper()}"))
+
+    assert response["statusCode"] == 200
+    assert response_json(response)["id"] == created["id"]
+    assert str(created["id"]) == str(created["id"]).lower()
+
+
 def test_get_unknown_payment_is_404(service: PaymentService) -> None:
     response = service.handle(api_event("GET", f"/payments/{uuid.uuid4()}"))
 
@@ -222,7 +234,19 @@ def test_get_unknown_payment_is_404(service: PaymentService) -> None:
     assert error_code(response) == "payment_not_found"
 
 
-@pytest.mark.parametrize("bad_id", ["not-a-uuid", "1234", "%27%20OR%201%3D1"])
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "not-a-uuid",
+        "1234",
+        "%27%20OR%201%3D1",
+        # forms uuid.UUID() would accept, but that are not canonical
+        "6f1c0c9e3a7e4a439a522b8f1f0c9d11",
+        "{6f1c0c9e-3a7e-4a43-9a52-2b8f1f0c9d11}",
+        "urn:uuid:6f1c0c9e-3a7e-4a43-9a52-2b8f1f0c9d11",
+        "6f1c0c9e-3a7e4a43-9a52-2b8f1f0c9d11-",
+    ],
+)
 def test_get_with_a_malformed_id_is_400(service: PaymentService, bad_id: str) -> None:
     response = service.handle(api_event("GET", f"/payments/{bad_id}"))
 

@@ -15,6 +15,7 @@ from payment_service.validation import MAX_BODY_BYTES, parse_payment_request
 from tests.runtime.conftest import count_payments
 from tests.runtime.events import (
     api_event,
+    error_code,
     header,
     payment_body,
     post_payment,
@@ -112,19 +113,32 @@ def test_malformed_bodies_are_rejected(
     _assert_rejected(service, admin, event, code)
 
 
-def test_oversized_body_is_rejected(service: PaymentService, admin: Connection) -> None:
+def test_oversized_body_is_413(service: PaymentService, admin: Connection) -> None:
     body = payment_body(merchant_reference="m" * 10)
     raw = json.dumps(body)[:-1] + ', "padding": "' + "x" * MAX_BODY_BYTES + '"}'
     event = api_event("POST", "/payments", raw_body=raw, headers={"Idempotency-Key": KEY})
-    _assert_rejected(service, admin, event, "body_too_large")
+    _assert_rejected(service, admin, event, "body_too_large", status=413)
 
 
-def test_oversized_base64_body_is_rejected(service: PaymentService, admin: Connection) -> None:
+@pytest.mark.parametrize(("size", "status"), [(16384, 400), (16385, 413)])
+def test_the_body_limit_is_16_kib(
+    service: PaymentService, admin: Connection, size: int, status: int
+) -> None:
+    raw = " " * (size - 2) + "{}"  # valid JSON, missing fields: 400 unless too large
+    event = api_event("POST", "/payments", raw_body=raw, headers={"Idempotency-Key": KEY})
+
+    response = service.handle(event)
+
+    assert response["statusCode"] == status
+    assert error_code(response) == ("missing_field" if status == 400 else "body_too_large")
+
+
+def test_oversized_base64_body_is_413(service: PaymentService, admin: Connection) -> None:
     raw = base64.b64encode(b" " * (MAX_BODY_BYTES + 1)).decode()
     event = api_event(
         "POST", "/payments", raw_body=raw, headers={"Idempotency-Key": KEY}, base64_encoded=True
     )
-    _assert_rejected(service, admin, event, "body_too_large")
+    _assert_rejected(service, admin, event, "body_too_large", status=413)
 
 
 def test_base64_encoded_body_is_accepted(service: PaymentService, admin: Connection) -> None:

@@ -8,21 +8,30 @@ Routes:
 
 The handler keeps its dependencies (database connection, AWS clients) in a module-level
 service built at the first invocation and reused by later ones.
+
+Every request runs against a deadline: the invocation's remaining time (Lambda context) minus
+``REQUEST_DEADLINE_MARGIN_MS``; ``GET /health`` also against ``HEALTH_BUDGET_MS``. Each
+dependency call gets only what is left of it (see :mod:`payment_service.deadline`). For
+``POST /payments`` the database commit is the last step that decides the answer: after it only
+the optional DynamoDB record is written, and only when the deadline leaves room for the
+call's worst case.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from payment_service import logging as service_logging
-from payment_service.aws import dynamodb_client, error_code, secrets_manager_client
+from payment_service.aws import CallTimeouts, dynamodb_client, secrets_manager_client
 from payment_service.config import Settings
 from payment_service.db import Database, sqlstate
+from payment_service.deadline import Deadline
 from payment_service.errors import (
     RETRY_AFTER_UNAVAILABLE_SECONDS,
     BadRequestError,
@@ -43,6 +52,7 @@ from payment_service.gateway import (
 from payment_service.health import check_health
 from payment_service.idempotency_cache import (
     CachedResult,
+    CacheGuard,
     DynamoDbIdempotencyStore,
     IdempotencyStore,
 )
@@ -55,6 +65,13 @@ if TYPE_CHECKING:
 
 #: Response header set when the response replays an earlier result for the same key.
 REPLAY_HEADER = "Idempotent-Replayed"
+#: The payment API function's timeout in production (PaymentFunctionsProps.api_timeout_seconds);
+#: the budget of a request when no Lambda context tells the remaining time (local runs).
+DEFAULT_FUNCTION_TIMEOUT_SECONDS = 15.0
+#: A payment id in canonical UUID form: 8-4-4-4-12 hexadecimal digits (either case).
+CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 
 _log = service_logging.get_logger("payment_service.api")
 
@@ -68,15 +85,28 @@ class PaymentService:
     database: DatabaseProbe
     idempotency_store: IdempotencyStore
     sessions_table: TableProbe
+    cache_guard: CacheGuard = field(default_factory=CacheGuard)
+    """Timeout budget and circuit breaker of the optional DynamoDB cache."""
+    deadline_margin_seconds: float = 1.0
+    """Kept back from the invocation's remaining time for answering."""
+    health_budget_seconds: float = 1.5
+    """Longest time ``GET /health`` may take."""
+    fallback_timeout_seconds: float = DEFAULT_FUNCTION_TIMEOUT_SECONDS
+    """The invocation's time when no Lambda context is passed."""
 
-    def handle(self, event: Mapping[str, object]) -> dict[str, object]:
-        """Handle one proxy event; never raises."""
+    def handle(self, event: Mapping[str, object], context: object = None) -> dict[str, object]:
+        """Handle one proxy event within the deadline taken from ``context``; never raises."""
         started = time.perf_counter()
+        deadline = Deadline.from_context(
+            context,
+            margin_seconds=self.deadline_margin_seconds,
+            fallback_seconds=self.fallback_timeout_seconds,
+        )
         request = parse_event(event)
         service_logging.bind_request(request_id=request.request_id, region=self.region)
         route = "unknown"
         try:
-            route, action = self._route(request)
+            route, action = self._route(request, deadline)
             response = action()
         except ServiceError as exc:
             response = error_response(exc, request_id=request.request_id)
@@ -100,18 +130,20 @@ class PaymentService:
         )
         return response
 
-    def _route(self, request: ApiRequest) -> tuple[str, Callable[[], dict[str, object]]]:
+    def _route(
+        self, request: ApiRequest, deadline: Deadline
+    ) -> tuple[str, Callable[[], dict[str, object]]]:
         """The route template and the action serving the request (405/404 when none)."""
         segments = [part for part in request.path.split("/") if part]
         if segments == ["health"]:
             self._allow(request, ("GET",))
-            return "/health", lambda: self._health(request)
+            return "/health", lambda: self._health(request, deadline)
         if segments == ["payments"]:
             self._allow(request, ("POST",))
-            return "/payments", lambda: self._create(request)
+            return "/payments", lambda: self._create(request, deadline)
         if len(segments) == 2 and segments[0] == "payments":
             self._allow(request, ("GET",))
-            return "/payments/{id}", lambda: self._get(request, segments[1])
+            return "/payments/{id}", lambda: self._get(request, segments[1], deadline)
         raise NotFoundError("no such route", code="route_not_found")
 
     @staticmethod
@@ -119,8 +151,14 @@ class PaymentService:
         if request.method not in methods:
             raise MethodNotAllowedError(request.method or "(none)", methods)
 
-    def _health(self, request: ApiRequest) -> dict[str, object]:
-        report = check_health(self.database, self.sessions_table, self.region)
+    def _health(self, request: ApiRequest, deadline: Deadline) -> dict[str, object]:
+        report = check_health(
+            self.database,
+            self.sessions_table,
+            self.region,
+            deadline=deadline.narrowed(self.health_budget_seconds),
+            cache_guard=self.cache_guard,
+        )
         headers = (
             {}
             if report.status_code == 200
@@ -131,7 +169,7 @@ class PaymentService:
             report.status_code, report.body, request_id=request.request_id, headers=headers
         )
 
-    def _create(self, request: ApiRequest) -> dict[str, object]:
+    def _create(self, request: ApiRequest, deadline: Deadline) -> dict[str, object]:
         key = validate_idempotency_key(request.header_values("Idempotency-Key"))
         service_logging.bind(idempotency_key=key)
         content_type = (request.header("Content-Type") or "application/json").lower()
@@ -140,7 +178,9 @@ class PaymentService:
         payment_request = parse_payment_request(request.body())
         request_hash = payment_request.request_hash()
 
-        cached = self._cached_result(key)
+        cached = self.cache_guard.call(
+            "get_item", lambda: self.idempotency_store.get(key), deadline
+        ).value
         if cached is not None:
             if cached.request_hash != request_hash:
                 raise IdempotencyConflictError()
@@ -152,7 +192,8 @@ class PaymentService:
                 headers=self._payment_headers(cached.payment_id, replayed=True),
             )
 
-        outcome = self.repository.create(key, payment_request, self.region)
+        outcome = self.repository.create(key, payment_request, self.region, deadline=deadline)
+        # Committed: from here on nothing may turn the answer into an error.
         payment = outcome.payment
         payload = payment.to_json()
         response = json_response(
@@ -163,7 +204,10 @@ class PaymentService:
         )
         body = response["body"]
         if isinstance(body, str):
-            self._remember(key, CachedResult(request_hash, str(payment.id), 201, body))
+            record = CachedResult(request_hash, str(payment.id), 201, body)
+            self.cache_guard.call(
+                "put_item", lambda: self.idempotency_store.put(key, record), deadline
+            )
         _log.info(
             "payment_created" if outcome.created else "payment_replayed",
             payment_id=str(payment.id),
@@ -178,31 +222,15 @@ class PaymentService:
             headers[REPLAY_HEADER] = "true"
         return headers
 
-    def _cached_result(self, key: str) -> CachedResult | None:
-        try:
-            return self.idempotency_store.get(key)
-        except Exception as exc:
-            _log.warning(
-                "idempotency_cache_read_failed", reason=error_code(exc) or type(exc).__name__
-            )
-            return None
-
-    def _remember(self, key: str, result: CachedResult) -> None:
-        try:
-            self.idempotency_store.put(key, result)
-        except Exception as exc:
-            _log.warning(
-                "idempotency_cache_write_failed", reason=error_code(exc) or type(exc).__name__
-            )
-
-    def _get(self, request: ApiRequest, raw_id: str) -> dict[str, object]:
-        try:
-            payment_id = uuid.UUID(raw_id)
-        except ValueError:
+    def _get(self, request: ApiRequest, raw_id: str, deadline: Deadline) -> dict[str, object]:
+        if not CANONICAL_UUID.fullmatch(raw_id):
             raise BadRequestError(
-                "payment id must be a UUID", code="invalid_payment_id", field="id"
-            ) from None
-        payment = self.repository.get(payment_id)
+                "payment id must be a UUID in canonical form "
+                "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hexadecimal)",
+                code="invalid_payment_id",
+                field="id",
+            )
+        payment = self.repository.get(uuid.UUID(raw_id), deadline=deadline)
         if payment is None:
             raise NotFoundError("no payment with this id", code="payment_not_found")
         return json_response(200, payment.to_json(), request_id=request.request_id)
@@ -216,8 +244,10 @@ def build_service(settings: Settings) -> PaymentService:
         ttl_seconds=settings.database.secret_ttl_seconds,
     )
     database = Database(settings.database, credentials)
+    cache_timeout = settings.cache_timeout_ms / 1000
+    cache_timeouts = CallTimeouts(connect_seconds=cache_timeout, read_seconds=cache_timeout)
     store = DynamoDbIdempotencyStore(
-        dynamodb_client(settings.region),
+        dynamodb_client(settings.region, cache_timeouts),
         settings.session_table_name,
         ttl_seconds=settings.idempotency_ttl_seconds,
     )
@@ -227,6 +257,9 @@ def build_service(settings: Settings) -> PaymentService:
         database=database,
         idempotency_store=store,
         sessions_table=store,
+        cache_guard=CacheGuard(call_seconds=cache_timeouts.worst_case_seconds),
+        deadline_margin_seconds=settings.deadline_margin_ms / 1000,
+        health_budget_seconds=settings.health_budget_ms / 1000,
     )
 
 
@@ -252,4 +285,4 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
                 ServiceError("the service is misconfigured", code="service_misconfigured"),
                 request_id=request_id,
             )
-    return _service.handle(event)
+    return _service.handle(event, context)

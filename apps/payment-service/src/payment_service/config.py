@@ -136,6 +136,15 @@ class Settings:
     """IDEMPOTENCY_TTL_SECONDS: lifetime of an idempotency record in DynamoDB (24 h)."""
     log_level: str = "INFO"
     """LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
+    deadline_margin_ms: int = 1000
+    """REQUEST_DEADLINE_MARGIN_MS: time kept back from the invocation's remaining time; the
+    request deadline is the remaining time minus this margin."""
+    cache_timeout_ms: int = 250
+    """IDEMPOTENCY_CACHE_TIMEOUT_MS: connect and read timeout of the DynamoDB client (one
+    attempt), so a cache call takes at most twice this."""
+    health_budget_ms: int = 1500
+    """HEALTH_BUDGET_MS: time ``GET /health`` may take. Route 53 HTTP(S) health checkers
+    expect a status code within two seconds of connecting."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -151,4 +160,7 @@ class Settings:
             ),
             idempotency_ttl_seconds=_int(env, "IDEMPOTENCY_TTL_SECONDS", 86400, 60, 2592000),
             log_level=log_level,
+            deadline_margin_ms=_int(env, "REQUEST_DEADLINE_MARGIN_MS", 1000, 50, 10000),
+            cache_timeout_ms=_int(env, "IDEMPOTENCY_CACHE_TIMEOUT_MS", 250, 10, 5000),
+            health_budget_ms=_int(env, "HEALTH_BUDGET_MS", 1500, 100, 30000),
         )

@@ -8,11 +8,26 @@ capped exponential backoff and full jitter, on transient errors only:
   ``57P02`` crash shutdown, ``57P03`` cannot connect now (the connection is replaced);
 * ``40001`` serialization failure and ``40P01`` deadlock (the transaction is re-run).
 
+A TLS EOF or a reset on a connection reused from an earlier invocation (an idle connection a
+NAT, a load balancer or the server closed meanwhile) is retried once at once on a fresh
+connection, without backoff and without using up a retry.
+
 ``25006`` (read-only transaction: this region's database is a standby) is never retried; it
-becomes :class:`DatabaseReadOnlyError` (HTTP 503). Authentication failures fetch the secret
-once more and reconnect, which covers a rotation. TLS verification failures are not retried.
+becomes :class:`DatabaseReadOnlyError` (HTTP 503). ``55P03`` lock timeout and ``57014``
+statement timeout are not retried either (the deadline is spent); they become
+:class:`DatabaseBusyError` (HTTP 503). Authentication failures fetch the secret once more and
+reconnect, which covers a rotation. TLS verification failures are not retried.
 Re-running a unit of work is safe because every write is idempotent by construction (the
 payment insert is keyed by the idempotency key).
+
+Every unit of work can run against a request :class:`~payment_service.deadline.Deadline`: the
+connect timeout, the socket timeout of each statement, the server-side ``statement_timeout``
+of the unit and every retry and backoff get only what is left, so the unit ends (committed,
+rolled back or abandoned with its connection) before the deadline.
+
+Authentication is SCRAM only (:class:`ScramOnlyConnection`): a server that asks for a
+cleartext or MD5 password, or that reports success without completing SCRAM, is refused
+before the password leaves the function.
 """
 
 from __future__ import annotations
@@ -24,7 +39,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from pg8000 import native as pg_native  # type: ignore[import-untyped]
 from pg8000.exceptions import (  # type: ignore[import-untyped]
@@ -36,6 +51,7 @@ from pg8000.exceptions import (
 
 from payment_service.errors import (
     ConfigError,
+    DatabaseBusyError,
     DatabaseReadOnlyError,
     DatabaseUnavailableError,
     ServiceError,
@@ -47,6 +63,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from payment_service.config import DatabaseSettings
+    from payment_service.deadline import Deadline
     from payment_service.secrets import CredentialsProvider, DbCredentials
 
 T = TypeVar("T")
@@ -60,6 +77,26 @@ RETRYABLE_TRANSACTION_SQLSTATES = frozenset({"40001", "40P01"})
 RETRYABLE_CONNECTION_SQLSTATES = frozenset(
     {"08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03"}
 )
+#: Lock timeout and statement timeout (query canceled): the work was rolled back.
+BUSY_SQLSTATES = frozenset({"55P03", "57014"})
+
+#: Authentication request codes of the PostgreSQL protocol (message ``R``,
+#: https://www.postgresql.org/docs/current/protocol-message-formats.html).
+AUTH_OK = 0
+AUTH_CLEARTEXT_PASSWORD = 3
+AUTH_MD5_PASSWORD = 5
+AUTH_SASL = 10
+AUTH_SASL_CONTINUE = 11
+AUTH_SASL_FINAL = 12
+
+#: An attempt (connect or statement) starts only with at least this much time left.
+MIN_ATTEMPT_SECONDS = 0.05
+#: The server-side statement timeout ends this long before the deadline, so that the
+#: cancellation reaches the function while the request can still answer.
+STATEMENT_SLACK_SECONDS = 0.2
+#: Client socket timeout of a statement beyond its server-side statement timeout; after it a
+#: silent connection is abandoned and, when time is left, replaced.
+SOCKET_SLACK_SECONDS = 1.0
 
 _log = get_logger("payment_service.db")
 
@@ -76,6 +113,65 @@ class Connection(Protocol):
         ...
 
 
+@runtime_checkable
+class SupportsTimeout(Protocol):
+    """A connection whose socket timeout can be changed between statements."""
+
+    def set_timeout(self, seconds: float) -> None:
+        """Socket timeout for the next reads and writes."""
+        ...
+
+
+class AuthenticationMethodRefusedError(PgInterfaceError):  # type: ignore[misc]
+    """The server asked for a password method other than SCRAM, or skipped authentication."""
+
+
+class ScramOnlyConnection(pg_native.Connection):  # type: ignore[misc]
+    """``pg8000.native.Connection`` that authenticates with SCRAM-SHA-256 only.
+
+    pg8000 answers whatever authentication request the server sends, including a cleartext
+    (code 3) or MD5 (code 5) password request, and has no option to refuse them. This
+    override of its authentication-request hook refuses both before anything is sent, and
+    also refuses an ``AuthenticationOk`` that does not follow a completed SCRAM exchange (the
+    server's final SCRAM message proves it holds the password verifier; pg8000 checks that
+    signature). libpq offers the same policy as ``require_auth=scram-sha-256``.
+    """
+
+    _scram_completed = False
+
+    def handle_AUTHENTICATION_REQUEST(self, data: bytes, context: object) -> None:  # noqa: N802
+        """Refuse every method but SCRAM; then let pg8000 answer."""
+        code = int.from_bytes(data[:4], "big", signed=True)
+        if code == AUTH_CLEARTEXT_PASSWORD:
+            raise AuthenticationMethodRefusedError(
+                "the server asked for a cleartext password; only SCRAM-SHA-256 is allowed"
+            )
+        if code == AUTH_MD5_PASSWORD:
+            raise AuthenticationMethodRefusedError(
+                "the server asked for an MD5 password; only SCRAM-SHA-256 is allowed"
+            )
+        if code == AUTH_OK and not self._scram_completed:
+            raise AuthenticationMethodRefusedError(
+                "the server reported success without SCRAM authentication; refused"
+            )
+        if code not in (AUTH_OK, AUTH_SASL, AUTH_SASL_CONTINUE, AUTH_SASL_FINAL):
+            raise AuthenticationMethodRefusedError(
+                f"the server asked for authentication method {code}; only SCRAM is allowed"
+            )
+        super().handle_AUTHENTICATION_REQUEST(data, context)
+        if code == AUTH_SASL_FINAL:
+            self._scram_completed = True
+
+    def set_timeout(self, seconds: float) -> None:
+        """Socket timeout for the next reads and writes on this connection."""
+        sock = self._usock
+        if sock is not None:
+            try:
+                sock.settimeout(seconds)
+            except OSError:  # already closed; the next statement reports it
+                return
+
+
 @dataclass(frozen=True)
 class ConnectParams:
     """Everything needed to open one connection."""
@@ -86,7 +182,7 @@ class ConnectParams:
     user: str
     password: str = field(repr=False)
     ssl_context: ssl.SSLContext = field(repr=False)
-    timeout_seconds: int
+    timeout_seconds: float
     statement_timeout_ms: int
     application_name: str = "payment-service"
 
@@ -95,8 +191,8 @@ ConnectionFactory = Callable[[ConnectParams], Connection]
 
 
 def pg8000_connect(params: ConnectParams) -> Connection:
-    """Open a pg8000 connection over TLS with the given (verifying) SSL context."""
-    connection: Connection = pg_native.Connection(
+    """Open a pg8000 connection over TLS with the given (verifying) SSL context, SCRAM only."""
+    connection: Connection = ScramOnlyConnection(
         user=params.user,
         password=params.password,
         host=params.host,
@@ -134,10 +230,13 @@ class FailureKind(Enum):
     """Retried (after replacing the connection when it is connection-level)."""
     READ_ONLY = "read_only"
     """The database refuses writes: mapped to 503, never retried."""
+    BUSY = "busy"
+    """Lock or statement timeout: rolled back, mapped to 503, not retried."""
     AUTHENTICATION = "authentication"
     """Credentials were refused even after a refresh."""
     UNAVAILABLE = "unavailable"
-    """A connectivity failure that retrying will not fix (TLS verification, TLS refused)."""
+    """A connectivity failure that retrying will not fix (TLS verification, TLS refused,
+    an authentication method other than SCRAM)."""
     OTHER = "other"
     """Anything else (a bug, a constraint violation): propagated unchanged."""
 
@@ -150,6 +249,13 @@ class Failure:
     reason: str
     """Short, log-safe reason: a SQLSTATE or a word such as ``connection_refused``."""
     drop_connection: bool
+    connection_lost: bool = False
+    """The peer closed or reset the connection (TLS EOF, reset, broken pipe, end of stream):
+    on a connection reused from an earlier invocation, a fresh connection is tried at once."""
+
+
+class DeadlineReachedError(Exception):
+    """Too little of the request deadline is left to start the next database step."""
 
 
 def sqlstate(exc: BaseException) -> str | None:
@@ -161,31 +267,58 @@ def sqlstate(exc: BaseException) -> str | None:
     return None
 
 
+_LOST = (
+    ssl.SSLEOFError,
+    ssl.SSLZeroReturnError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+)
+
+
 def _network_reason(exc: BaseException) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return "connection_refused"
-    if isinstance(exc, ConnectionResetError):
+    if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
+        return "tls_eof"
+    if isinstance(exc, ConnectionResetError | ConnectionAbortedError):
         return "connection_reset"
+    if isinstance(exc, BrokenPipeError):
+        return "broken_pipe"
     if isinstance(exc, TimeoutError):
         return "timeout"
     return "network_error"
 
 
 def classify(exc: BaseException) -> Failure:
-    """Decide whether ``exc`` is transient, read-only, authentication, unavailable or other."""
+    """Decide how ``exc`` is handled (see :class:`FailureKind`)."""
     code = sqlstate(exc)
     if code is not None:
         if code == READ_ONLY_SQLSTATE:
             return Failure(FailureKind.READ_ONLY, code, drop_connection=True)
         if code in AUTH_SQLSTATES:
             return Failure(FailureKind.AUTHENTICATION, code, drop_connection=True)
+        if code in BUSY_SQLSTATES:
+            return Failure(FailureKind.BUSY, code, drop_connection=False)
         if code in RETRYABLE_TRANSACTION_SQLSTATES:
             return Failure(FailureKind.TRANSIENT, code, drop_connection=False)
         if code in RETRYABLE_CONNECTION_SQLSTATES:
             return Failure(FailureKind.TRANSIENT, code, drop_connection=True)
         return Failure(FailureKind.OTHER, code, drop_connection=False)
+    if isinstance(exc, DeadlineReachedError):
+        return Failure(FailureKind.UNAVAILABLE, "deadline", drop_connection=False)
+    if isinstance(exc, AuthenticationMethodRefusedError):
+        return Failure(FailureKind.UNAVAILABLE, "auth_method_refused", drop_connection=True)
     cause = exc.__cause__
     for candidate in (exc, cause):
+        if candidate is None:
+            continue
+        if type(candidate).__name__ == "ScramException":  # scramp: server proof did not match
+            return Failure(FailureKind.UNAVAILABLE, "scram_failed", True)
+        if isinstance(candidate, _LOST):
+            return Failure(
+                FailureKind.TRANSIENT, _network_reason(candidate), True, connection_lost=True
+            )
         if isinstance(candidate, ssl.SSLCertVerificationError):
             return Failure(FailureKind.UNAVAILABLE, "tls_verification_failed", True)
         if isinstance(candidate, ssl.SSLError):
@@ -193,11 +326,20 @@ def classify(exc: BaseException) -> Failure:
     if isinstance(exc, PgInterfaceError):
         if "refuses SSL" in str(exc):
             return Failure(FailureKind.UNAVAILABLE, "tls_refused", True)
+        if cause is None and str(exc) == "network error":  # pg8000: end of stream
+            return Failure(FailureKind.TRANSIENT, "connection_closed", True, connection_lost=True)
         reason = _network_reason(cause) if cause is not None else "network_error"
         return Failure(FailureKind.TRANSIENT, reason, drop_connection=True)
     if isinstance(exc, OSError):
         return Failure(FailureKind.TRANSIENT, _network_reason(exc), drop_connection=True)
     return Failure(FailureKind.OTHER, type(exc).__name__, drop_connection=False)
+
+
+def _connection_broken(exc: BaseException) -> bool:
+    """True when ``exc`` leaves the connection unusable (no ROLLBACK is attempted on it)."""
+    if sqlstate(exc) is not None:
+        return False
+    return isinstance(exc, DeadlineReachedError | PgInterfaceError | OSError)
 
 
 @dataclass(frozen=True)
@@ -221,6 +363,26 @@ def _scalar(rows: list[list[object]] | None) -> object:
     if not rows or not rows[0]:
         raise RuntimeError("expected one row with one column")
     return rows[0][0]
+
+
+class _BoundedConnection:
+    """Runs each statement with a socket timeout that ends no later than the deadline."""
+
+    def __init__(self, connection: Connection, deadline: Deadline, cap_seconds: float) -> None:
+        self._connection = connection
+        self._deadline = deadline
+        self._cap = cap_seconds
+
+    def run(self, sql: str, **params: object) -> list[list[object]] | None:
+        remaining = self._deadline.remaining()
+        if remaining < MIN_ATTEMPT_SECONDS:
+            raise DeadlineReachedError("no time left for the next statement")
+        if isinstance(self._connection, SupportsTimeout):
+            self._connection.set_timeout(min(remaining, self._cap))
+        return self._connection.run(sql, **params)
+
+    def close(self) -> None:
+        self._connection.close()
 
 
 class Database:
@@ -247,15 +409,30 @@ class Database:
         self._lock = threading.RLock()
         self._connection: Connection | None = None
 
-    def transaction(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` inside one transaction (committed on return, rolled back on error)."""
-        return self._execute(work, transactional=True, policy=self._retry)
+    def transaction(
+        self, work: Callable[[Connection], T], *, deadline: Deadline | None = None
+    ) -> T:
+        """Run ``work`` inside one transaction (committed on return, rolled back on error).
 
-    def session(self, work: Callable[[Connection], T], *, policy: RetryPolicy | None = None) -> T:
+        ``COMMIT`` is the last statement; when it cannot be confirmed (the connection broke or
+        the deadline came), the work is either re-run (it is idempotent) or reported as
+        unavailable, never as done.
+        """
+        return self._execute(work, transactional=True, policy=self._retry, deadline=deadline)
+
+    def session(
+        self,
+        work: Callable[[Connection], T],
+        *,
+        policy: RetryPolicy | None = None,
+        deadline: Deadline | None = None,
+    ) -> T:
         """Run ``work`` on the connection without an enclosing transaction."""
-        return self._execute(work, transactional=False, policy=policy or self._retry)
+        return self._execute(
+            work, transactional=False, policy=policy or self._retry, deadline=deadline
+        )
 
-    def probe(self) -> DatabaseStatus:
+    def probe(self, *, deadline: Deadline | None = None) -> DatabaseStatus:
         """``SELECT 1``, ``SHOW transaction_read_only`` and ``pg_is_in_recovery()``.
 
         Tries twice without delay, so a connection that went stale between invocations
@@ -274,7 +451,7 @@ class Database:
                 latency_ms=round((time.perf_counter() - started) * 1000, 2),
             )
 
-        return self._execute(work, transactional=False, policy=_PROBE_POLICY)
+        return self._execute(work, transactional=False, policy=_PROBE_POLICY, deadline=deadline)
 
     def close(self) -> None:
         """Close the connection, if one is open."""
@@ -282,18 +459,30 @@ class Database:
             self._discard()
 
     def _execute(
-        self, work: Callable[[Connection], T], *, transactional: bool, policy: RetryPolicy
+        self,
+        work: Callable[[Connection], T],
+        *,
+        transactional: bool,
+        policy: RetryPolicy,
+        deadline: Deadline | None,
     ) -> T:
         with self._lock:
-            for attempt in range(policy.max_attempts):
+            attempt = 0
+            replaced_lost_connection = False
+            last_error: Exception | None = None
+            while True:
+                if deadline is not None and not deadline.allows(MIN_ATTEMPT_SECONDS):
+                    self._give_up("deadline", attempt, last_error)
+                reused = self._connection is not None
                 try:
-                    connection = self._open_connection()
+                    connection = self._open_connection(deadline)
                     if transactional:
-                        return self._in_transaction(connection, work)
-                    return work(connection)
+                        return self._in_transaction(connection, work, deadline)
+                    return self._in_session(connection, work, deadline)
                 except ServiceError:
                     raise
                 except Exception as exc:
+                    last_error = exc
                     failure = classify(exc)
                     if failure.drop_connection:
                         self._discard()
@@ -304,36 +493,89 @@ class Database:
                         raise DatabaseReadOnlyError(
                             "the database in this region is read-only (standby); retry later"
                         ) from exc
-                    last_attempt = attempt + 1 >= policy.max_attempts
-                    if failure.kind is FailureKind.TRANSIENT and not last_attempt:
-                        delay = policy.delay(attempt, self._rand)
-                        _log.warning(
-                            "database_retry",
-                            reason=failure.reason,
-                            attempt=attempt + 1,
-                            delay_ms=round(delay * 1000, 1),
-                        )
-                        self._sleep(delay)
+                    if failure.kind is FailureKind.BUSY:
+                        _log.warning("database_busy", reason=failure.reason)
+                        raise DatabaseBusyError(
+                            "the database did not finish in time (lock or statement timeout); "
+                            "retry later"
+                        ) from exc
+                    if failure.connection_lost and reused and not replaced_lost_connection:
+                        replaced_lost_connection = True
+                        _log.warning("database_connection_lost_reconnecting", reason=failure.reason)
                         continue
+                    attempt += 1
+                    if failure.kind is FailureKind.TRANSIENT and attempt < policy.max_attempts:
+                        delay = policy.delay(attempt - 1, self._rand)
+                        if deadline is None or deadline.allows(delay + MIN_ATTEMPT_SECONDS):
+                            _log.warning(
+                                "database_retry",
+                                reason=failure.reason,
+                                attempt=attempt,
+                                delay_ms=round(delay * 1000, 1),
+                            )
+                            self._sleep(delay)
+                            continue
                     _log.error(
                         "database_unavailable",
                         reason=failure.reason,
                         kind=failure.kind.value,
-                        attempts=attempt + 1,
+                        attempts=attempt,
                     )
                     raise DatabaseUnavailableError(
                         "the database is unavailable; retry later"
                     ) from exc
-            raise DatabaseUnavailableError("the database is unavailable; retry later")
 
-    def _in_transaction(self, connection: Connection, work: Callable[[Connection], T]) -> T:
-        connection.run("BEGIN")
+    def _give_up(self, reason: str, attempts: int, last_error: Exception | None) -> None:
+        _log.error("database_unavailable", reason=reason, kind="deadline", attempts=attempts)
+        raise DatabaseUnavailableError(
+            "the database did not answer in time; retry later"
+        ) from last_error
+
+    def _bounded(self, connection: Connection, deadline: Deadline | None) -> Connection:
+        if deadline is None:
+            return connection
+        cap = self._settings.statement_timeout_ms / 1000 + SOCKET_SLACK_SECONDS
+        return _BoundedConnection(connection, deadline, cap)
+
+    def _limit_statements(
+        self, connection: Connection, deadline: Deadline | None, *, local: bool
+    ) -> None:
+        """Server-side ``statement_timeout`` for this unit: the setting, or less when the
+        deadline is nearer, so a lock wait ends with 57014 while the request can answer."""
+        if deadline is None:
+            return
+        budget_ms = int((deadline.remaining() - STATEMENT_SLACK_SECONDS) * 1000)
+        if budget_ms < 1:
+            raise DeadlineReachedError("no time left for a statement")
+        timeout_ms = min(self._settings.statement_timeout_ms, budget_ms)
+        connection.run(
+            "SELECT set_config('statement_timeout', :value, :local)",
+            value=str(timeout_ms),
+            local=local,
+        )
+
+    def _in_session(
+        self, connection: Connection, work: Callable[[Connection], T], deadline: Deadline | None
+    ) -> T:
+        bounded = self._bounded(connection, deadline)
+        self._limit_statements(bounded, deadline, local=False)
+        return work(bounded)
+
+    def _in_transaction(
+        self, connection: Connection, work: Callable[[Connection], T], deadline: Deadline | None
+    ) -> T:
+        bounded = self._bounded(connection, deadline)
+        bounded.run("BEGIN")
         try:
-            result = work(connection)
-        except BaseException:
-            self._rollback(connection)
+            self._limit_statements(bounded, deadline, local=True)
+            result = work(bounded)
+            bounded.run("COMMIT")  # the last step: nothing after it can fail the request
+        except BaseException as exc:
+            if _connection_broken(exc):
+                self._discard()  # the server rolls back an open transaction when it goes
+            else:
+                self._rollback(bounded)
             raise
-        connection.run("COMMIT")
         return result
 
     def _rollback(self, connection: Connection) -> None:
@@ -342,21 +584,29 @@ class Database:
         except Exception:  # the connection is broken; a new one will be opened
             self._discard()
 
-    def _open_connection(self) -> Connection:
+    def _open_connection(self, deadline: Deadline | None) -> Connection:
         if self._connection is None:
-            self._connection = self._authenticated_connect()
+            self._connection = self._authenticated_connect(deadline)
         return self._connection
 
-    def _authenticated_connect(self) -> Connection:
+    def _authenticated_connect(self, deadline: Deadline | None) -> Connection:
         try:
-            return self._connect(self._params(self._credentials.get()))
+            return self._connect(self._params(self._credentials.get(deadline=deadline), deadline))
         except Exception as exc:
             if sqlstate(exc) not in AUTH_SQLSTATES:
                 raise
             _log.warning("database_auth_failed_refreshing_secret", reason=sqlstate(exc))
-        return self._connect(self._params(self._credentials.get(force_refresh=True)))
+        credentials = self._credentials.get(force_refresh=True, deadline=deadline)
+        if deadline is not None and not deadline.allows(MIN_ATTEMPT_SECONDS):
+            raise DeadlineReachedError("no time left to reconnect")
+        return self._connect(self._params(credentials, deadline))
 
-    def _params(self, credentials: DbCredentials) -> ConnectParams:
+    def _params(self, credentials: DbCredentials, deadline: Deadline | None) -> ConnectParams:
+        timeout: float = self._settings.connect_timeout_seconds
+        if deadline is not None:
+            timeout = deadline.cap(timeout)
+            if timeout < MIN_ATTEMPT_SECONDS:
+                raise DeadlineReachedError("no time left to connect")
         return ConnectParams(
             host=self._settings.host,
             port=self._settings.port,
@@ -364,7 +614,7 @@ class Database:
             user=credentials.username,
             password=credentials.password,
             ssl_context=self._ssl_context,
-            timeout_seconds=self._settings.connect_timeout_seconds,
+            timeout_seconds=timeout,
             statement_timeout_ms=self._settings.statement_timeout_ms,
         )
 
@@ -372,6 +622,8 @@ class Database:
         connection, self._connection = self._connection, None
         if connection is None:
             return
+        if isinstance(connection, SupportsTimeout):
+            connection.set_timeout(0.05)  # closing must not wait on a silent peer
         try:
             connection.close()
         except Exception:  # already broken; nothing else to release

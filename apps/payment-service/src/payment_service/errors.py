@@ -12,6 +12,10 @@ RETRY_AFTER_UNAVAILABLE_SECONDS = 5
 #: Seconds a client should wait before retrying when this region's database is a read-only
 #: standby. DNS failover or a promotion is expected to change the answer within this window.
 RETRY_AFTER_READ_ONLY_SECONDS = 30
+#: Seconds a client should wait before retrying when a statement hit a lock or statement
+#: timeout (another transaction holds the row, typically a concurrent request with the same
+#: idempotency key).
+RETRY_AFTER_BUSY_SECONDS = 1
 
 
 class ConfigError(Exception):
@@ -80,6 +84,13 @@ class IdempotencyConflictError(ServiceError):
         )
 
 
+class PayloadTooLargeError(ServiceError):
+    """The request body is larger than the API accepts (413)."""
+
+    status = 413
+    code = "body_too_large"
+
+
 class UnsupportedMediaTypeError(ServiceError):
     """The request body is not JSON (415)."""
 
@@ -109,3 +120,28 @@ class DatabaseReadOnlyError(ServiceUnavailableError):
 
     code = "database_read_only"
     retry_after_seconds = RETRY_AFTER_READ_ONLY_SECONDS
+
+
+class DatabaseBusyError(ServiceUnavailableError):
+    """A lock or statement timeout (SQLSTATE 55P03 or 57014): the work was rolled back."""
+
+    code = "database_busy"
+    retry_after_seconds = RETRY_AFTER_BUSY_SECONDS
+
+
+class SecretUnavailableError(ServiceUnavailableError):
+    """Secrets Manager did not answer, or answered with a server-side or throttling error."""
+
+    code = "secret_unavailable"
+
+
+class SecretMisconfiguredError(ServiceError):
+    """The database secret is missing, unreadable or not in the expected format (500).
+
+    Retrying does not help: an operator must fix the secret, its KMS key or the function's
+    permissions. ``code`` says which (``secret_not_found``, ``secret_access_denied``,
+    ``secret_malformed``).
+    """
+
+    status = 500
+    code = "secret_misconfigured"

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from payment_service.errors import BadRequestError, ServiceError
+from payment_service.errors import BadRequestError, PayloadTooLargeError, ServiceError
 from payment_service.validation import MAX_BODY_BYTES
 
 #: Headers on every response.
@@ -48,9 +48,7 @@ class ApiRequest:
         """The request body as bytes, base64-decoded when needed and size-checked."""
         if self.raw_body is None:
             return None
-        too_large = BadRequestError(
-            f"the request body exceeds {MAX_BODY_BYTES} bytes", code="body_too_large"
-        )
+        too_large = PayloadTooLargeError(f"the request body exceeds {MAX_BODY_BYTES} bytes")
         if not self.body_is_base64:
             data = self.raw_body.encode("utf-8", errors="surrogatepass")
         else:

@@ -1,9 +1,15 @@
 """Deep health check: can this region serve payments right now?
 
-The answer is 200 only when the database accepts writes (this region holds the writer) and
-the DynamoDB sessions table answers DescribeTable with an active status; otherwise 503. The
-body describes each check so that DNS failover health checks, operators and the failover
+The answer is 200 when the database accepts writes (this region holds the writer), otherwise
+503. The DynamoDB sessions table is an optional cache in front of the database: when it does
+not answer DescribeTable with a serving status the answer stays 200 with status ``degraded``.
+The body describes each check so that DNS failover health checks, operators and the failover
 orchestrator see the same facts.
+
+The check runs against its own short deadline (``HEALTH_BUDGET_MS``): Route 53 HTTP(S) health
+checkers count a check as failed when no status code arrives within two seconds of connecting
+(https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html),
+so a slow dependency is reported as a 503 in time rather than as a timeout.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from payment_service.logging import get_logger
 
 if TYPE_CHECKING:
     from payment_service.db import DatabaseStatus
+    from payment_service.deadline import Deadline
+    from payment_service.idempotency_cache import CacheGuard
 
 #: Table states in which DynamoDB serves reads and writes.
 SERVING_TABLE_STATES = frozenset({"ACTIVE", "UPDATING"})
@@ -28,8 +36,8 @@ _log = get_logger("payment_service.health")
 class DatabaseProbe(Protocol):
     """Reports the database's state."""
 
-    def probe(self) -> DatabaseStatus:
-        """Run the probe queries."""
+    def probe(self, *, deadline: Deadline | None = None) -> DatabaseStatus:
+        """Run the probe queries, within ``deadline`` when given."""
         ...
 
 
@@ -54,9 +62,11 @@ class HealthReport:
     body: dict[str, object]
 
 
-def _database_check(database: DatabaseProbe) -> tuple[dict[str, object], str]:
+def _database_check(
+    database: DatabaseProbe, deadline: Deadline | None
+) -> tuple[dict[str, object], str]:
     try:
-        status = database.probe()
+        status = database.probe(deadline=deadline)
     except ServiceError as exc:
         return {"ok": False, "error": exc.code}, "unknown"
     except Exception as exc:
@@ -75,13 +85,20 @@ def _database_check(database: DatabaseProbe) -> tuple[dict[str, object], str]:
     )
 
 
-def _dynamodb_check(table: TableProbe) -> dict[str, object]:
+def _dynamodb_check(
+    table: TableProbe, deadline: Deadline | None, guard: CacheGuard | None
+) -> dict[str, object]:
     started = time.perf_counter()
-    try:
-        table_status = table.table_status()
-    except Exception as exc:
-        reason = error_code(exc) or type(exc).__name__
-        _log.error("health_dynamodb_check_failed", reason=reason)
+    if guard is not None:
+        outcome = guard.call("describe_table", table.table_status, deadline)
+        table_status, reason = outcome.value, outcome.error
+    else:
+        try:
+            table_status, reason = table.table_status(), None
+        except Exception as exc:
+            table_status, reason = None, error_code(exc) or type(exc).__name__
+    if table_status is None:
+        _log.warning("health_dynamodb_check_failed", reason=reason)
         return {"ok": False, "table": table.table_name, "error": reason}
     return {
         "ok": table_status in SERVING_TABLE_STATES,
@@ -91,13 +108,30 @@ def _dynamodb_check(table: TableProbe) -> dict[str, object]:
     }
 
 
-def check_health(database: DatabaseProbe, table: TableProbe, region: str) -> HealthReport:
-    """Run both checks and decide whether this region can serve payments."""
-    database_result, role = _database_check(database)
-    dynamodb_result = _dynamodb_check(table)
-    can_serve = role == "writer" and dynamodb_result["ok"] is True
+def check_health(
+    database: DatabaseProbe,
+    table: TableProbe,
+    region: str,
+    *,
+    deadline: Deadline | None = None,
+    cache_guard: CacheGuard | None = None,
+) -> HealthReport:
+    """Run both checks and decide whether this region can serve payments.
+
+    ``status`` is ``ok`` (200), ``degraded`` (200: the writer answers, the DynamoDB cache does
+    not) or ``unavailable`` (503).
+    """
+    database_result, role = _database_check(database, deadline)
+    dynamodb_result = _dynamodb_check(table, deadline, cache_guard)
+    can_serve = role == "writer"
+    if not can_serve:
+        status = "unavailable"
+    elif dynamodb_result["ok"] is True:
+        status = "ok"
+    else:
+        status = "degraded"
     body: dict[str, object] = {
-        "status": "ok" if can_serve else "unavailable",
+        "status": status,
         "region": region,
         "role": role,
         "can_serve_payments": can_serve,

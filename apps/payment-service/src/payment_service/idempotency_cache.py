@@ -16,19 +16,37 @@ payment transaction committed, first writer wins (conditional put), and a missin
 or unreadable record only means the request goes to the database. A hit answers a replay
 (or a conflicting reuse of the key) without a database write, also in a region whose
 database is a read-only standby when the table is a global table.
+
+The cache is optional and is treated as such (:class:`CacheGuard`): every call is a single
+attempt with short socket timeouts, starts only when the request deadline leaves room for its
+worst case, and a circuit breaker skips the cache for a cool-down period after it fails, so a
+DynamoDB outage costs one short timeout per cool-down, not seconds per request.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from payment_service.aws import error_code
+from payment_service.aws import CallTimeouts, error_code
+from payment_service.logging import get_logger
 
 if TYPE_CHECKING:
     from payment_service.aws import AttributeValue, DynamoDbClient
+    from payment_service.deadline import Deadline
+
+T = TypeVar("T")
+
+#: Socket timeouts of the DynamoDB client when IDEMPOTENCY_CACHE_TIMEOUT_MS is not set. A
+#: GetItem or PutItem within the region answers in single-digit milliseconds.
+DEFAULT_CACHE_TIMEOUTS = CallTimeouts(connect_seconds=0.25, read_seconds=0.25)
+#: Seconds the cache is skipped after a failure before one request tries it again.
+DEFAULT_COOLDOWN_SECONDS = 30.0
+
+_log = get_logger("payment_service.idempotency_cache")
 
 KEY_PREFIX = "IDEMPOTENCY#"
 SORT_KEY = "RESULT"
@@ -158,3 +176,111 @@ class NoIdempotencyStore:
 
     def put(self, key: str, result: CachedResult) -> None:
         """Discard the result."""
+
+
+class CircuitBreaker:
+    """Closed, open for ``cooldown_seconds`` after ``failure_threshold`` failures in a row,
+    then half-open: one call is let through, and its outcome closes or re-opens the circuit."""
+
+    def __init__(
+        self,
+        *,
+        failure_threshold: int = 1,
+        cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if failure_threshold < 1:
+            raise ValueError(f"failure_threshold={failure_threshold} must be at least 1")
+        if cooldown_seconds < 0:
+            raise ValueError(f"cooldown_seconds={cooldown_seconds} must not be negative")
+        self._threshold = failure_threshold
+        self._cooldown = cooldown_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._trial_running = False
+
+    @property
+    def state(self) -> str:
+        """``closed``, ``open`` or ``half_open``."""
+        with self._lock:
+            if self._opened_at is None:
+                return "closed"
+            if self._clock() - self._opened_at >= self._cooldown:
+                return "half_open"
+            return "open"
+
+    def allow(self) -> bool:
+        """True when a call may be made now (closed, or the one trial call when half-open)."""
+        with self._lock:
+            if self._opened_at is None:
+                return True
+            if self._clock() - self._opened_at < self._cooldown or self._trial_running:
+                return False
+            self._trial_running = True
+            return True
+
+    def record_success(self) -> None:
+        """Close the circuit."""
+        with self._lock:
+            self._failures = 0
+            self._opened_at = None
+            self._trial_running = False
+
+    def record_failure(self) -> None:
+        """Count a failure; open (or re-open) the circuit at the threshold."""
+        with self._lock:
+            self._failures += 1
+            self._trial_running = False
+            if self._failures >= self._threshold or self._opened_at is not None:
+                self._opened_at = self._clock()
+
+
+@dataclass(frozen=True)
+class CacheOutcome(Generic[T]):
+    """What a guarded call returned, or why it returned nothing."""
+
+    value: T | None
+    error: str | None = None
+    """``None`` on success; otherwise the AWS error code, the exception type,
+    ``circuit_open`` or ``no_time_left``."""
+
+
+class CacheGuard:
+    """Runs calls to the optional cache: deadline first, circuit breaker, never raises."""
+
+    def __init__(
+        self,
+        *,
+        call_seconds: float = DEFAULT_CACHE_TIMEOUTS.worst_case_seconds,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        self.call_seconds = call_seconds
+        """The longest one call can take (the client's connect plus read timeout)."""
+        self.breaker = breaker or CircuitBreaker()
+
+    def call(
+        self, operation: str, function: Callable[[], T], deadline: Deadline | None
+    ) -> CacheOutcome[T]:
+        """``function()``, unless the circuit is open or the deadline has no room for it."""
+        if deadline is not None and not deadline.allows(self.call_seconds):
+            _log.info("idempotency_cache_skipped", operation=operation, reason="no_time_left")
+            return CacheOutcome(None, "no_time_left")
+        if not self.breaker.allow():
+            _log.debug("idempotency_cache_skipped", operation=operation, reason="circuit_open")
+            return CacheOutcome(None, "circuit_open")
+        try:
+            value = function()
+        except Exception as exc:
+            self.breaker.record_failure()
+            reason = error_code(exc) or type(exc).__name__
+            _log.warning(
+                "idempotency_cache_failed",
+                operation=operation,
+                reason=reason,
+                circuit=self.breaker.state,
+            )
+            return CacheOutcome(None, reason)
+        self.breaker.record_success()
+        return CacheOutcome(value)

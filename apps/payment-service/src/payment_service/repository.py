@@ -25,6 +25,7 @@ from payment_service.validation import CURRENCY_MINOR_UNITS
 
 if TYPE_CHECKING:
     from payment_service.db import Connection, Database, Row
+    from payment_service.deadline import Deadline
     from payment_service.validation import PaymentRequest
 
 #: Status of a payment recorded by this API and not yet processed further.
@@ -137,10 +138,18 @@ class PaymentRepository:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    def create(self, key: str, request: PaymentRequest, region: str) -> CreateOutcome:
+    def create(
+        self,
+        key: str,
+        request: PaymentRequest,
+        region: str,
+        *,
+        deadline: Deadline | None = None,
+    ) -> CreateOutcome:
         """Create the payment for ``key`` once; later calls return the same payment.
 
         Raises :class:`IdempotencyConflictError` when ``key`` belongs to a different request.
+        Returns only after the transaction committed.
         """
         request_hash = request.request_hash()
 
@@ -167,13 +176,13 @@ class PaymentRepository:
                 raise RuntimeError("idempotency key conflicted but no row holds it")
             return found
 
-        return self._database.transaction(work)
+        return self._database.transaction(work, deadline=deadline)
 
-    def get(self, payment_id: uuid.UUID) -> Payment | None:
+    def get(self, payment_id: uuid.UUID, *, deadline: Deadline | None = None) -> Payment | None:
         """The payment with ``payment_id``, or ``None``."""
 
         def work(connection: Connection) -> Payment | None:
             rows = connection.run(_SELECT_BY_ID, id=payment_id)
             return _row_to_payment(rows[0]) if rows else None
 
-        return self._database.session(work)
+        return self._database.session(work, deadline=deadline)

@@ -4,6 +4,19 @@ The secret is JSON with at least ``username`` and ``password`` (the format RDS a
 use). Credentials are reused for ``ttl_seconds`` and fetched again earlier when the caller
 asks for a refresh, which the database layer does after an authentication failure (for
 example right after a rotation).
+
+Failures are classified here, so that the API answers with what actually went wrong:
+
+* the secret does not exist, is scheduled for deletion, cannot be decrypted, or the function
+  may not read it (``ResourceNotFoundException``, ``InvalidRequestException``,
+  ``InvalidParameterException``, ``DecryptionFailure``, ``AccessDeniedException``, the errors
+  GetSecretValue documents:
+  https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html),
+  or it does not hold the expected JSON: :class:`SecretMisconfiguredError` (500, no retry);
+* anything else (``InternalServiceError``, throttling, a connection or read timeout): the
+  service is unavailable, :class:`SecretUnavailableError` (503 ``secret_unavailable``), after
+  at most one more attempt when the request deadline leaves room for it. A warm function whose
+  cached credentials merely aged past the TTL keeps using them meanwhile.
 """
 
 from __future__ import annotations
@@ -15,10 +28,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from payment_service.errors import ConfigError
+from payment_service.aws import SECRETS_MANAGER_TIMEOUTS, error_code
+from payment_service.errors import (
+    ConfigError,
+    SecretMisconfiguredError,
+    SecretUnavailableError,
+)
+from payment_service.logging import get_logger
 
 if TYPE_CHECKING:
     from payment_service.aws import SecretsManagerClient
+    from payment_service.deadline import Deadline
+
+#: GetSecretValue errors that retrying cannot fix, and the API error code each maps to.
+MISCONFIGURATION_CODES = {
+    "ResourceNotFoundException": "secret_not_found",
+    "InvalidRequestException": "secret_not_found",
+    "InvalidParameterException": "secret_not_found",
+    "DecryptionFailure": "secret_access_denied",
+    "AccessDeniedException": "secret_access_denied",
+}
+#: Attempts at GetSecretValue per request (each a single botocore attempt).
+MAX_ATTEMPTS = 2
+
+_log = get_logger("payment_service.secrets")
 
 
 @dataclass(frozen=True)
@@ -32,8 +65,13 @@ class DbCredentials:
 class CredentialsProvider(Protocol):
     """Anything that hands out database credentials."""
 
-    def get(self, *, force_refresh: bool = False) -> DbCredentials:
-        """Current credentials; ``force_refresh`` bypasses any cache."""
+    def get(
+        self, *, force_refresh: bool = False, deadline: Deadline | None = None
+    ) -> DbCredentials:
+        """Current credentials; ``force_refresh`` bypasses any cache.
+
+        A fetch starts only when ``deadline`` leaves room for it.
+        """
         ...
 
 
@@ -64,13 +102,20 @@ class StaticCredentials:
     def __init__(self, credentials: DbCredentials) -> None:
         self._credentials = credentials
 
-    def get(self, *, force_refresh: bool = False) -> DbCredentials:
+    def get(
+        self, *, force_refresh: bool = False, deadline: Deadline | None = None
+    ) -> DbCredentials:
         """The fixed credentials."""
         return self._credentials
 
 
 class SecretCache:
-    """Credentials from one Secrets Manager secret, cached for ``ttl_seconds``."""
+    """Credentials from one Secrets Manager secret, cached for ``ttl_seconds``.
+
+    ``call_seconds`` is the longest one GetSecretValue call can take (the client's connect
+    plus read timeout, with a single botocore attempt): a call starts only when the request
+    deadline leaves that much.
+    """
 
     def __init__(
         self,
@@ -78,32 +123,81 @@ class SecretCache:
         secret_id: str,
         *,
         ttl_seconds: float = 300.0,
+        call_seconds: float = SECRETS_MANAGER_TIMEOUTS.worst_case_seconds,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._secret_id = secret_id
         self._ttl = ttl_seconds
+        self._call_seconds = call_seconds
         self._clock = clock
         self._lock = threading.Lock()
         self._cached: DbCredentials | None = None
         self._fetched_at = 0.0
 
-    def get(self, *, force_refresh: bool = False) -> DbCredentials:
-        """Cached credentials, fetched again when stale or when ``force_refresh`` is set."""
+    def get(
+        self, *, force_refresh: bool = False, deadline: Deadline | None = None
+    ) -> DbCredentials:
+        """Cached credentials, fetched again when stale or when ``force_refresh`` is set.
+
+        Raises :class:`SecretMisconfiguredError` or :class:`SecretUnavailableError`. When the
+        cached credentials are only older than the TTL (not refused by the database) and
+        Secrets Manager is unavailable, the cached credentials are returned.
+        """
         with self._lock:
             now = self._clock()
             fresh = self._cached is not None and now - self._fetched_at < self._ttl
             if self._cached is not None and fresh and not force_refresh:
                 return self._cached
-            response = self._client.get_secret_value(SecretId=self._secret_id)
-            secret_string = response.get("SecretString")
-            if not isinstance(secret_string, str):
-                raise SecretFormatError("the database secret has no SecretString")
-            self._cached = parse_credentials(secret_string)
+            try:
+                secret_string = self._fetch(deadline)
+            except SecretUnavailableError:
+                if self._cached is not None and not force_refresh:
+                    _log.warning("secret_refresh_failed_using_cached")
+                    return self._cached
+                raise
+            try:
+                credentials = parse_credentials(secret_string)
+            except SecretFormatError as exc:
+                _log.error("secret_misconfigured", code="secret_malformed", detail=str(exc))
+                raise SecretMisconfiguredError(
+                    "the database secret is not in the expected format", code="secret_malformed"
+                ) from None
+            self._cached = credentials
             self._fetched_at = now
-            return self._cached
+            return credentials
 
     def invalidate(self) -> None:
         """Forget the cached credentials; the next :meth:`get` fetches them."""
         with self._lock:
             self._cached = None
+
+    def _fetch(self, deadline: Deadline | None) -> str:
+        reason = "deadline"
+        for attempt in range(MAX_ATTEMPTS):
+            if deadline is not None and not deadline.allows(self._call_seconds):
+                break
+            try:
+                response = self._client.get_secret_value(SecretId=self._secret_id)
+            except Exception as exc:
+                code = error_code(exc)
+                if code in MISCONFIGURATION_CODES:
+                    api_code = MISCONFIGURATION_CODES[code]
+                    _log.error("secret_misconfigured", code=api_code, aws_error=code)
+                    raise SecretMisconfiguredError(
+                        "the database secret cannot be read; check the secret, its KMS key "
+                        "and the function's permissions",
+                        code=api_code,
+                    ) from None
+                reason = code or type(exc).__name__
+                _log.warning("secret_fetch_failed", reason=reason, attempt=attempt + 1)
+                continue
+            secret_string = response.get("SecretString")
+            if not isinstance(secret_string, str):
+                _log.error("secret_misconfigured", code="secret_malformed", detail="no string")
+                raise SecretMisconfiguredError(
+                    "the database secret has no SecretString", code="secret_malformed"
+                )
+            return secret_string
+        _log.error("secret_unavailable", reason=reason)
+        raise SecretUnavailableError("the database credentials are unavailable; retry later")

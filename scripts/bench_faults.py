@@ -1,0 +1,359 @@
+"""Fault table: how the payment API answers when a dependency misbehaves, and how fast.
+
+The real handler (``PaymentService.handle``) with the production settings (the defaults of
+``payment_service.config``: DB connect timeout 5 s, statement timeout 5 s, deadline margin
+1 s, DynamoDB timeouts 0.25 s, health budget 1.5 s; the production Secrets Manager client
+timeouts) and a Lambda context that reports the production API function timeout
+(``PaymentFunctionsProps.api_timeout_seconds`` in packages/compute) as the remaining time.
+Faults come from real servers on 127.0.0.1 (tests/runtime/faults.py) and a local PostgreSQL
+over TLS; moto stands in for a Secrets Manager that answers "not found" or a malformed secret.
+
+    python scripts/bench_faults.py [--write docs/benchmarks.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import platform
+import secrets
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from payment_dr_compute.payment_functions import PaymentFunctionsProps  # noqa: E402
+from payment_service.api import PaymentService  # noqa: E402
+from payment_service.aws import (  # noqa: E402
+    SECRETS_MANAGER_TIMEOUTS,
+    dynamodb_client,
+    secrets_manager_client,
+)
+from payment_service.config import DatabaseSettings  # noqa: E402
+from payment_service.db import Database  # noqa: E402
+from payment_service.idempotency_cache import (  # noqa: E402
+    DEFAULT_CACHE_TIMEOUTS,
+    CacheGuard,
+    DynamoDbIdempotencyStore,
+)
+from payment_service.logging import configure_logging  # noqa: E402
+from payment_service.migrations import apply_migrations  # noqa: E402
+from payment_service.repository import PaymentRepository  # noqa: E402
+from payment_service.secrets import (  # noqa: E402
+    CredentialsProvider,
+    DbCredentials,
+    SecretCache,
+    StaticCredentials,
+)
+from tests.runtime.events import (  # noqa: E402
+    api_event,
+    error_code,
+    post_payment,
+    response_json,
+)
+from tests.runtime.faults import (  # noqa: E402
+    CLEARTEXT,
+    BlackHole,
+    ErrorServer,
+    FakePostgresAuth,
+    FaultProxy,
+    SilentServer,
+)
+from tests.runtime.postgres import (  # noqa: E402
+    PostgresServer,
+    PostgresUnavailableError,
+    create_server,
+    remove,
+)
+
+BEGIN, END = "<!-- bench-faults:begin -->", "<!-- bench-faults:end -->"
+APP_USER = "payments_app"
+DATABASE = "payments"
+REGION = "us-east-1"
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:payments-db-AbCdEf"  # noqa: S105
+
+
+def function_timeout_seconds() -> int:
+    """The production API function timeout: the default of the compute package's prop."""
+    for prop in dataclasses.fields(PaymentFunctionsProps):
+        if prop.name == "api_timeout_seconds":
+            assert isinstance(prop.default, int)
+            return prop.default
+    raise RuntimeError("PaymentFunctionsProps has no api_timeout_seconds")
+
+
+class LambdaContext:
+    def __init__(self, remaining_seconds: float) -> None:
+        self._expires = time.monotonic() + remaining_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._expires - time.monotonic()) * 1000))
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    fault: str
+    request: str
+    status: str
+    seconds: float
+
+
+class Bench:
+    def __init__(self, server: PostgresServer, password: str, timeout: int) -> None:
+        self.server = server
+        self.password = password
+        self.timeout = timeout
+        self.rows: list[Row] = []
+        self._databases: list[Database] = []
+
+    def database(
+        self, port: int | None = None, credentials: CredentialsProvider | None = None
+    ) -> Database:
+        database = Database(
+            DatabaseSettings(
+                host=self.server.host,
+                port=port or self.server.port,
+                name=DATABASE,
+                secret_arn=SECRET_ARN,
+                ca_bundle=self.server.ca_file,
+            ),
+            credentials or StaticCredentials(DbCredentials(APP_USER, self.password)),
+        )
+        self._databases.append(database)
+        return database
+
+    def service(
+        self,
+        database: Database,
+        *,
+        dynamodb_url: str | None = None,
+    ) -> PaymentService:
+        store = _MemoryStore()
+        guard = CacheGuard()
+        if dynamodb_url is not None:
+            client = dynamodb_client(REGION, DEFAULT_CACHE_TIMEOUTS, endpoint_url=dynamodb_url)
+            ddb = DynamoDbIdempotencyStore(client, "payment-processing-sessions-bench")
+            return PaymentService(
+                region=REGION,
+                repository=PaymentRepository(database),
+                database=database,
+                idempotency_store=ddb,
+                sessions_table=ddb,
+                cache_guard=guard,
+            )
+        return PaymentService(
+            region=REGION,
+            repository=PaymentRepository(database),
+            database=database,
+            idempotency_store=store,
+            sessions_table=store,
+            cache_guard=guard,
+        )
+
+    def measure(self, fault: str, service: PaymentService, event: dict[str, object]) -> None:
+        started = time.monotonic()
+        response = service.handle(event, LambdaContext(self.timeout))
+        elapsed = time.monotonic() - started
+        status = response["statusCode"]
+        assert isinstance(status, int)
+        body = response_json(response)
+        label = str(status)
+        if "error" in body:
+            label += f" `{error_code(response)}`"
+        elif "role" in body:  # GET /health
+            label += f" `{body['status']}`"
+        request = f"{event['httpMethod']} {event['path']}"
+        self.rows.append(Row(fault, request, label, elapsed))
+        print(f"{fault:70} {request:15} {label:35} {elapsed:6.2f} s", flush=True)
+
+    def close(self) -> None:
+        for database in self._databases:
+            database.close()
+
+
+class _MemoryStore:
+    table_name = "payment-processing-sessions-bench"
+
+    def __init__(self) -> None:
+        self._records: dict[str, object] = {}
+
+    def get(self, key: str) -> None:
+        return None
+
+    def put(self, key: str, result: object) -> None:
+        self._records[key] = result
+
+    def table_status(self) -> str:
+        return "ACTIVE"
+
+
+@contextmanager
+def postgres() -> Iterator[tuple[PostgresServer, str]]:
+    server = create_server()
+    server.start()
+    try:
+        password = secrets.token_urlsafe(18)
+        admin = server.connect()
+        admin.run(f"CREATE ROLE {APP_USER} LOGIN PASSWORD '{password}'")
+        admin.run(f"CREATE DATABASE {DATABASE} OWNER {APP_USER}")
+        admin.close()
+        app = server.connect(DATABASE, user=APP_USER, password=password)
+        apply_migrations(app)
+        app.close()
+        yield server, password
+    finally:
+        server.stop()
+        remove(server)
+
+
+def run_faults(bench: Bench) -> None:
+    key = iter(f"bench-fault-{n:04d}" for n in range(1000))
+    post: Callable[[], dict[str, object]] = lambda: post_payment(next(key))  # noqa: E731
+    health = api_event("GET", "/health")
+
+    with SilentServer() as silent:
+        service = bench.service(bench.database(), dynamodb_url=silent.url)  # type: ignore[attr-defined]
+        ddb = "DynamoDB accepts connections, never answers"
+        bench.measure(f"{ddb} (first request)", service, post())
+        bench.measure(f"{ddb} (circuit open)", service, post())
+        bench.measure(ddb, service, health)
+
+    with BlackHole() as hole:
+        service = bench.service(bench.database(port=hole.port))  # type: ignore[attr-defined]
+        bench.measure("Database host black-holed", service, post())
+        bench.measure("Database host black-holed", service, health)
+
+    with FaultProxy(bench.server.port) as proxy:
+        service = bench.service(bench.database(port=proxy.port))  # type: ignore[attr-defined]
+        service.handle(post(), LambdaContext(bench.timeout))
+        proxy.silent = True  # type: ignore[attr-defined]
+        bench.measure("Database goes silent under an open pooled connection", service, post())
+
+    with FaultProxy(bench.server.port, reset_idle_after=0.3) as proxy:
+        service = bench.service(bench.database(port=proxy.port))  # type: ignore[attr-defined]
+        service.handle(post(), LambdaContext(bench.timeout))
+        time.sleep(0.6)
+        bench.measure("TCP reset on the idle pooled connection", service, post())
+
+    blocker = bench.server.connect(DATABASE)
+    try:
+        service = bench.service(bench.database())
+        service.handle(post(), LambdaContext(bench.timeout))
+        blocker.run("BEGIN")
+        blocker.run(
+            "INSERT INTO payments (id, idempotency_key, request_hash, amount, currency, "
+            "merchant_reference, customer_reference, region) VALUES (gen_random_uuid(), "
+            "'bench-locked-key', repeat('a', 64), 1, 'USD', 'm', 'c', 'x')"
+        )
+        bench.measure(
+            "Row lock held elsewhere (statement timeout, 57014)",
+            service,
+            post_payment("bench-locked-key"),
+        )
+        blocker.run("ROLLBACK")
+    finally:
+        blocker.close()
+
+    with SilentServer() as silent:
+        client = secrets_manager_client(REGION, endpoint_url=silent.url)  # type: ignore[attr-defined]
+        cache = SecretCache(client, SECRET_ARN)
+        service = bench.service(bench.database(credentials=cache))
+        bench.measure("Secrets Manager not answering at cold start", service, post())
+
+    with ErrorServer(500, "InternalServiceError") as failing:
+        client = secrets_manager_client(REGION, endpoint_url=failing.url)  # type: ignore[attr-defined]
+        service = bench.service(bench.database(credentials=SecretCache(client, SECRET_ARN)))
+        bench.measure("Secrets Manager answers 500 InternalServiceError", service, post())
+
+    run_secret_misconfigurations(bench, post)
+
+    tls = bench.server.base_dir / "tls"
+    with FakePostgresAuth(CLEARTEXT, tls / "server.crt", tls / "server.key") as fake:
+        service = bench.service(bench.database(port=fake.port))  # type: ignore[attr-defined]
+        bench.measure("Server asks for a cleartext password (password not sent)", service, health)
+
+
+def run_secret_misconfigurations(bench: Bench, post: Callable[[], dict[str, object]]) -> None:
+    import boto3  # type: ignore[import-untyped]
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name=REGION)
+        arn = client.create_secret(Name="bench-db", SecretString="not json")["ARN"]
+        service = bench.service(bench.database(credentials=SecretCache(client, arn)))
+        bench.measure("Secret is not JSON with username/password", service, post())
+        client.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+        service = bench.service(bench.database(credentials=SecretCache(client, arn)))
+        bench.measure("Secret not found", service, post())
+
+
+def section(rows: list[Row], timeout: int) -> str:
+    today = datetime.now(UTC).date().isoformat()
+    lines = [
+        BEGIN,
+        f"Measured {today} by `python scripts/bench_faults.py`, {platform.machine()}, "
+        f"Python {platform.python_version()}. Production settings: API function timeout "
+        f"{timeout} s (deadline {timeout - 1} s after the 1 s margin), health budget 1.5 s, "
+        f"DynamoDB {DEFAULT_CACHE_TIMEOUTS.connect_seconds:g} s connect + "
+        f"{DEFAULT_CACHE_TIMEOUTS.read_seconds:g} s read (one attempt), Secrets Manager "
+        f"{SECRETS_MANAGER_TIMEOUTS.connect_seconds:g} s + "
+        f"{SECRETS_MANAGER_TIMEOUTS.read_seconds:g} s (at most two attempts), database "
+        "connect timeout 5 s, statement timeout 5 s.",
+        "",
+        "| fault | request | status | time to answer |",
+        "|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(f"| {row.fault} | `{row.request}` | {row.status} | {row.seconds:.2f} s |")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write(path: Path, text: str) -> None:
+    """Replace the marked section of ``path`` (or append it under its own heading)."""
+    current = path.read_text(encoding="utf-8")
+    if BEGIN in current and END in current:
+        head, rest = current.split(BEGIN, 1)
+        current = head + text + rest.split(END, 1)[1]
+    else:
+        current = current.rstrip() + "\n\n## Dependency faults\n\n" + text + "\n"
+    path.write_text(current, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", type=Path)
+    args = parser.parse_args(argv)
+    configure_logging("ERROR", stream=io.StringIO())  # the table is the output
+    timeout = function_timeout_seconds()
+    try:
+        with postgres() as (server, password):
+            bench = Bench(server, password, timeout)
+            try:
+                run_faults(bench)
+            finally:
+                bench.close()
+    except PostgresUnavailableError as exc:
+        print(f"skipped: {exc}")
+        return 0
+    slowest = max(row.seconds for row in bench.rows)
+    if slowest >= timeout:
+        print(f"FAILED: a fault took {slowest:.2f} s, the function timeout is {timeout} s")
+        return 1
+    text = section(bench.rows, timeout)
+    print(text)
+    if args.write:
+        write(args.write, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -29,6 +29,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from doc_sections import replace_section  # noqa: E402
+
 from payment_dr_compute.payment_functions import PaymentFunctionsProps  # noqa: E402
 from payment_service.api import PaymentService  # noqa: E402
 from payment_service.aws import (  # noqa: E402
@@ -73,7 +75,7 @@ from tests.runtime.postgres import (  # noqa: E402
     remove,
 )
 
-BEGIN, END = "<!-- bench-faults:begin -->", "<!-- bench-faults:end -->"
+SECTION = "bench-faults"
 APP_USER = "payments_app"
 DATABASE = "payments"
 REGION = "us-east-1"
@@ -297,7 +299,6 @@ def run_secret_misconfigurations(bench: Bench, post: Callable[[], dict[str, obje
 def section(rows: list[Row], timeout: int) -> str:
     today = datetime.now(UTC).date().isoformat()
     lines = [
-        BEGIN,
         f"Measured {today} by `python scripts/bench_faults.py`, {platform.machine()}, "
         f"Python {platform.python_version()}. Production settings: API function timeout "
         f"{timeout} s (deadline {timeout - 1} s after the 1 s margin), health budget 1.5 s, "
@@ -312,19 +313,7 @@ def section(rows: list[Row], timeout: int) -> str:
     ]
     for row in rows:
         lines.append(f"| {row.fault} | `{row.request}` | {row.status} | {row.seconds:.2f} s |")
-    lines.append(END)
     return "\n".join(lines)
-
-
-def write(path: Path, text: str) -> None:
-    """Replace the marked section of ``path`` (or append it under its own heading)."""
-    current = path.read_text(encoding="utf-8")
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        current = head + text + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n## Dependency faults\n\n" + text + "\n"
-    path.write_text(current, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -351,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     text = section(bench.rows, timeout)
     print(text)
     if args.write:
-        write(args.write, text)
+        replace_section(args.write, SECTION, text, heading="Dependency faults")
     return 0
 
 

@@ -1,0 +1,308 @@
+"""Mutation testing of the modules that decide money and failover, with cosmic-ray.
+
+For each target module, cosmic-ray makes one small change at a time (an operator, a
+constant, a comparison, a boolean, a removed ``break``...) and runs that module's tests;
+a mutant the tests do not fail is a *survivor*: a behaviour nobody would notice breaking.
+Each surviving mutant is reviewed: killed by a new test, or recorded as equivalent (the
+change cannot alter behaviour) in ``tests/mutation/equivalent.toml`` with the reason.
+
+Mutation happens in a throwaway copy of the work tree (cosmic-ray edits files in place),
+imported first through ``PYTHONPATH``, so the checkout is never touched.
+
+    python scripts/mutate.py [TARGET ...] [--max-minutes N] [--min-score 0.9]
+                             [--write docs/testing.md]
+
+Exit 1 when a target's score is below ``--min-score``, or when the time bound stopped it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from doc_sections import replace_section
+
+REPO = Path(__file__).resolve().parents[1]
+EQUIVALENT_FILE = REPO / "tests" / "mutation" / "equivalent.toml"
+SECTION = "mutation-scores"
+SRC_DIRS = (
+    "packages/core/src",
+    "packages/network/src",
+    "packages/data/src",
+    "packages/compute/src",
+    "packages/edge/src",
+    "packages/observability/src",
+    "apps/dr-app/src",
+    "apps/payment-service/src",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A module to mutate and the tests that must notice."""
+
+    name: str
+    module: str
+    tests: tuple[str, ...]
+    what: str
+
+
+TARGETS = {
+    target.name: target
+    for target in (
+        Target(
+            "rules",
+            "apps/payment-service/src/payment_service/orchestrator/rules.py",
+            ("tests/scenarios/test_decision_rules.py",),
+            "orchestrator decision rules",
+        ),
+        Target(
+            "engine",
+            "apps/payment-service/src/payment_service/orchestrator/engine.py",
+            (
+                "tests/scenarios/test_orchestrator_failover.py",
+                "tests/scenarios/test_decision_rules.py",
+            ),
+            "orchestrator engine",
+        ),
+        Target(
+            "budget",
+            "apps/dr-app/src/dr_app/cli/budget.py",
+            ("tests/cli/test_rto_budget.py",),
+            "RTO/RPO budget",
+        ),
+        Target(
+            "naming",
+            "packages/core/src/payment_dr_core/naming.py",
+            ("tests/core/test_naming.py",),
+            "physical names and their AWS limits",
+        ),
+        Target(
+            "validation",
+            "packages/core/src/payment_dr_core/validation.py",
+            ("tests/core/test_config.py",),
+            "config validation rules",
+        ),
+        Target(
+            "repository",
+            "apps/payment-service/src/payment_service/repository.py",
+            ("tests/runtime/test_payments_api.py", "tests/runtime/test_validation.py"),
+            "payment repository and idempotency",
+        ),
+        Target(
+            "db",
+            "apps/payment-service/src/payment_service/db.py",
+            ("tests/runtime/test_db_retry.py", "tests/runtime/test_faults.py"),
+            "database error classification and retry",
+        ),
+    )
+}
+
+
+@dataclass
+class Outcome:
+    """One target's results."""
+
+    target: Target
+    killed: int = 0
+    incompetent: int = 0
+    equivalent: list[str] = field(default_factory=list)
+    survivors: list[str] = field(default_factory=list)
+    not_run: int = 0
+    seconds: float = 0.0
+
+    @property
+    def scored(self) -> int:
+        """Mutants that count: killed plus unreviewed survivors."""
+        return self.killed + len(self.survivors)
+
+    @property
+    def score(self) -> float:
+        return self.killed / self.scored if self.scored else 1.0
+
+
+def _copy_tree(destination: Path) -> None:
+    """Copy the work tree's tracked and untracked-but-not-ignored files."""
+    listed = subprocess.run(  # noqa: S603
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],  # noqa: S607
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for raw in listed:
+        if not raw:
+            continue
+        relative = raw.decode()
+        source = REPO / relative
+        if source.is_file():
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def _equivalents() -> dict[str, dict[str, str]]:
+    """Reviewed equivalent mutants: {target: {key: reason}}."""
+    if not EQUIVALENT_FILE.exists():
+        return {}
+    data = tomllib.loads(EQUIVALENT_FILE.read_text(encoding="utf-8"))
+    return {
+        name: {entry["mutant"]: entry["reason"] for entry in entries}
+        for name, entries in data.items()
+    }
+
+
+def mutant_key(operator: str, diff: str) -> str:
+    """A mutant's identity that survives unrelated edits: operator, old line, new line."""
+    removed = [line[1:].strip() for line in diff.splitlines() if line.startswith("-")]
+    added = [line[1:].strip() for line in diff.splitlines() if line.startswith("+")]
+    removed = [line for line in removed if not line.startswith("--")]
+    added = [line for line in added if not line.startswith("++")]
+    return f"{operator.split('/')[-1]}: {' | '.join(removed)} -> {' | '.join(added)}"
+
+
+def run_target(target: Target, copy: Path, deadline: float) -> Outcome:
+    """Mutate one module in ``copy`` and classify every mutant."""
+    outcome = Outcome(target)
+    started = time.monotonic()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(copy / d) for d in (*SRC_DIRS, "")))
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    tests = " ".join(target.tests)
+    command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider {tests}"
+    baseline_start = time.monotonic()
+    baseline = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *target.tests],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if baseline.returncode != 0:
+        raise SystemExit(f"{target.name}: the tests fail before any mutation:\n{baseline.stdout}")
+    timeout = max(20.0, 4 * (time.monotonic() - baseline_start))
+    work = Path(tempfile.mkdtemp(prefix=f"mutate-{target.name}-"))
+    config = work / "config.toml"
+    config.write_text(
+        "[cosmic-ray]\n"
+        f"module-path = {json.dumps(str(copy / target.module))}\n"
+        f"timeout = {timeout:.0f}\n"
+        "excluded-modules = []\n"
+        f"test-command = {json.dumps(command)}\n"
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n',
+        encoding="utf-8",
+    )
+    session = work / "session.sqlite"
+    cosmic = [sys.executable, "-m", "cosmic_ray.cli"]
+    subprocess.run([*cosmic, "init", str(config), str(session)], cwd=copy, env=env, check=True)  # noqa: S603
+    remaining = max(deadline - time.monotonic(), 1.0)
+    try:
+        subprocess.run(  # noqa: S603
+            [*cosmic, "exec", str(config), str(session)],
+            cwd=copy,
+            env=env,
+            check=True,
+            timeout=remaining,
+        )
+    except subprocess.TimeoutExpired:
+        pass  # what ran is scored; the rest is reported as not run
+    finally:
+        # cosmic-ray restores each file after its mutant; re-copy in case exec was stopped.
+        shutil.copy2(REPO / target.module, copy / target.module)
+    dump = subprocess.run(  # noqa: S603
+        [*cosmic, "dump", str(session)],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    reviewed = _equivalents().get(target.name, {})
+    for line in dump.splitlines():
+        item, result = json.loads(line)
+        if result is None:
+            outcome.not_run += 1
+            continue
+        if result.get("test_outcome") == "killed":
+            outcome.killed += 1
+        elif (
+            result.get("test_outcome") == "incompetent" or result.get("worker_outcome") != "normal"
+        ):
+            outcome.incompetent += 1
+        else:
+            mutation = item["mutations"][0]
+            key = mutant_key(mutation["operator_name"], result.get("diff") or "")
+            line_no = mutation["start_pos"][0]
+            if key in reviewed:
+                outcome.equivalent.append(f"line {line_no}: {key} ({reviewed[key]})")
+            else:
+                outcome.survivors.append(f"line {line_no}: {key}")
+    shutil.rmtree(work, ignore_errors=True)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def report(outcomes: list[Outcome]) -> str:
+    """The Markdown section: a row per module, then every unreviewed survivor."""
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d} by `make mutate` (scripts/mutate.py, "
+        "cosmic-ray, every operator). Score = killed / (killed + unreviewed survivors); "
+        "equivalent mutants are reviewed in `tests/mutation/equivalent.toml`.",
+        "",
+        "| module | what it decides | mutants | killed | equivalent | survived | not run "
+        "| score | time |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for out in outcomes:
+        total = out.killed + out.incompetent + len(out.equivalent) + len(out.survivors)
+        lines.append(
+            f"| `{out.target.module.split('/src/')[-1]}` | {out.target.what} | {total} "
+            f"| {out.killed} | {len(out.equivalent)} | {len(out.survivors)} | {out.not_run} "
+            f"| {out.score:.0%} | {out.seconds:.0f} s |"
+        )
+    survivors = [(out.target.name, s) for out in outcomes for s in out.survivors]
+    if survivors:
+        lines += ["", "Unreviewed survivors:", ""]
+        lines += [f"- {name}, {text}" for name, text in survivors]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("targets", nargs="*", help="default: all")
+    parser.add_argument("--max-minutes", type=float, default=120.0, help="time bound, all targets")
+    parser.add_argument("--min-score", type=float, default=0.0)
+    parser.add_argument("--write", type=Path, help="markdown file whose section to update")
+    args = parser.parse_args()
+    names = args.targets or list(TARGETS)
+    deadline = time.monotonic() + args.max_minutes * 60
+    outcomes = []
+    with tempfile.TemporaryDirectory(prefix="mutate-tree-") as tmp:
+        copy = Path(tmp)
+        _copy_tree(copy)
+        for name in names:
+            outcomes.append(run_target(TARGETS[name], copy, deadline))
+    section = report(outcomes)
+    print(section)
+    if args.write:
+        replace_section(args.write, SECTION, section, heading="Mutation scores")
+    failing = [o.target.name for o in outcomes if o.score < args.min_score or o.not_run]
+    if failing:
+        print(f"below --min-score {args.min_score:.0%}, or not finished: {', '.join(failing)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

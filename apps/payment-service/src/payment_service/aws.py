@@ -1,4 +1,4 @@
-"""Typed views of the AWS clients this service uses, and a factory for real ones.
+"""Typed views of the AWS clients the payment API uses, and factories for real ones.
 
 boto3 ships no type information; the protocols below describe the few calls made, with
 results typed as plain mappings that callers narrow with ``isinstance``.
@@ -7,7 +7,9 @@ results typed as plain mappings that callers narrow with ``isinstance``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
+
+from payment_service.failover.clients import REQUEST_PATH_LIMITS, boto3_client, error_code
 
 AttributeValue = Mapping[str, str]
 """A DynamoDB attribute value in the low-level client format, e.g. ``{"S": "text"}``."""
@@ -49,37 +51,23 @@ class DynamoDbClient(Protocol):
         ...
 
 
-def _client(service: str, region: str) -> Any:
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
-
-    config = Config(
-        connect_timeout=2,
-        read_timeout=3,
-        retries={"max_attempts": 2, "mode": "standard"},
-    )
-    return boto3.client(service, region_name=region, config=config)
-
-
 def secrets_manager_client(region: str) -> SecretsManagerClient:
     """A Secrets Manager client with short timeouts, suited to a request path."""
-    client: SecretsManagerClient = _client("secretsmanager", region)
+    client: SecretsManagerClient = boto3_client("secretsmanager", region, REQUEST_PATH_LIMITS)
     return client
 
 
 def dynamodb_client(region: str) -> DynamoDbClient:
     """A DynamoDB client with short timeouts, suited to a request path."""
-    client: DynamoDbClient = _client("dynamodb", region)
+    client: DynamoDbClient = boto3_client("dynamodb", region, REQUEST_PATH_LIMITS)
     return client
 
 
-def error_code(exc: BaseException) -> str | None:
-    """The AWS error code of a botocore ``ClientError`` (``None`` for other exceptions)."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, Mapping):
-        error = response.get("Error")
-        if isinstance(error, Mapping):
-            code = error.get("Code")
-            if isinstance(code, str):
-                return code
-    return None
+__all__ = [
+    "AttributeValue",
+    "DynamoDbClient",
+    "SecretsManagerClient",
+    "dynamodb_client",
+    "error_code",
+    "secrets_manager_client",
+]

@@ -19,7 +19,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 
-from payment_service.orchestrator.clients import DynamoDbClient, error_code
+from payment_service.failover.clients import error_code
+from payment_service.orchestrator.clients import DynamoDbClient
 from payment_service.orchestrator.model import Action, OrchestratorState
 from payment_service.orchestrator.record import EvaluationRecord
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
+from typing import TypedDict
+
+from cdktf import TerraformOutput, TerraformProvider, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
@@ -17,6 +19,7 @@ from payment_dr_compute import (
 from payment_dr_core import (
     ConfigError,
     EnvironmentConfig,
+    Namer,
     RegionRole,
     ResourceKind,
     names,
@@ -70,6 +73,21 @@ from payment_dr_observability import (
     RegionView,
     S3ReplicationRule,
 )
+
+
+class _AuroraRegionArgs(TypedDict):
+    """The :class:`payment_dr_data.AuroraRegionProps` fields this stack sets, the same for
+    the primary and the secondary cluster (unpacked into either props class)."""
+
+    namer: Namer
+    region: str
+    kms_key_arn: str
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    allowed_security_group_id: str
+    peer_cidr: str
+    log_retention_days: int
+    provider: TerraformProvider | None
 
 
 class PaymentDrStack(TerraformStack):
@@ -419,18 +437,18 @@ class PaymentDrStack(TerraformStack):
         )
         return key.key_arn
 
-    def _aurora_region(self) -> dict[str, object]:
-        return {
-            "namer": self.config.namer,
-            "region": self.region,
-            "kms_key_arn": self.key_arn,
-            "vpc_id": self.network.vpc_id,
-            "subnet_ids": tuple(self.network.private_subnet_ids),
-            "allowed_security_group_id": self.network.application_security_group_id,
-            "peer_cidr": self.config.cidr_for(self.role.peer),
-            "log_retention_days": self.config.log_retention_days,
-            "provider": self.provider,
-        }
+    def _aurora_region(self) -> _AuroraRegionArgs:
+        return _AuroraRegionArgs(
+            namer=self.config.namer,
+            region=self.region,
+            kms_key_arn=self.key_arn,
+            vpc_id=self.network.vpc_id,
+            subnet_ids=tuple(self.network.private_subnet_ids),
+            allowed_security_group_id=self.network.application_security_group_id,
+            peer_cidr=self.config.cidr_for(self.role.peer),
+            log_retention_days=self.config.log_retention_days,
+            provider=self.provider,
+        )
 
     def _primary_data(self) -> None:
         config = self.config
@@ -440,7 +458,7 @@ class PaymentDrStack(TerraformStack):
             AuroraGlobalPrimaryProps(
                 replica_region=config.regions.secondary,
                 replica_kms_key_arn=self.secondary_key_arn,
-                **self._aurora_region(),  # type: ignore[arg-type]
+                **self._aurora_region(),
             ),
         )
         self.sessions = SessionTable(
@@ -489,7 +507,7 @@ class PaymentDrStack(TerraformStack):
                 global_cluster_identifier=primary.aurora.global_cluster_identifier,
                 primary_cluster_arn=primary.aurora.cluster_arn,
                 primary_region=primary.region,
-                **self._aurora_region(),  # type: ignore[arg-type]
+                **self._aurora_region(),
             ),
         )
         self.sessions_replica = SessionTableReplica(

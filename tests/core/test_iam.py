@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import cdktf
 import pytest
-from cdktf import TerraformStack, Testing
+from cdktf import TerraformStack
 
 from payment_dr_core import ConfigError
 from payment_dr_core.iam import service_assume_role_policy
@@ -56,5 +57,5 @@ def test_trust_policy_scoped_to_the_source_account(synth: Synth) -> None:
 def test_a_service_that_is_not_a_service_principal_is_refused(service: str) -> None:
     with pytest.raises(ConfigError, match=r"service: got .*; allowed: a service principal"):
         service_assume_role_policy(
-            TerraformStack(Testing.app(), "refused"), "bad", service=service, provider=None
+            TerraformStack(cdktf.Testing.app(), "refused"), "bad", service=service, provider=None
         )

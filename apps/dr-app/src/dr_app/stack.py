@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from dataclasses import fields
+from typing import Any
 
-from cdktf import TerraformOutput, TerraformProvider, TerraformStack
+from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
@@ -19,7 +20,6 @@ from payment_dr_compute import (
 from payment_dr_core import (
     ConfigError,
     EnvironmentConfig,
-    Namer,
     RegionRole,
     ResourceKind,
     names,
@@ -33,6 +33,7 @@ from payment_dr_data import (
     AuroraGlobalPrimaryProps,
     AuroraGlobalSecondary,
     AuroraGlobalSecondaryProps,
+    AuroraRegionProps,
     BucketReplication,
     BucketReplicationProps,
     RegionalKey,
@@ -73,21 +74,6 @@ from payment_dr_observability import (
     RegionView,
     S3ReplicationRule,
 )
-
-
-class _AuroraRegionArgs(TypedDict):
-    """The :class:`payment_dr_data.AuroraRegionProps` fields this stack sets, the same for
-    the primary and the secondary cluster (unpacked into either props class)."""
-
-    namer: Namer
-    region: str
-    kms_key_arn: str
-    vpc_id: str
-    subnet_ids: tuple[str, ...]
-    allowed_security_group_id: str
-    peer_cidr: str
-    log_retention_days: int
-    provider: TerraformProvider | None
 
 
 class PaymentDrStack(TerraformStack):
@@ -437,8 +423,13 @@ class PaymentDrStack(TerraformStack):
         )
         return key.key_arn
 
-    def _aurora_region(self) -> _AuroraRegionArgs:
-        return _AuroraRegionArgs(
+    def _aurora_region(self) -> dict[str, Any]:
+        """The Aurora props both regions share, as keyword arguments of either props class.
+
+        They are built (and type-checked) as one :class:`AuroraRegionProps`, the base class of
+        both, then copied field by field.
+        """
+        shared = AuroraRegionProps(
             namer=self.config.namer,
             region=self.region,
             kms_key_arn=self.key_arn,
@@ -449,6 +440,7 @@ class PaymentDrStack(TerraformStack):
             log_retention_days=self.config.log_retention_days,
             provider=self.provider,
         )
+        return {field.name: getattr(shared, field.name) for field in fields(shared)}
 
     def _primary_data(self) -> None:
         config = self.config

@@ -15,6 +15,16 @@ AttributeValue = Mapping[str, str]
 """A DynamoDB attribute value in the low-level client format, e.g. ``{"S": "text"}``."""
 
 
+def string_attribute(item: Mapping[str, object], name: str) -> str | None:
+    """The string (``S``) attribute ``name`` of a low-level DynamoDB item, if it is one."""
+    value = item.get(name)
+    if isinstance(value, Mapping):
+        text = value.get("S")
+        if isinstance(text, str):
+            return text
+    return None
+
+
 class SecretsManagerClient(Protocol):
     """The part of the Secrets Manager client used here."""
 
@@ -70,4 +80,5 @@ __all__ = [
     "dynamodb_client",
     "error_code",
     "secrets_manager_client",
+    "string_attribute",
 ]

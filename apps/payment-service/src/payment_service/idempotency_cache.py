@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from payment_service.aws import error_code
+from payment_service.aws import error_code, string_attribute
 
 if TYPE_CHECKING:
     from payment_service.aws import AttributeValue, DynamoDbClient
@@ -59,15 +59,6 @@ class IdempotencyStore(Protocol):
 def item_key(key: str) -> dict[str, AttributeValue]:
     """The primary key of the record for an idempotency key."""
     return {"pk": {"S": KEY_PREFIX + key}, "sk": {"S": SORT_KEY}}
-
-
-def _string(item: Mapping[str, object], name: str) -> str | None:
-    value = item.get(name)
-    if isinstance(value, Mapping):
-        text = value.get("S")
-        if isinstance(text, str):
-            return text
-    return None
 
 
 def _number(item: Mapping[str, object], name: str) -> int | None:
@@ -111,9 +102,9 @@ class DynamoDbIdempotencyStore:
         expires_at = _number(item, "expires_at")
         if expires_at is None or expires_at <= self._clock():
             return None
-        request_hash = _string(item, "request_hash")
-        payment_id = _string(item, "payment_id")
-        body = _string(item, "response")
+        request_hash = string_attribute(item, "request_hash")
+        payment_id = string_attribute(item, "payment_id")
+        body = string_attribute(item, "response")
         status_code = _number(item, "status_code")
         if request_hash is None or payment_id is None or body is None or status_code is None:
             return None

@@ -14,16 +14,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from payment_service.failover.clients import (
-    OPERATOR_LIMITS,
-    ROUTE53_API_REGION,
-    RdsApi,
-    Response,
-    Route53HealthApi,
-    SsmApi,
-    boto3_client,
-    boto3_rds,
-)
+from payment_service.failover import clients as core
+from payment_service.failover.clients import RdsApi, Response, SsmApi
 
 
 class CloudWatchApi(Protocol):
@@ -48,7 +40,7 @@ class CloudWatchApi(Protocol):
         ...
 
 
-class Route53Api(Route53HealthApi, Protocol):
+class Route53Api(core.Route53HealthApi, Protocol):
     """Route 53 calls of the CLI."""
 
     def list_health_checks(self, **kwargs: object) -> Response:
@@ -106,14 +98,14 @@ class Boto3Clients:
     def _get(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._cache:
-            self._cache[key] = boto3_client(service, region, OPERATOR_LIMITS)
+            self._cache[key] = core.boto3_client(service, region, core.OPERATOR_LIMITS)
         return self._cache[key]
 
     def rds(self, region: str) -> RdsApi:
         """RDS in ``region``, botocore retries off."""
         key = ("rds", region)
         if key not in self._cache:
-            self._cache[key] = boto3_rds(region, OPERATOR_LIMITS)
+            self._cache[key] = core.boto3_rds(region, core.OPERATOR_LIMITS)
         client: RdsApi = self._cache[key]
         return client
 
@@ -124,7 +116,7 @@ class Boto3Clients:
 
     def route53(self) -> Route53Api:
         """Route 53."""
-        client: Route53Api = self._get("route53", ROUTE53_API_REGION)
+        client: Route53Api = self._get("route53", core.ROUTE53_API_REGION)
         return client
 
     def ssm(self, region: str) -> SsmApi:

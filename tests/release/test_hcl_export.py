@@ -18,7 +18,7 @@ import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ needs_terraform = pytest.mark.skipif(
 )
 
 
-def convert(document: dict[str, Any]) -> dict[str, str]:
+def convert(document: Mapping[str, Any]) -> dict[str, str]:
     schemas = export_hcl.Schemas.from_documents([json.loads(SCHEMA.read_text(encoding="utf-8"))])
     converted: dict[str, str] = export_hcl.convert_stack(document, schemas, "demo-primary")
     return converted

@@ -4,8 +4,10 @@ boto3 ships no type information; the protocols describe the calls made, with res
 plain mappings that callers narrow with ``isinstance``. Every client is bound to an explicit
 region. Clients built here have bounded connect and read timeouts and a bounded number of
 attempts (botocore ``Config``: ``connect_timeout``, ``read_timeout``,
-``retries={"max_attempts": ..., "mode": "standard"}``; botocore documentation, "Config
-Reference"), so a call to a region that is down ends within a known time.
+``retries={"total_max_attempts": ..., "mode": "standard"}``), so a call to a region that is
+down ends within a known time. botocore's ``Config`` reference: ``total_max_attempts``
+"includes the initial request, so a value of 1 indicates that no requests will be retried",
+whereas ``max_attempts`` counts retries *after* the initial request.
 
 RDS clients have botocore's own retries turned off (``max_attempts=1``): a non-idempotent call
 such as ``FailoverGlobalCluster`` is repeated only by
@@ -119,11 +121,11 @@ class ClientLimits:
         return ClientLimits(self.connect_timeout, self.read_timeout, max_attempts)
 
 
-LAMBDA_LIMITS = ClientLimits(connect_timeout=3, read_timeout=10, max_attempts=2)
+LAMBDA_LIMITS = ClientLimits(connect_timeout=3, read_timeout=10, max_attempts=3)
 """Failover orchestrator: an evaluation must finish well inside its function timeout."""
-OPERATOR_LIMITS = ClientLimits(connect_timeout=5, read_timeout=20, max_attempts=3)
+OPERATOR_LIMITS = ClientLimits(connect_timeout=5, read_timeout=20, max_attempts=4)
 """``payment-dr``: an operator waits longer, on a network that may be slower."""
-REQUEST_PATH_LIMITS = ClientLimits(connect_timeout=2, read_timeout=3, max_attempts=2)
+REQUEST_PATH_LIMITS = ClientLimits(connect_timeout=2, read_timeout=3, max_attempts=3)
 """The payment API's own calls: a request must finish before the function timeout."""
 ROUTE53_API_REGION = "us-east-1"
 """Route 53 is a global service; its API is signed for us-east-1."""
@@ -138,7 +140,7 @@ def boto3_client(service: str, region: str, limits: ClientLimits) -> Any:
         region_name=region,
         connect_timeout=limits.connect_timeout,
         read_timeout=limits.read_timeout,
-        retries={"max_attempts": limits.max_attempts, "mode": "standard"},
+        retries={"total_max_attempts": limits.max_attempts, "mode": "standard"},
     )
     return boto3.client(service, region_name=region, config=config)
 

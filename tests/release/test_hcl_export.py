@@ -1,4 +1,5 @@
-"""scripts/export_hcl.py: JSON stacks to Terraform native syntax, checked without a synth.
+"""dr_app.hcl and its command line scripts/export_hcl.py: JSON stacks to Terraform native
+syntax, checked without a synth.
 
 The fixture under ``fixtures/hcl_export`` is a small ``cdk.tf.json`` with the constructs the
 app uses (backend, provider alias, nested and repeated blocks, ``${}`` templates and
@@ -10,7 +11,6 @@ and a provider schema in the format of ``terraform providers schema -json``. Whe
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -18,13 +18,14 @@ import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+
+from dr_app import hcl as export_hcl
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "export_hcl.py"
@@ -37,20 +38,7 @@ needs_terraform = pytest.mark.skipif(
 )
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("export_hcl", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-export_hcl = _load()
-
-
-def convert(document: dict[str, Any]) -> dict[str, str]:
+def convert(document: Mapping[str, Any]) -> dict[str, str]:
     schemas = export_hcl.Schemas.from_documents([json.loads(SCHEMA.read_text(encoding="utf-8"))])
     converted: dict[str, str] = export_hcl.convert_stack(document, schemas, "demo-primary")
     return converted

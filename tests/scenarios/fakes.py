@@ -1,13 +1,19 @@
 """Fakes for what moto does not implement, used by the scenario and CLI tests.
 
-* :class:`FakeRdsWorld`: moto 5.2 implements DescribeGlobalClusters but not
-  ``FailoverGlobalCluster`` nor ``SwitchoverGlobalCluster``, and has no ``FailoverState`` or
-  ``SynchronizationStatus``. This fake implements exactly the RDS calls the orchestrator and
-  the CLI make: ``describe_global_clusters``, ``describe_db_clusters``,
-  ``failover_global_cluster`` and ``switchover_global_cluster``, with the response shapes of
-  the RDS API. A change runs for ``transition_reads`` DescribeGlobalClusters calls (status
-  ``failing-over``/``switching-over`` and a ``FailoverState``), then the writer flips. A
-  region can be marked down: every call to it raises ``EndpointConnectionError``.
+* :class:`FakeRdsWorld`: moto (5.2, and its rds backend on main) implements
+  DescribeGlobalClusters but not ``FailoverGlobalCluster`` nor ``SwitchoverGlobalCluster``;
+  it has no ``FailoverState`` or ``SynchronizationStatus``, and its DescribeGlobalClusters
+  ignores ``GlobalClusterIdentifier`` (it returns every global cluster, where RDS returns the
+  one named or ``GlobalClusterNotFoundFault``). This fake implements exactly the RDS calls the
+  failover core makes: ``describe_global_clusters``, ``describe_db_clusters``,
+  ``failover_global_cluster`` and ``switchover_global_cluster``, with the response shapes and
+  parameter rules of the RDS API Reference: ``FailoverGlobalCluster`` fails over only with
+  ``AllowDataLoss``, switches over (target must be synchronized) without it, and refuses
+  ``AllowDataLoss`` together with ``Switchover`` (``InvalidParameterCombination``). A change
+  runs for ``transition_reads`` DescribeGlobalClusters calls (status ``failing-over`` or
+  ``switching-over`` and a ``FailoverState``), then the writer flips. A region can be marked
+  down: every call to it raises ``EndpointConnectionError``. ``refuse_with`` makes RDS refuse
+  every change with an error code.
   ``remove_from_global_cluster`` fails the test: nothing may detach a cluster.
 * :class:`ScriptedRoute53`: moto's ``GetHealthCheckStatus`` always reports one successful
   checker. This wrapper keeps moto for every call (the health check must exist in moto) and
@@ -65,6 +71,8 @@ class FakeRdsWorld:
     pending_target: str | None = None
     reads_left: int = 0
     down_regions: set[str] = field(default_factory=set)
+    refuse_with: str | None = None
+    """When set, RDS refuses every switchover and failover with this error code."""
     calls: list[tuple[str, str, Mapping[str, object]]] = field(default_factory=list)
     """(region, operation, parameters) of every call, in order."""
 
@@ -168,6 +176,8 @@ class FakeRds:
 
     def _start(self, operation: str, target: str, status: str, allow_data_loss: bool) -> None:
         world = self._world
+        if world.refuse_with is not None:
+            raise client_error(world.refuse_with, operation)
         if target not in world.members:
             raise client_error("DBClusterNotFoundFault", operation)
         if world.pending_target is not None or world.members[target].is_writer:
@@ -179,19 +189,32 @@ class FakeRds:
         *,
         GlobalClusterIdentifier: str,  # noqa: N803
         TargetDbClusterIdentifier: str,  # noqa: N803
-        AllowDataLoss: bool = False,  # noqa: N803
+        AllowDataLoss: bool | None = None,  # noqa: N803
+        Switchover: bool | None = None,  # noqa: N803
     ) -> dict[str, Any]:
-        params = {
+        params: dict[str, object] = {
             "GlobalClusterIdentifier": GlobalClusterIdentifier,
             "TargetDbClusterIdentifier": TargetDbClusterIdentifier,
-            "AllowDataLoss": AllowDataLoss,
         }
+        if AllowDataLoss is not None:
+            params["AllowDataLoss"] = AllowDataLoss
+        if Switchover is not None:
+            params["Switchover"] = Switchover
         self._enter("failover_global_cluster", params)
         self._check_id(GlobalClusterIdentifier, "FailoverGlobalCluster")
-        self._start(
-            "FailoverGlobalCluster", TargetDbClusterIdentifier, "failing-over", AllowDataLoss
-        )
+        if AllowDataLoss is not None and Switchover is not None:
+            raise client_error("InvalidParameterCombination", "FailoverGlobalCluster")
+        if AllowDataLoss:
+            self._start("FailoverGlobalCluster", TargetDbClusterIdentifier, "failing-over", True)
+        else:
+            self._switch_over("FailoverGlobalCluster", TargetDbClusterIdentifier)
         return {"GlobalCluster": {"GlobalClusterIdentifier": GlobalClusterIdentifier}}
+
+    def _switch_over(self, operation: str, target_arn: str) -> None:
+        target = self._world.members.get(target_arn)
+        if target is not None and target.synchronization != "connected":
+            raise client_error("InvalidGlobalClusterStateFault", operation)
+        self._start(operation, target_arn, "switching-over", False)
 
     def switchover_global_cluster(
         self,
@@ -205,10 +228,7 @@ class FakeRds:
         }
         self._enter("switchover_global_cluster", params)
         self._check_id(GlobalClusterIdentifier, "SwitchoverGlobalCluster")
-        target = self._world.members.get(TargetDbClusterIdentifier)
-        if target is not None and target.synchronization != "connected":
-            raise client_error("InvalidGlobalClusterStateFault", "SwitchoverGlobalCluster")
-        self._start("SwitchoverGlobalCluster", TargetDbClusterIdentifier, "switching-over", False)
+        self._switch_over("SwitchoverGlobalCluster", TargetDbClusterIdentifier)
         return {"GlobalCluster": {"GlobalClusterIdentifier": GlobalClusterIdentifier}}
 
     def remove_from_global_cluster(self, **kwargs: object) -> dict[str, Any]:

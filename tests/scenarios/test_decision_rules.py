@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from payment_service.failover import Member, Topology
 from payment_service.orchestrator import rules
 from payment_service.orchestrator.model import (
     Action,
     Assessment,
-    ClusterView,
     GateReadings,
     OrchestratorState,
     SecondaryReadiness,
@@ -182,15 +182,15 @@ def test_notifications_only_on_change_except_failover_attempts() -> None:
     assert rules.failover_failed(failed, "boom again").notify is True
 
 
-def cluster(**overrides: object) -> ClusterView:
-    values: dict[str, object] = {
-        "identifier": "g",
-        "status": "available",
-        "member_arns": (PRIMARY, SECONDARY),
-        "writer_arn": PRIMARY,
-    }
-    values.update(overrides)
-    return ClusterView(**values)  # type: ignore[arg-type]
+def cluster(
+    *,
+    member_arns: tuple[str, ...] = (PRIMARY, SECONDARY),
+    writer_arn: str | None = PRIMARY,
+    status: str = "available",
+    failover_status: str | None = None,
+) -> Topology:
+    members = tuple(Member(arn, arn == writer_arn) for arn in member_arns)
+    return Topology("g", status, members, failover_status=failover_status)
 
 
 def test_precheck_and_topology() -> None:

@@ -12,12 +12,12 @@ import pytest
 from botocore.stub import Stubber  # type: ignore[import-untyped]
 
 from payment_service.errors import ConfigError
+from payment_service.failover import FixedRegionRds, GlobalDatabase, parse_global_cluster
+from payment_service.failover.throttle import with_throttle_retry
 from payment_service.logging import configure_logging
 from payment_service.orchestrator import entry
-from payment_service.orchestrator.cluster import GlobalDatabase, parse_global_cluster
 from payment_service.orchestrator.probes import ProbeResult, health_body_ready, https_probe
 from payment_service.orchestrator.settings import OrchestratorSettings
-from payment_service.orchestrator.throttle import with_throttle_retry
 from tests.runtime.postgres import free_port
 from tests.scenarios.conftest import PRIMARY, SECONDARY, World
 from tests.scenarios.fakes import STANDBY_BODY, Sleeps, client_error
@@ -137,7 +137,8 @@ def test_throttle_retry_with_a_stubbed_boto3_client() -> None:
     )
     sleeps = Sleeps()
     with stubber:
-        view = GlobalDatabase(client, "g", sleep=sleeps).describe()
+        rds = FixedRegionRds(client, SECONDARY)
+        view = GlobalDatabase(rds, "g", sleep=sleeps).describe(SECONDARY)
     stubber.assert_no_pending_responses()
     assert view.writer_arn == "arn:a:rds:us-east-1:1:cluster:p"
     assert len(sleeps.delays) == 2

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+from typing import Any
+
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
@@ -30,6 +33,7 @@ from payment_dr_data import (
     AuroraGlobalPrimaryProps,
     AuroraGlobalSecondary,
     AuroraGlobalSecondaryProps,
+    AuroraRegionProps,
     BucketReplication,
     BucketReplicationProps,
     RegionalKey,
@@ -436,24 +440,30 @@ class PaymentDrStack(TerraformStack):
         )
         return key.key_arn
 
-    def _aurora_region(self) -> dict[str, object]:
+    def _aurora_region(self) -> dict[str, Any]:
+        """The Aurora props both regions share, as keyword arguments of either props class.
+
+        They are built (and type-checked) as one :class:`AuroraRegionProps`, the base class of
+        both, then copied field by field.
+        """
         protection = self.config.data_protection
-        return {
-            "backup_retention_days": self.config.backup_retention_days,
-            "instance_count": self.config.aurora_instance_count,
-            "deletion_protection": protection.deletion_protection,
-            "final_snapshot": protection.final_snapshot,
-            "keep_automated_backups": protection.keep_automated_backups,
-            "namer": self.config.namer,
-            "region": self.region,
-            "kms_key_arn": self.key_arn,
-            "vpc_id": self.network.vpc_id,
-            "subnet_ids": tuple(self.network.private_subnet_ids),
-            "allowed_security_group_id": self.network.application_security_group_id,
-            "peer_cidr": self.config.cidr_for(self.role.peer),
-            "log_retention_days": self.config.log_retention_days,
-            "provider": self.provider,
-        }
+        shared = AuroraRegionProps(
+            namer=self.config.namer,
+            region=self.region,
+            kms_key_arn=self.key_arn,
+            vpc_id=self.network.vpc_id,
+            subnet_ids=tuple(self.network.private_subnet_ids),
+            allowed_security_group_id=self.network.application_security_group_id,
+            peer_cidr=self.config.cidr_for(self.role.peer),
+            log_retention_days=self.config.log_retention_days,
+            backup_retention_days=self.config.backup_retention_days,
+            instance_count=self.config.aurora_instance_count,
+            deletion_protection=protection.deletion_protection,
+            final_snapshot=protection.final_snapshot,
+            keep_automated_backups=protection.keep_automated_backups,
+            provider=self.provider,
+        )
+        return {field.name: getattr(shared, field.name) for field in fields(shared)}
 
     def _primary_data(self) -> None:
         config = self.config
@@ -466,7 +476,7 @@ class PaymentDrStack(TerraformStack):
                 secret_recovery_window_days=config.data_protection.secret_recovery_window_days,
                 global_cluster_force_destroy=config.data_protection.force_destroy,
                 global_db_rpo_seconds=config.aurora_global_db_rpo_seconds or None,
-                **self._aurora_region(),  # type: ignore[arg-type]
+                **self._aurora_region(),
             ),
         )
         self.sessions = SessionTable(
@@ -515,7 +525,7 @@ class PaymentDrStack(TerraformStack):
                 global_cluster_identifier=primary.aurora.global_cluster_identifier,
                 primary_cluster_arn=primary.aurora.cluster_arn,
                 primary_region=primary.region,
-                **self._aurora_region(),  # type: ignore[arg-type]
+                **self._aurora_region(),
             ),
         )
         self.sessions_replica = SessionTableReplica(

@@ -1,4 +1,4 @@
-"""Typed views of the AWS clients this service uses, and a factory for real ones.
+"""Typed views of the AWS clients the payment API uses, and factories for real ones.
 
 boto3 ships no type information; the protocols below describe the few calls made, with
 results typed as plain mappings that callers narrow with ``isinstance``.
@@ -8,10 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
+
+from payment_service.failover.clients import ClientLimits, boto3_client, error_code
 
 AttributeValue = Mapping[str, str]
 """A DynamoDB attribute value in the low-level client format, e.g. ``{"S": "text"}``."""
+
+
+def string_attribute(item: Mapping[str, object], name: str) -> str | None:
+    """The string (``S``) attribute ``name`` of a low-level DynamoDB item, if it is one."""
+    value = item.get(name)
+    if isinstance(value, Mapping):
+        text = value.get("S")
+        if isinstance(text, str):
+            return text
+    return None
 
 
 class SecretsManagerClient(Protocol):
@@ -70,22 +82,14 @@ class CallTimeouts:
         """The longest one call can take against a server that never answers."""
         return self.connect_seconds + self.read_seconds
 
+    def limits(self) -> ClientLimits:
+        """These timeouts as client limits with a single attempt."""
+        return ClientLimits(self.connect_seconds, self.read_seconds, max_attempts=1)
+
 
 #: Secrets Manager is called at a cold start and when the credential cache expires; a VPC
 #: interface endpoint answers in tens of milliseconds.
 SECRETS_MANAGER_TIMEOUTS = CallTimeouts(connect_seconds=1.0, read_seconds=1.5)
-
-
-def _client(service: str, region: str, timeouts: CallTimeouts, endpoint_url: str | None) -> Any:
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
-
-    config = Config(
-        connect_timeout=timeouts.connect_seconds,
-        read_timeout=timeouts.read_seconds,
-        retries={"total_max_attempts": 1, "mode": "standard"},
-    )
-    return boto3.client(service, region_name=region, config=config, endpoint_url=endpoint_url)
 
 
 def secrets_manager_client(
@@ -95,7 +99,9 @@ def secrets_manager_client(
     endpoint_url: str | None = None,
 ) -> SecretsManagerClient:
     """A Secrets Manager client with short timeouts and a single attempt per call."""
-    client: SecretsManagerClient = _client("secretsmanager", region, timeouts, endpoint_url)
+    client: SecretsManagerClient = boto3_client(
+        "secretsmanager", region, timeouts.limits(), endpoint_url=endpoint_url
+    )
     return client
 
 
@@ -103,17 +109,18 @@ def dynamodb_client(
     region: str, timeouts: CallTimeouts, *, endpoint_url: str | None = None
 ) -> DynamoDbClient:
     """A DynamoDB client with short timeouts and a single attempt per call."""
-    client: DynamoDbClient = _client("dynamodb", region, timeouts, endpoint_url)
+    client: DynamoDbClient = boto3_client(
+        "dynamodb", region, timeouts.limits(), endpoint_url=endpoint_url
+    )
     return client
 
 
-def error_code(exc: BaseException) -> str | None:
-    """The AWS error code of a botocore ``ClientError`` (``None`` for other exceptions)."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, Mapping):
-        error = response.get("Error")
-        if isinstance(error, Mapping):
-            code = error.get("Code")
-            if isinstance(code, str):
-                return code
-    return None
+__all__ = [
+    "AttributeValue",
+    "DynamoDbClient",
+    "SecretsManagerClient",
+    "dynamodb_client",
+    "error_code",
+    "secrets_manager_client",
+    "string_attribute",
+]

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from payment_service.aws import CallTimeouts, error_code
+from payment_service.aws import CallTimeouts, error_code, string_attribute
 from payment_service.logging import get_logger
 
 if TYPE_CHECKING:
@@ -79,15 +79,6 @@ def item_key(key: str) -> dict[str, AttributeValue]:
     return {"pk": {"S": KEY_PREFIX + key}, "sk": {"S": SORT_KEY}}
 
 
-def _string(item: Mapping[str, object], name: str) -> str | None:
-    value = item.get(name)
-    if isinstance(value, Mapping):
-        text = value.get("S")
-        if isinstance(text, str):
-            return text
-    return None
-
-
 def _number(item: Mapping[str, object], name: str) -> int | None:
     value = item.get(name)
     if isinstance(value, Mapping):
@@ -129,9 +120,9 @@ class DynamoDbIdempotencyStore:
         expires_at = _number(item, "expires_at")
         if expires_at is None or expires_at <= self._clock():
             return None
-        request_hash = _string(item, "request_hash")
-        payment_id = _string(item, "payment_id")
-        body = _string(item, "response")
+        request_hash = string_attribute(item, "request_hash")
+        payment_id = string_attribute(item, "payment_id")
+        body = string_attribute(item, "response")
         status_code = _number(item, "status_code")
         if request_hash is None or payment_id is None or body is None or status_code is None:
             return None

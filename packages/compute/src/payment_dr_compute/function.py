@@ -11,7 +11,6 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -27,6 +26,7 @@ from constructs import Construct
 from payment_dr_compute.bundle import Bundle
 from payment_dr_core import ConfigError, Namer, ResourceKind
 from payment_dr_core.config import LOG_RETENTION_DAYS
+from payment_dr_core.iam import service_assume_role_policy
 from payment_dr_core.regions import validate_region
 from payment_dr_core.validation import Rule, check_all, in_range, matches
 
@@ -165,20 +165,10 @@ class RegionalFunction(Construct):
             kms_key_id=props.kms_key_arn,
             provider=provider,
         )
-        assume = DataAwsIamPolicyDocument(
+        assume = service_assume_role_policy(
             self,
             "assume",
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    effect="Allow",
-                    actions=["sts:AssumeRole"],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="Service", identifiers=["lambda.amazonaws.com"]
-                        )
-                    ],
-                )
-            ],
+            service="lambda.amazonaws.com",
             provider=provider,
         )
         self.role = IamRole(

@@ -13,12 +13,6 @@ from typing import TYPE_CHECKING
 from cdktf import Fn, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-)
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -39,6 +33,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
 
 from payment_dr_core import names
 from payment_dr_core.config import aurora_instance_component
+from payment_dr_core.iam import service_assume_role_policy
 from payment_dr_data.aurora_settings import (
     ENGINE,
     INSTANCE_CLASS,
@@ -176,27 +171,11 @@ def build_regional_cluster(
     )
 
     identity = DataAwsCallerIdentity(scope, "caller", provider=provider)
-    assume = DataAwsIamPolicyDocument(
+    assume = service_assume_role_policy(
         scope,
         "monitoring-assume",
-        statement=[
-            DataAwsIamPolicyDocumentStatement(
-                effect="Allow",
-                actions=["sts:AssumeRole"],
-                principals=[
-                    DataAwsIamPolicyDocumentStatementPrincipals(
-                        type="Service", identifiers=["monitoring.rds.amazonaws.com"]
-                    )
-                ],
-                condition=[
-                    DataAwsIamPolicyDocumentStatementCondition(
-                        test="StringEquals",
-                        variable="aws:SourceAccount",
-                        values=[identity.account_id],
-                    )
-                ],
-            )
-        ],
+        service="monitoring.rds.amazonaws.com",
+        source_account=identity.account_id,
         provider=provider,
     )
     monitoring_role = IamRole(

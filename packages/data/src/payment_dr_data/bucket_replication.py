@@ -10,7 +10,6 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -31,6 +30,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
 from constructs import Construct
 
 from payment_dr_core import ConfigError, Namer, names
+from payment_dr_core.iam import service_assume_role_policy
 from payment_dr_data._checks import (
     check_bucket_arn,
     check_bucket_name,
@@ -107,27 +107,11 @@ class BucketReplication(Construct):
         source_arn = props.source_bucket_arn
 
         identity = DataAwsCallerIdentity(self, "caller", provider=provider)
-        assume = DataAwsIamPolicyDocument(
+        assume = service_assume_role_policy(
             self,
             "assume",
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    effect="Allow",
-                    actions=["sts:AssumeRole"],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="Service", identifiers=["s3.amazonaws.com"]
-                        )
-                    ],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals",
-                            variable="aws:SourceAccount",
-                            values=[identity.account_id],
-                        ),
-                    ],
-                )
-            ],
+            service="s3.amazonaws.com",
+            source_account=identity.account_id,
             provider=provider,
         )
         self.role = IamRole(

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-)
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
 from payment_dr_core import Namer, names
+from payment_dr_core.iam import service_assume_role_policy
 from payment_dr_edge.settings import APIGW_LOGGING_POLICY_ARN
 
 
@@ -33,20 +29,10 @@ class ApiGatewayAccountLogging(Construct):
         provider: TerraformProvider | None,
     ) -> None:
         super().__init__(scope, construct_id)
-        assume = DataAwsIamPolicyDocument(
+        assume = service_assume_role_policy(
             self,
             "assume",
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    effect="Allow",
-                    actions=["sts:AssumeRole"],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="Service", identifiers=["apigateway.amazonaws.com"]
-                        )
-                    ],
-                )
-            ],
+            service="apigateway.amazonaws.com",
             provider=provider,
         )
         self.role = IamRole(

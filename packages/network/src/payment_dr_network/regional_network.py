@@ -10,8 +10,6 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
 )
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
@@ -35,6 +33,7 @@ from payment_dr_core.config import (
     LOG_RETENTION_DAYS,
     validate_az_ids,
 )
+from payment_dr_core.iam import service_assume_role_policy
 from payment_dr_core.regions import region_code, validate_region
 from payment_dr_core.validation import Rule, check_all, in_range, parse_ipv4_network
 
@@ -253,27 +252,11 @@ class RegionalNetwork(Construct):
             kms_key_id=props.kms_key_arn,
             provider=provider,
         )
-        assume = DataAwsIamPolicyDocument(
+        assume = service_assume_role_policy(
             self,
             "flow-log-assume",
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    effect="Allow",
-                    actions=["sts:AssumeRole"],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="Service", identifiers=["vpc-flow-logs.amazonaws.com"]
-                        )
-                    ],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals",
-                            variable="aws:SourceAccount",
-                            values=[self.vpc.owner_id],
-                        )
-                    ],
-                )
-            ],
+            service="vpc-flow-logs.amazonaws.com",
+            source_account=self.vpc.owner_id,
             provider=provider,
         )
         self.flow_log_role = IamRole(

@@ -1,9 +1,11 @@
 """Typed views of the AWS calls the CLI makes, and a factory of region-bound clients.
 
-boto3 is imported on first use only, so commands that need no AWS (``rto-budget``) and
-``--help`` start without it. RDS clients have botocore's retries disabled: the CLI retries
-throttling itself (:func:`dr_app.cli.throttle.retry_throttling`) and nothing else, so a
-switchover or failover request is never sent twice after an ambiguous network error.
+The RDS and SSM protocols, the boto3 factory and its bounds are the failover core's
+(:mod:`payment_service.failover.clients`), shared with the orchestrator Lambda. boto3 is
+imported on first use only, so commands that need no AWS (``rto-budget``) and ``--help`` start
+without it. RDS clients have botocore's retries disabled: the core retries throttling itself
+and nothing else, so a switchover or failover request is never sent twice after an ambiguous
+network error.
 """
 
 from __future__ import annotations
@@ -12,38 +14,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-Response = Mapping[str, object]
-
-
-class RdsApi(Protocol):
-    """RDS calls of the CLI."""
-
-    def describe_global_clusters(self, *, GlobalClusterIdentifier: str) -> Response:  # noqa: N803
-        """Describe one global cluster."""
-        ...
-
-    def describe_db_clusters(self, *, DBClusterIdentifier: str) -> Response:  # noqa: N803
-        """Describe one regional cluster."""
-        ...
-
-    def switchover_global_cluster(
-        self,
-        *,
-        GlobalClusterIdentifier: str,  # noqa: N803
-        TargetDbClusterIdentifier: str,  # noqa: N803
-    ) -> Response:
-        """Planned switchover, no data loss."""
-        ...
-
-    def failover_global_cluster(
-        self,
-        *,
-        GlobalClusterIdentifier: str,  # noqa: N803
-        TargetDbClusterIdentifier: str,  # noqa: N803
-        AllowDataLoss: bool,  # noqa: N803
-    ) -> Response:
-        """Unplanned failover (``AllowDataLoss``)."""
-        ...
+from payment_service.failover import clients as core
+from payment_service.failover.clients import RdsApi, Response, SsmApi
 
 
 class CloudWatchApi(Protocol):
@@ -68,7 +40,7 @@ class CloudWatchApi(Protocol):
         ...
 
 
-class Route53Api(Protocol):
+class Route53Api(core.Route53HealthApi, Protocol):
     """Route 53 calls of the CLI."""
 
     def list_health_checks(self, **kwargs: object) -> Response:
@@ -82,18 +54,6 @@ class Route53Api(Protocol):
         ResourceIds: Sequence[str],  # noqa: N803
     ) -> Response:
         """Tags of up to 10 resources."""
-        ...
-
-    def get_health_check_status(self, *, HealthCheckId: str) -> Response:  # noqa: N803
-        """Checker observations."""
-        ...
-
-
-class SsmApi(Protocol):
-    """SSM calls of the CLI."""
-
-    def get_parameter(self, *, Name: str) -> Response:  # noqa: N803
-        """Read one parameter."""
         ...
 
 
@@ -129,34 +89,24 @@ class ClientFactory(Protocol):
         ...
 
 
-def _boto3_client(service: str, region: str, max_attempts: int) -> Any:
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
-
-    config = Config(
-        region_name=region,
-        connect_timeout=5,
-        read_timeout=20,
-        retries={"max_attempts": max_attempts, "mode": "standard"},
-    )
-    return boto3.client(service, region_name=region, config=config)
-
-
 class Boto3Clients:
     """Real clients; one per service and region, created on first use."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], Any] = {}
 
-    def _get(self, service: str, region: str, max_attempts: int = 3) -> Any:
+    def _get(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._cache:
-            self._cache[key] = _boto3_client(service, region, max_attempts)
+            self._cache[key] = core.boto3_client(service, region, core.OPERATOR_LIMITS)
         return self._cache[key]
 
     def rds(self, region: str) -> RdsApi:
         """RDS in ``region``, botocore retries off."""
-        client: RdsApi = self._get("rds", region, max_attempts=1)
+        key = ("rds", region)
+        if key not in self._cache:
+            self._cache[key] = core.boto3_rds(region, core.OPERATOR_LIMITS)
+        client: RdsApi = self._cache[key]
         return client
 
     def cloudwatch(self, region: str) -> CloudWatchApi:
@@ -166,7 +116,7 @@ class Boto3Clients:
 
     def route53(self) -> Route53Api:
         """Route 53."""
-        client: Route53Api = self._get("route53", "us-east-1")
+        client: Route53Api = self._get("route53", core.ROUTE53_API_REGION)
         return client
 
     def ssm(self, region: str) -> SsmApi:
@@ -180,22 +130,12 @@ class Boto3Clients:
         return client
 
 
-def error_code(exc: BaseException) -> str | None:
-    """The AWS error code of a botocore ``ClientError`` (``None`` otherwise)."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, Mapping):
-        error = response.get("Error")
-        if isinstance(error, Mapping):
-            code = error.get("Code")
-            if isinstance(code, str):
-                return code
-    return None
-
-
-def describe_error(exc: BaseException) -> str:
-    """A short description of an AWS or network error."""
-    code = error_code(exc)
-    if code is not None:
-        return code
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
+__all__ = [
+    "Boto3Clients",
+    "ClientFactory",
+    "CloudWatchApi",
+    "DynamoDbApi",
+    "RdsApi",
+    "Route53Api",
+    "SsmApi",
+]

@@ -12,6 +12,7 @@ from dr_app.cli.clients import ClientFactory
 from dr_app.cli.dns import Resolver, socket_resolver
 from dr_app.cli.names import ResourceNames
 from payment_dr_core import EnvironmentConfig
+from payment_service.failover import GlobalDatabase, explain_error
 
 
 class Exit(IntEnum):
@@ -69,3 +70,14 @@ class CliContext:
     def record_error(self, region: str, service: str, error: str) -> None:
         """Remember a region's failure for the report."""
         self.errors.append(RegionError(region, service, error))
+
+    @property
+    def database(self) -> GlobalDatabase:
+        """The failover core's operations on this environment's global cluster."""
+        return GlobalDatabase(
+            self.clients,
+            self.names.global_cluster,
+            sleep=self.sleep,
+            describe=explain_error,
+            on_error=lambda region, error: self.record_error(region, "rds", error),
+        )

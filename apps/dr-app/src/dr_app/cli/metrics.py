@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from dr_app.cli.clients import describe_error
 from dr_app.cli.context import CliContext
+from payment_service.failover import explain_error
 
 NAMESPACE = "AWS/RDS"
 REPLICATION_LAG = "AuroraGlobalDBReplicationLag"
@@ -60,7 +60,7 @@ def read_lag(
             Statistics=["Maximum"],
         )
     except Exception as exc:
-        ctx.record_error(region, "cloudwatch", describe_error(exc))
+        ctx.record_error(region, "cloudwatch", explain_error(exc))
         return None
     points: list[tuple[datetime, float]] = []
     raw = response.get("Datapoints")

@@ -10,8 +10,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dr_app.cli.clients import describe_error, error_code
 from dr_app.cli.context import CliContext
+from payment_service.failover import error_code, explain_error
 
 ROUTE53_SCOPE = "global"
 
@@ -92,7 +92,7 @@ def read_health_checks(ctx: CliContext) -> list[HealthCheckStatus]:
             ]
             found.append(HealthCheckStatus(health_check_id, name, sum(results), len(results)))
     except Exception as exc:
-        ctx.record_error(ROUTE53_SCOPE, "route53", describe_error(exc))
+        ctx.record_error(ROUTE53_SCOPE, "route53", explain_error(exc))
     return found
 
 
@@ -119,7 +119,7 @@ def read_alarms(ctx: CliContext, region: str) -> list[dict[str, str]] | None:
                 break
             token = next_token
     except Exception as exc:
-        ctx.record_error(region, "cloudwatch", describe_error(exc))
+        ctx.record_error(region, "cloudwatch", explain_error(exc))
         return None
     return sorted(alarms, key=lambda alarm: alarm["name"])
 
@@ -132,7 +132,7 @@ def read_switch(ctx: CliContext) -> str:
     except Exception as exc:
         if error_code(exc) == "ParameterNotFound":
             return "missing"
-        ctx.record_error(region, "ssm", describe_error(exc))
+        ctx.record_error(region, "ssm", explain_error(exc))
         return "unreadable"
     parameter = response.get("Parameter")
     value = parameter.get("Value") if isinstance(parameter, Mapping) else None
@@ -151,7 +151,7 @@ def read_last_decision(ctx: CliContext) -> dict[str, object] | None:
             Limit=1,
         )
     except Exception as exc:
-        ctx.record_error(region, "dynamodb", describe_error(exc))
+        ctx.record_error(region, "dynamodb", explain_error(exc))
         return None
     items = response.get("Items")
     if not isinstance(items, list) or not items or not isinstance(items[0], Mapping):

@@ -7,21 +7,22 @@
 * Failback: a switchover back to the original primary, refused until that cluster has caught
   up (member synchronized, replication lag below a threshold).
 
-The cluster is never detached from the global cluster. Calls go to the target's region; the
-other region may be down.
+The decisions (preconditions, confirmation, catch-up) are the CLI's; from the decision onwards
+each command runs the failover core's plan (:mod:`payment_service.failover`), the same code as
+the orchestrator Lambda. The cluster is never detached from the global cluster. Promotion calls
+go to the target's region; the other region may be down.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dr_app.cli.clients import describe_error
 from dr_app.cli.context import CliContext, Exit
 from dr_app.cli.metrics import REPLICATION_LAG, read_lag
 from dr_app.cli.progress import Progress
-from dr_app.cli.throttle import retry_throttling
 from dr_app.cli.topology import Member, Topology, TopologyError, cluster_status, read_topology
 from payment_dr_core import RegionRole
+from payment_service.failover import Promotion, explain_error, plan_promotion
 
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 DEFAULT_POLL_SECONDS = 10.0
@@ -123,23 +124,32 @@ def wait_for_writer(
 ) -> tuple[bool, float, str]:
     """Poll until ``target`` is the writer, the cluster settled and ``available``."""
     progress = Progress(ctx.err, label, tty=ctx.progress_tty, clock=ctx.clock)
-    state = "waiting"
-    while True:
-        try:
-            topology = read_topology(ctx, _regions_from(ctx, target.region))
-            writer = topology.writer
-            state = topology.describe_state()
-            if writer is not None and writer.arn == target.arn and not topology.in_transition:
-                status = cluster_status(ctx, target.region, target.cluster_id)
-                state = f"{state}, {target.region} cluster {status or 'unreadable'}"
-                if status == "available":
-                    return True, progress.finish(f"done: {state}"), state
-        except TopologyError as exc:
-            state = str(exc)
-        progress.update(state)
-        if progress.elapsed >= options.timeout_seconds:
-            return False, progress.finish(f"timed out: {state}"), state
-        ctx.sleep(options.poll_seconds)
+    result = ctx.database.wait_for_writer(
+        target,
+        _regions_from(ctx, target.region),
+        timeout_seconds=options.timeout_seconds,
+        poll_seconds=options.poll_seconds,
+        clock=ctx.clock,
+        report=progress.update,
+    )
+    final = f"done: {result.state}" if result.done else f"timed out: {result.state}"
+    return result.done, progress.finish(final), result.state
+
+
+def promote(
+    ctx: CliContext, promotion: Promotion, command: str, target: Member, options: WaitOptions
+) -> OperationResult:
+    """Run the failover core's plan for ``promotion`` to ``target``, then wait for it.
+
+    The plan is the one the orchestrator Lambda runs for the same promotion
+    (:func:`payment_service.failover.plan_promotion`).
+    """
+    plan = plan_promotion(promotion, ctx.names.global_cluster, target.arn)
+    failed = ctx.database.execute(plan).failed
+    if failed is not None and failed.error is not None:
+        message = f"{failed.name} failed: {explain_error(failed.error)}"
+        return OperationResult(command, "failed", Exit.FAILED, message, target.region)
+    return _finish_wait(ctx, command, target, options)
 
 
 def switchover(
@@ -159,20 +169,7 @@ def switchover(
     blocker = planned_blocker(topology, target)
     if blocker is not None or target is None:
         return OperationResult(command, "refused", Exit.REFUSED, blocker or "no target", region)
-    try:
-        rds = ctx.clients.rds(region)
-        retry_throttling(
-            "SwitchoverGlobalCluster",
-            lambda: rds.switchover_global_cluster(
-                GlobalClusterIdentifier=ctx.names.global_cluster,
-                TargetDbClusterIdentifier=target.arn,
-            ),
-            sleep=ctx.sleep,
-        )
-    except Exception as exc:
-        message = f"SwitchoverGlobalCluster failed: {describe_error(exc)}"
-        return OperationResult(command, "failed", Exit.FAILED, message, region)
-    return _finish_wait(ctx, command, target, options)
+    return promote(ctx, Promotion.SWITCHOVER, command, target, options)
 
 
 def failback(ctx: CliContext, max_lag_ms: float, options: WaitOptions) -> OperationResult:
@@ -218,21 +215,7 @@ def failover(ctx: CliContext, role: RegionRole, options: WaitOptions) -> Operati
     if topology.in_transition:
         ctx.err.write(f"a change is already running ({topology.describe_state()}); waiting\n")
         return _finish_wait(ctx, "failover", target, options)
-    try:
-        rds = ctx.clients.rds(region)
-        retry_throttling(
-            "FailoverGlobalCluster",
-            lambda: rds.failover_global_cluster(
-                GlobalClusterIdentifier=ctx.names.global_cluster,
-                TargetDbClusterIdentifier=target.arn,
-                AllowDataLoss=True,
-            ),
-            sleep=ctx.sleep,
-        )
-    except Exception as exc:
-        message = f"FailoverGlobalCluster failed: {describe_error(exc)}"
-        return OperationResult("failover", "failed", Exit.FAILED, message, region)
-    return _finish_wait(ctx, "failover", target, options)
+    return promote(ctx, Promotion.FAILOVER, "failover", target, options)
 
 
 def _finish_wait(

@@ -1,63 +1,27 @@
-"""Typed views of the AWS clients the orchestrator uses, and a factory for real ones.
+"""The AWS clients the orchestrator uses, and a factory for real ones.
 
-boto3 ships no type information; these protocols describe the calls made, with results typed
-as plain mappings that callers narrow with ``isinstance``. Every client is created for an
-explicit region.
+The RDS, SSM, Route 53 and CloudWatch protocols are the failover core's
+(:mod:`payment_service.failover.clients`); the decision log (DynamoDB) and the alert topic
+(SNS) are the orchestrator's own. Every client is created for an explicit region.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-Response = Mapping[str, object]
-
-
-class RdsClient(Protocol):
-    """The RDS calls the orchestrator makes."""
-
-    def describe_global_clusters(self, *, GlobalClusterIdentifier: str) -> Response:  # noqa: N803
-        """Describe one global cluster."""
-        ...
-
-    def describe_db_clusters(self, *, DBClusterIdentifier: str) -> Response:  # noqa: N803
-        """Describe one DB cluster (identifier or ARN)."""
-        ...
-
-    def failover_global_cluster(
-        self,
-        *,
-        GlobalClusterIdentifier: str,  # noqa: N803
-        TargetDbClusterIdentifier: str,  # noqa: N803
-        AllowDataLoss: bool,  # noqa: N803
-    ) -> Response:
-        """Promote a secondary cluster (unplanned failover when ``AllowDataLoss``)."""
-        ...
-
-
-class Route53Client(Protocol):
-    """Route 53 health check status."""
-
-    def get_health_check_status(self, *, HealthCheckId: str) -> Response:  # noqa: N803
-        """The latest observation of each checker."""
-        ...
-
-
-class CloudWatchClient(Protocol):
-    """CloudWatch alarms."""
-
-    def describe_alarms(self, *, AlarmNames: Sequence[str]) -> Response:  # noqa: N803
-        """Describe alarms by name."""
-        ...
-
-
-class SsmClient(Protocol):
-    """SSM Parameter Store."""
-
-    def get_parameter(self, *, Name: str) -> Response:  # noqa: N803
-        """Read one parameter."""
-        ...
+from payment_service.failover.clients import (
+    LAMBDA_LIMITS,
+    ROUTE53_API_REGION,
+    AlarmsApi,
+    RdsApi,
+    Response,
+    Route53HealthApi,
+    SsmApi,
+    boto3_client,
+    boto3_rds,
+)
 
 
 class DynamoDbClient(Protocol):
@@ -97,63 +61,24 @@ class SnsClient(Protocol):
 class Clients:
     """Every client the orchestrator uses, each bound to its region."""
 
-    rds: RdsClient
+    rds: RdsApi
     """Secondary cluster's region."""
-    route53: Route53Client
-    cloudwatch: CloudWatchClient
+    route53: Route53HealthApi
+    cloudwatch: AlarmsApi
     """Primary region (the primary health alarm)."""
-    ssm: SsmClient
+    ssm: SsmApi
     dynamodb: DynamoDbClient
     sns: SnsClient
-
-
-ROUTE53_API_REGION = "us-east-1"
-"""Route 53 is a global service; its API is signed for us-east-1."""
-
-
-def _boto3_client(service: str, region: str, *, max_attempts: int = 2) -> Any:
-    """A boto3 client with short timeouts for ``service`` in ``region``.
-
-    ``max_attempts`` counts the first call; 1 disables botocore's own retries.
-    """
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
-
-    config = Config(
-        region_name=region,
-        connect_timeout=3,
-        read_timeout=10,
-        retries={"max_attempts": max_attempts, "mode": "standard"},
-    )
-    return boto3.client(service, region_name=region, config=config)
 
 
 def boto3_clients(*, region: str, rds_region: str, alarm_region: str, topic_region: str) -> Clients:
     """Real clients: SSM and DynamoDB in ``region``, RDS (botocore retries off) in
     ``rds_region``, CloudWatch in ``alarm_region``, SNS in ``topic_region``."""
     return Clients(
-        rds=_boto3_client("rds", rds_region, max_attempts=1),
-        route53=_boto3_client("route53", ROUTE53_API_REGION),
-        cloudwatch=_boto3_client("cloudwatch", alarm_region),
-        ssm=_boto3_client("ssm", region),
-        dynamodb=_boto3_client("dynamodb", region),
-        sns=_boto3_client("sns", topic_region),
+        rds=boto3_rds(rds_region, LAMBDA_LIMITS),
+        route53=boto3_client("route53", ROUTE53_API_REGION, LAMBDA_LIMITS),
+        cloudwatch=boto3_client("cloudwatch", alarm_region, LAMBDA_LIMITS),
+        ssm=boto3_client("ssm", region, LAMBDA_LIMITS),
+        dynamodb=boto3_client("dynamodb", region, LAMBDA_LIMITS),
+        sns=boto3_client("sns", topic_region, LAMBDA_LIMITS),
     )
-
-
-def error_code(exc: BaseException) -> str | None:
-    """The AWS error code of a botocore ``ClientError`` (``None`` for other exceptions)."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, Mapping):
-        error = response.get("Error")
-        if isinstance(error, Mapping):
-            code = error.get("Code")
-            if isinstance(code, str):
-                return code
-    return None
-
-
-def describe_error(exc: BaseException) -> str:
-    """A short, log-safe description of an exception."""
-    code = error_code(exc)
-    return code if code is not None else type(exc).__name__

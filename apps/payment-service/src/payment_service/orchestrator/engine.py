@@ -8,7 +8,9 @@ Order of an evaluation:
 3. Only when the counter reaches N on a ``down`` verdict: read the switch (SSM) and the
    secondary's readiness (its ``/health`` and its RDS cluster status).
 4. Write the state item conditionally on the version read: of two concurrent evaluations only
-   one acts. Then call ``FailoverGlobalCluster`` if the decision is to fail over.
+   one acts. Then, if the decision is to fail over, run the failover plan of the failover core
+   (:func:`payment_service.failover.plan_promotion`, ``FailoverGlobalCluster`` with
+   ``AllowDataLoss``): the same plan ``payment-dr failover`` runs.
 5. Notify the alert topic when the decision asks for it, then append the decision item.
 """
 
@@ -20,14 +22,20 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from payment_service.failover import (
+    FixedRegionRds,
+    GlobalDatabase,
+    Promotion,
+    Topology,
+    describe_error,
+    plan_promotion,
+)
 from payment_service.logging import get_logger
 from payment_service.orchestrator import probes, rules
-from payment_service.orchestrator.clients import Clients, describe_error
-from payment_service.orchestrator.cluster import GlobalDatabase
+from payment_service.orchestrator.clients import Clients
 from payment_service.orchestrator.model import (
     Action,
     Assessment,
-    ClusterView,
     Decision,
     GateReadings,
     OrchestratorState,
@@ -64,7 +72,10 @@ class Orchestrator:
         self._probe = probe
         self._clock = clock
         self._new_id = new_id
-        self._database = GlobalDatabase(clients.rds, settings.global_cluster_id, sleep=sleep)
+        self._rds_region = settings.secondary_cluster_region
+        self._database = GlobalDatabase(
+            FixedRegionRds(clients.rds, self._rds_region), settings.global_cluster_id, sleep=sleep
+        )
         self._store = DecisionStore(
             clients.dynamodb,
             settings.decision_table_name,
@@ -103,9 +114,9 @@ class Orchestrator:
         )
         return self._finish(trigger, now, decision, cluster, previous, assessment, signals, gates)
 
-    def _describe_cluster(self) -> tuple[ClusterView | None, str | None]:
+    def _describe_cluster(self) -> tuple[Topology | None, str | None]:
         try:
-            return self._database.describe(), None
+            return self._database.describe(self._rds_region), None
         except Exception as exc:
             _log.error("global_cluster_unreadable", reason=describe_error(exc))
             return None, describe_error(exc)
@@ -133,7 +144,9 @@ class Orchestrator:
         except Exception as exc:
             health = probes.ProbeResult(None, error=describe_error(exc))
         try:
-            status: str | None = self._database.cluster_status(settings.secondary_cluster_arn)
+            status: str | None = self._database.cluster_status(
+                self._rds_region, settings.secondary_cluster_arn
+            )
             status_error = None
         except Exception as exc:
             status, status_error = None, describe_error(exc)
@@ -144,7 +157,7 @@ class Orchestrator:
         trigger: str,
         now: float,
         decision: Decision,
-        cluster: ClusterView | None,
+        cluster: Topology | None,
         previous: OrchestratorState,
         assessment: Assessment | None,
         signals: tuple[Signal, ...],
@@ -161,12 +174,8 @@ class Orchestrator:
             )
             saved = previous
         if decision.action is Action.FAIL_OVER:
-            try:
-                self._database.fail_over(self._settings.secondary_cluster_arn)
-                _log.warning("failover_started", target=self._settings.secondary_cluster_arn)
-            except Exception as exc:
-                error = describe_error(exc)
-                _log.error("failover_failed", reason=error)
+            error = self._fail_over()
+            if error is not None:
                 decision = rules.failover_failed(decision, error)
                 self._save_quietly(replace(saved, last_action=Action.FAILOVER_FAILED), now)
         record = EvaluationRecord(
@@ -194,6 +203,18 @@ class Orchestrator:
             _log.error("decision_log_write_failed", reason=describe_error(exc))
         _log.info("evaluation_completed", **record.to_json())
         return record
+
+    def _fail_over(self) -> str | None:
+        """Run the failover plan of the failover core; the failed step's error, if any."""
+        target = self._settings.secondary_cluster_arn
+        plan = plan_promotion(Promotion.FAILOVER, self._settings.global_cluster_id, target)
+        failed = self._database.execute(plan).failed
+        if failed is None or failed.error is None:
+            _log.warning("failover_started", target=target)
+            return None
+        error = describe_error(failed.error)
+        _log.error("failover_failed", step=failed.name, reason=error)
+        return error
 
     def _notify(self, record: EvaluationRecord, severity: str) -> bool:
         try:

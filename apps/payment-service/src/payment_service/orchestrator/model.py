@@ -1,4 +1,5 @@
-"""Values the failover orchestrator reasons about: signals, cluster topology, state, decisions.
+"""Values the failover orchestrator reasons about: signals, state, decisions (the cluster
+topology is the failover core's :class:`payment_service.failover.Topology`).
 
 Everything here is plain data (frozen dataclasses and string enums) so the decision rules in
 :mod:`payment_service.orchestrator.rules` can be tested without AWS.
@@ -57,25 +58,6 @@ class Assessment:
 
     verdict: Verdict
     reason: str
-
-
-@dataclass(frozen=True)
-class ClusterView:
-    """The Aurora global cluster as DescribeGlobalClusters reports it."""
-
-    identifier: str
-    status: str
-    """``available`` in steady state; ``failing-over``/``switching-over`` during a change."""
-    member_arns: tuple[str, ...]
-    writer_arn: str | None
-    failover_status: str | None = None
-    """``FailoverState.Status`` (``pending``, ``failing-over``, ``cancelling``) or ``None``."""
-    failover_target_arn: str | None = None
-
-    @property
-    def in_transition(self) -> bool:
-        """True while a failover or switchover is running (or the cluster is not available)."""
-        return self.status != "available" or self.failover_status is not None
 
 
 class SwitchState(StrEnum):

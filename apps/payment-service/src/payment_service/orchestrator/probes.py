@@ -13,15 +13,15 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from payment_service.logging import get_logger
-from payment_service.orchestrator import rules
-from payment_service.orchestrator.clients import (
-    CloudWatchClient,
-    Route53Client,
-    SsmClient,
+from payment_service.failover.clients import (
+    AlarmsApi,
+    Route53HealthApi,
+    SsmApi,
     describe_error,
     error_code,
 )
+from payment_service.logging import get_logger
+from payment_service.orchestrator import rules
 from payment_service.orchestrator.model import (
     SecondaryReadiness,
     Signal,
@@ -69,7 +69,7 @@ def https_probe(url: str, timeout_seconds: float) -> ProbeResult:
         return ProbeResult(None, error=type(reason or exc).__name__)
 
 
-def read_route53(client: Route53Client, health_check_id: str) -> Signal:
+def read_route53(client: Route53HealthApi, health_check_id: str) -> Signal:
     """The Route 53 signal; ``unknown`` when the status cannot be read."""
     try:
         response = client.get_health_check_status(HealthCheckId=health_check_id)
@@ -101,7 +101,7 @@ def read_probe(
     )
 
 
-def read_alarm(client: CloudWatchClient, alarm_name: str) -> Signal:
+def read_alarm(client: AlarmsApi, alarm_name: str) -> Signal:
     """The alarm signal; ``unknown`` when the alarm cannot be read."""
     try:
         response = client.describe_alarms(AlarmNames=[alarm_name])
@@ -116,7 +116,7 @@ def read_alarm(client: CloudWatchClient, alarm_name: str) -> Signal:
     return rules.alarm_signal(None, f"alarm {alarm_name!r} not found")
 
 
-def read_switch(client: SsmClient, parameter_name: str) -> SwitchState:
+def read_switch(client: SsmApi, parameter_name: str) -> SwitchState:
     """``on`` only when the parameter's value is ``true`` (case-insensitive)."""
     try:
         response = client.get_parameter(Name=parameter_name)

@@ -40,11 +40,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from payment_service.failover.topology import Topology
 from payment_service.orchestrator.model import (
     NOTIFY_ACTIONS,
     Action,
     Assessment,
-    ClusterView,
     Decision,
     GateReadings,
     OrchestratorState,
@@ -154,7 +154,7 @@ def advance(
 
 
 def precheck(
-    previous: OrchestratorState, cluster: ClusterView | None, secondary_arn: str
+    previous: OrchestratorState, cluster: Topology | None, secondary_arn: str
 ) -> Decision | None:
     """A final decision when the secondary already writes or a change is running."""
     if cluster is None:
@@ -177,7 +177,7 @@ def precheck(
 
 
 def topology_problem(
-    cluster: ClusterView | None, cluster_error: str | None, secondary_arn: str
+    cluster: Topology | None, cluster_error: str | None, secondary_arn: str
 ) -> str | None:
     """Why the global cluster cannot be failed over safely, or ``None``."""
     if cluster is None:

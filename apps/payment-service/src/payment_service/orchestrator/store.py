@@ -19,7 +19,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 
-from payment_service.orchestrator.clients import DynamoDbClient, error_code
+from payment_service.aws import string_attribute
+from payment_service.failover.clients import error_code
+from payment_service.orchestrator.clients import DynamoDbClient
 from payment_service.orchestrator.model import Action, OrchestratorState
 from payment_service.orchestrator.record import EvaluationRecord
 
@@ -41,15 +43,6 @@ def _number(item: Mapping[str, object], name: str) -> float | None:
     return None
 
 
-def _string(item: Mapping[str, object], name: str) -> str | None:
-    value = item.get(name)
-    if isinstance(value, Mapping):
-        raw = value.get("S")
-        if isinstance(raw, str):
-            return raw
-    return None
-
-
 def _n(value: float) -> dict[str, str]:
     return {"N": str(int(value)) if float(value).is_integer() else repr(float(value))}
 
@@ -68,7 +61,7 @@ class DecisionStore:
         item = response.get("Item")
         if not isinstance(item, Mapping):
             return OrchestratorState()
-        last_action = _string(item, "last_action")
+        last_action = string_attribute(item, "last_action")
         return OrchestratorState(
             consecutive_down=int(_number(item, "consecutive_down") or 0),
             consecutive_inconclusive=int(_number(item, "consecutive_inconclusive") or 0),

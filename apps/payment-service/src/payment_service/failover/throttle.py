@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from payment_service.failover.clients import error_code
 from payment_service.logging import get_logger
-from payment_service.orchestrator.clients import error_code
 from payment_service.retry import RetryPolicy
 
 T = TypeVar("T")
@@ -24,7 +24,7 @@ THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimit
 DEFAULT_POLICY = RetryPolicy(max_attempts=5, base_delay_seconds=0.5, max_delay_seconds=8.0)
 """Five attempts; delays drawn from [0, 0.5 s], [0, 1 s], [0, 2 s], [0, 4 s]."""
 
-_log = get_logger("payment_service.orchestrator.throttle")
+_log = get_logger("payment_service.failover")
 
 
 def is_throttling(exc: BaseException) -> bool:

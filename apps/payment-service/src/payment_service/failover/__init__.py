@@ -1,0 +1,78 @@
+"""The failover core: promoting a secondary Aurora cluster, shared by the failover orchestrator
+Lambda (:mod:`payment_service.orchestrator`) and the ``payment-dr`` operator CLI
+(:mod:`dr_app.cli`). Pure Python with boto3; no CDKTF import, nothing the Lambda bundle cannot
+carry.
+
+* :mod:`~payment_service.failover.clients`: the AWS client protocols, the boto3 factory with
+  bounded timeouts and attempts, error descriptions.
+* :mod:`~payment_service.failover.throttle`: retry of calls rejected for throttling only.
+* :mod:`~payment_service.failover.topology`: the global cluster model and its parser.
+* :mod:`~payment_service.failover.plan`: :class:`FailoverPlan`, the steps run once a promotion
+  is decided (the one place to add fencing and the snapshot copy).
+* :mod:`~payment_service.failover.operations`: :class:`GlobalDatabase` (describe, switchover,
+  failover, execute a plan, wait for the writer).
+
+What AWS documents, and what this code relies on (RDS API Reference, ``FailoverGlobalCluster``
+and ``SwitchoverGlobalCluster``):
+
+* ``FailoverGlobalCluster`` fails over when ``AllowDataLoss`` is given and ``Switchover`` is
+  not; with ``Switchover`` (or neither) it switches over; the two parameters cannot be given
+  together. Failing over is for an unplanned event such as a Regional disaster and can lose
+  writes not yet replicated to the chosen secondary; the promoted cluster is transactionally
+  consistent. Here it is only ever called with ``AllowDataLoss=True``.
+* ``SwitchoverGlobalCluster`` is the recommended call for a planned change of primary: Aurora
+  synchronizes the secondaries with the primary at the start, so no committed write is lost;
+  AWS intends it for controlled operations such as regional rotation or falling back to the
+  original primary after a failover.
+* ``TargetDbClusterIdentifier`` should be the target's ARN "so that Aurora can locate the
+  cluster in its Amazon Web Services Region". The API names no endpoint region; every
+  promotion call here is sent to the **target's own region** (the region field of that ARN):
+  in an unplanned failover that is the secondary's region, the one still reachable when the
+  primary region is down, and the orchestrator Lambda runs there.
+"""
+
+from __future__ import annotations
+
+from payment_service.failover.clients import (
+    ClientLimits,
+    FixedRegionRds,
+    RdsApi,
+    RegionalRds,
+    describe_error,
+    error_code,
+    explain_error,
+)
+from payment_service.failover.operations import GlobalDatabase, WaitResult
+from payment_service.failover.plan import (
+    FailoverPlan,
+    PlanResult,
+    Promotion,
+    Step,
+    StepResult,
+    plan_promotion,
+)
+from payment_service.failover.throttle import with_throttle_retry
+from payment_service.failover.topology import Member, Topology, TopologyError, parse_global_cluster
+
+__all__ = [
+    "ClientLimits",
+    "FailoverPlan",
+    "FixedRegionRds",
+    "GlobalDatabase",
+    "Member",
+    "PlanResult",
+    "Promotion",
+    "RdsApi",
+    "RegionalRds",
+    "Step",
+    "StepResult",
+    "Topology",
+    "TopologyError",
+    "WaitResult",
+    "describe_error",
+    "error_code",
+    "explain_error",
+    "parse_global_cluster",
+    "plan_promotion",
+    "with_throttle_retry",
+]

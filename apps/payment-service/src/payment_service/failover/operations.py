@@ -1,0 +1,189 @@
+"""The operations on one Aurora global cluster: describe, switch over, fail over, wait.
+
+Every call is retried on throttling only (:mod:`payment_service.failover.throttle`).
+``RemoveFromGlobalCluster`` is never called: a detached old primary would keep accepting
+writes when its region comes back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from payment_service.failover.clients import RegionalRds, describe_error
+from payment_service.failover.plan import FailoverPlan, PlanResult, StepResult
+from payment_service.failover.throttle import with_throttle_retry
+from payment_service.failover.topology import Member, Topology, TopologyError, parse_global_cluster
+from payment_service.logging import get_logger
+
+_log = get_logger("payment_service.failover")
+
+ErrorSink = Callable[[str, str], None]
+"""Receives ``(region, description)`` of every call that failed."""
+
+
+def _ignore(_region: str, _error: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class WaitResult:
+    """The end of a wait for a new writer."""
+
+    done: bool
+    """True when the target writes, the cluster settled and the target is ``available``."""
+    elapsed_seconds: float
+    state: str
+    """The last state seen, one line."""
+
+
+class GlobalDatabase:
+    """RDS operations on one global cluster, each sent to an explicit region."""
+
+    def __init__(
+        self,
+        rds: RegionalRds,
+        global_cluster_id: str,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        describe: Callable[[BaseException], str] = describe_error,
+        on_error: ErrorSink = _ignore,
+    ) -> None:
+        self._rds = rds
+        self.global_cluster_id = global_cluster_id
+        self._sleep = sleep
+        self._describe = describe
+        self._on_error = on_error
+
+    def describe(self, region: str) -> Topology:
+        """The topology, read from ``region`` (raises on any failure)."""
+        response = with_throttle_retry(
+            "DescribeGlobalClusters",
+            lambda: self._rds.rds(region).describe_global_clusters(
+                GlobalClusterIdentifier=self.global_cluster_id
+            ),
+            sleep=self._sleep,
+        )
+        return parse_global_cluster(response, self.global_cluster_id, region)
+
+    def describe_first(self, regions: Sequence[str]) -> Topology:
+        """The topology from the first of ``regions`` whose RDS API answers.
+
+        A region's failure goes to the error sink; :class:`TopologyError` when none answered
+        or the cluster is not in an answer.
+        """
+        failures = []
+        for region in regions:
+            try:
+                return self.describe(region)
+            except TopologyError:
+                raise
+            except Exception as exc:
+                self._on_error(region, self._describe(exc))
+                failures.append(f"{region}: {self._describe(exc)}")
+        raise TopologyError("cannot describe the global cluster: " + "; ".join(failures))
+
+    def cluster_status(self, region: str, cluster: str) -> str:
+        """``Status`` of a regional cluster (identifier or ARN) read in ``region``."""
+        response = with_throttle_retry(
+            "DescribeDBClusters",
+            lambda: self._rds.rds(region).describe_db_clusters(DBClusterIdentifier=cluster),
+            sleep=self._sleep,
+        )
+        clusters = response.get("DBClusters")
+        if isinstance(clusters, list) and clusters and isinstance(clusters[0], Mapping):
+            status = clusters[0].get("Status")
+            if isinstance(status, str):
+                return status
+        raise TopologyError("DescribeDBClusters returned no cluster status")
+
+    def cluster_status_or_none(self, region: str, cluster: str) -> str | None:
+        """:meth:`cluster_status`, or ``None`` (error sent to the sink) when unreadable."""
+        try:
+            return self.cluster_status(region, cluster)
+        except Exception as exc:
+            self._on_error(region, self._describe(exc))
+            return None
+
+    def switchover(self, target_arn: str) -> None:
+        """``SwitchoverGlobalCluster`` to ``target_arn``, sent to the target's region."""
+        with_throttle_retry(
+            "SwitchoverGlobalCluster",
+            lambda: self._rds.rds(_region_of(target_arn)).switchover_global_cluster(
+                GlobalClusterIdentifier=self.global_cluster_id,
+                TargetDbClusterIdentifier=target_arn,
+            ),
+            sleep=self._sleep,
+        )
+
+    def failover(self, target_arn: str) -> None:
+        """``FailoverGlobalCluster`` with ``AllowDataLoss=True`` (and no ``Switchover``), sent
+        to the target's region: the surviving one when the writer's region is down."""
+        with_throttle_retry(
+            "FailoverGlobalCluster",
+            lambda: self._rds.rds(_region_of(target_arn)).failover_global_cluster(
+                GlobalClusterIdentifier=self.global_cluster_id,
+                TargetDbClusterIdentifier=target_arn,
+                AllowDataLoss=True,
+            ),
+            sleep=self._sleep,
+        )
+
+    def execute(self, plan: FailoverPlan) -> PlanResult:
+        """Run the steps of ``plan`` in order; stop at the first failed required step."""
+        if plan.global_cluster_id != self.global_cluster_id:
+            raise ValueError(
+                f"plan for global cluster {plan.global_cluster_id!r} given to "
+                f"{self.global_cluster_id!r}"
+            )
+        results: list[StepResult] = []
+        for step in plan.steps:
+            try:
+                step.run(self, plan)
+            except Exception as exc:
+                _log.error("failover_step_failed", step=step.name, reason=describe_error(exc))
+                results.append(StepResult(step.name, exc))
+                if step.required:
+                    break
+            else:
+                _log.warning("failover_step_done", step=step.name, target=plan.target_arn)
+                results.append(StepResult(step.name))
+        return PlanResult(plan, tuple(results))
+
+    def wait_for_writer(
+        self,
+        target: Member,
+        regions: Sequence[str],
+        *,
+        timeout_seconds: float,
+        poll_seconds: float,
+        clock: Callable[[], float],
+        report: Callable[[str], None] = lambda _state: None,
+    ) -> WaitResult:
+        """Poll (reading from ``regions`` in order) until ``target`` is the writer, the cluster
+        settled and the target cluster ``available``, or until ``timeout_seconds``.
+
+        ``report`` receives the state after every poll that did not finish the wait.
+        """
+        started = clock()
+        state = "waiting"
+        while True:
+            try:
+                topology = self.describe_first(regions)
+                state = topology.describe_state()
+                if topology.writer_arn == target.arn and not topology.in_transition:
+                    status = self.cluster_status_or_none(target.region, target.cluster_id)
+                    state = f"{state}, {target.region} cluster {status or 'unreadable'}"
+                    if status == "available":
+                        return WaitResult(True, clock() - started, state)
+            except TopologyError as exc:
+                state = str(exc)
+            report(state)
+            if clock() - started >= timeout_seconds:
+                return WaitResult(False, clock() - started, state)
+            self._sleep(poll_seconds)
+
+
+def _region_of(arn: str) -> str:
+    return arn.split(":")[3]

@@ -1,0 +1,112 @@
+"""The failover core's own rules: regions, plans, steps and client bounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from payment_service.failover import (
+    FailoverPlan,
+    FixedRegionRds,
+    GlobalDatabase,
+    Promotion,
+    Step,
+    plan_promotion,
+)
+from payment_service.failover.clients import LAMBDA_LIMITS, OPERATOR_LIMITS, boto3_rds
+from tests.scenarios.fakes import FakeRdsWorld, Sleeps, client_error
+
+TARGET = "arn:aws:rds:us-east-2:123456789012:cluster:standby"
+SOURCE = "arn:aws:rds:us-east-1:123456789012:cluster:writer"
+
+
+def database(world: FakeRdsWorld, region: str = "us-east-2") -> GlobalDatabase:
+    return GlobalDatabase(FixedRegionRds(world.client(region), region), "g", sleep=Sleeps())
+
+
+def test_a_single_region_client_refuses_another_region() -> None:
+    rds = FixedRegionRds(FakeRdsWorld("g", SOURCE, TARGET).client("us-east-2"), "us-east-2")
+    with pytest.raises(ValueError, match="no RDS client for region 'us-east-1'"):
+        rds.rds("us-east-1")
+
+
+def test_plan_refuses_a_target_that_is_not_a_cluster_arn() -> None:
+    with pytest.raises(ValueError, match=r"target_arn='standby' is invalid; expected a DB"):
+        plan_promotion(Promotion.FAILOVER, "g", "standby")
+
+
+def test_plans_name_their_promotion_call_and_target_region() -> None:
+    failover = plan_promotion(Promotion.FAILOVER, "g", TARGET)
+    switchover = plan_promotion(Promotion.SWITCHOVER, "g", TARGET)
+    assert [step.name for step in failover.steps] == ["FailoverGlobalCluster"]
+    assert [step.name for step in switchover.steps] == ["SwitchoverGlobalCluster"]
+    assert failover.target_region == "us-east-2"
+
+
+def test_switchover_plan_sends_switchover_to_the_target_region() -> None:
+    world = FakeRdsWorld("g", SOURCE, TARGET)
+    result = database(world).execute(plan_promotion(Promotion.SWITCHOVER, "g", TARGET))
+    assert result.failed is None
+    assert [(r, op) for r, op, _ in world.calls] == [("us-east-2", "switchover_global_cluster")]
+
+
+def test_a_failed_required_step_stops_the_plan_an_optional_one_does_not() -> None:
+    world = FakeRdsWorld("g", SOURCE, TARGET)
+    ran: list[str] = []
+
+    def fails(_db: GlobalDatabase, _plan: FailoverPlan) -> None:
+        ran.append("fails")
+        raise client_error("InvalidDBClusterStateFault", "Fence")
+
+    def records(_db: GlobalDatabase, _plan: FailoverPlan) -> None:
+        ran.append("records")
+
+    base = plan_promotion(Promotion.FAILOVER, "g", TARGET)
+    optional = FailoverPlan(
+        base.promotion, "g", TARGET, (Step("Fence", fails, required=False), *base.steps)
+    )
+    result = database(world).execute(optional)
+    assert result.failed is None
+    assert [(s.name, s.ok) for s in result.steps] == [
+        ("Fence", False),
+        ("FailoverGlobalCluster", True),
+    ]
+
+    world = FakeRdsWorld("g", SOURCE, TARGET)
+    required = FailoverPlan(
+        base.promotion, "g", TARGET, (Step("Fence", fails), Step("After", records))
+    )
+    result = database(world).execute(required)
+    assert result.failed is not None
+    assert result.failed.name == "Fence"
+    assert ran == ["fails", "fails"]
+    assert world.calls == []
+
+
+def test_a_plan_for_another_global_cluster_is_refused() -> None:
+    world = FakeRdsWorld("g", SOURCE, TARGET)
+    with pytest.raises(ValueError, match="plan for global cluster 'other' given to 'g'"):
+        database(world).execute(plan_promotion(Promotion.FAILOVER, "other", TARGET))
+    assert world.calls == []
+
+
+@pytest.mark.parametrize(
+    ("limits", "connect", "read"), [(LAMBDA_LIMITS, 3, 10), (OPERATOR_LIMITS, 5, 20)]
+)
+def test_rds_clients_are_bounded_and_botocore_never_retries(
+    limits: object, connect: int, read: int
+) -> None:
+    client = boto3_rds("us-east-2", limits)  # type: ignore[arg-type]
+    config = client._client_config  # type: ignore[attr-defined]
+    assert (config.connect_timeout, config.read_timeout) == (connect, read)
+    # total_max_attempts counts the first request: 1 = never resent by botocore (max_attempts
+    # would count retries after it, and 1 would send a FailoverGlobalCluster twice)
+    assert config.retries == {"total_max_attempts": 1, "mode": "standard"}
+    assert client.meta.region_name == "us-east-2"  # type: ignore[attr-defined]
+
+
+def test_other_clients_keep_a_bounded_number_of_attempts() -> None:
+    from payment_service.failover.clients import boto3_client
+
+    config = boto3_client("ssm", "us-east-2", LAMBDA_LIMITS)._client_config
+    assert config.retries == {"total_max_attempts": 3, "mode": "standard"}
+    assert (config.connect_timeout, config.read_timeout) == (3, 10)

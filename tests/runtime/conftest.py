@@ -98,7 +98,8 @@ def databases(pg_server: PostgresServer) -> Databases:
         # Like Aurora's master user: may create roles and grant rds_iam (which RDS provides).
         admin.run(f"CREATE ROLE {APP_USER} LOGIN CREATEROLE PASSWORD '{app_password}'")
         admin.run(
-            "DO $$ BEGIN CREATE ROLE rds_iam NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            "DO $$ BEGIN CREATE ROLE rds_iam NOLOGIN; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
         )
         admin.run(f"GRANT rds_iam TO {APP_USER} WITH ADMIN OPTION")
         for name in (PRIMARY_DB, STANDBY_DB):

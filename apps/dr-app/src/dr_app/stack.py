@@ -217,7 +217,7 @@ class PaymentDrStack(TerraformStack):
         )
         values = {
             "region": self.region,
-            "api_direct_url": self.api.direct_url,
+            "api_invoke_url": self.api.direct_url,
             "api_domain_name": self.config.api_domain_name,
             "data_bucket_name": self.bucket.bucket_name,
             "session_table_name": self.session_table_name,

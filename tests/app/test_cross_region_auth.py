@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped]
 import pytest
 from moto import mock_aws
 
@@ -154,7 +154,9 @@ def test_one_header_is_accepted_in_both_regions(
         decision = _decide(auth, replicated_secret[auth.region], header, method, path)
         assert isinstance(decision, dict), (auth.region, decision)
         assert decision["principalId"] == CLIENT
-        statement = decision["policyDocument"]["Statement"][0]  # type: ignore[index]
+        document = decision["policyDocument"]
+        assert isinstance(document, dict)
+        statement = document["Statement"][0]
         assert statement["Effect"] == "Allow"
         base = f"arn:aws:execute-api:{auth.region}:{ACCOUNT}:a1b2c3d4e5/v1"
         assert statement["Resource"] == [f"{base}/POST/payments", f"{base}/GET/payments/*"]

@@ -67,7 +67,7 @@ def test_the_allow_list_is_short_and_every_entry_is_used(synthesized_app: Synthe
 FUNCTION = "payment-processing-payment-api-use1-x"
 
 
-def _stack(permission: dict[str, object]) -> dict[str, object]:
+def _stack(permission: dict[str, object]) -> dict[str, dict[str, dict[str, object]]]:
     return {
         "resource": {
             "aws_lambda_function": {
@@ -111,8 +111,8 @@ def test_scanner_finds_a_literal_arn() -> None:
 )
 def test_scanner_accepts_an_ordered_reference(permission: dict[str, object]) -> None:
     stack = _stack(permission)
-    stack["resource"]["aws_lambda_alias"]["b"] = {  # type: ignore[index]
-        "function_name": "${aws_lambda_function.fn.function_name}"
-    }
-    stack["resource"]["aws_lambda_alias"].pop("a")  # type: ignore[attr-defined]
+    aliases = stack["resource"]["aws_lambda_alias"]
+    assert isinstance(aliases, dict)
+    aliases["b"] = {"function_name": "${aws_lambda_function.fn.function_name}"}
+    aliases.pop("a")
     assert literal_references(stack) == []

@@ -23,6 +23,7 @@ from payment_service import logging as service_logging
 from payment_service.aws import dynamodb_client, error_code, secrets_manager_client
 from payment_service.config import Settings
 from payment_service.db import Database, sqlstate
+from payment_service.db_auth import IamAuthCredentials, rds_token_signer
 from payment_service.errors import (
     RETRY_AFTER_UNAVAILABLE_SECONDS,
     BadRequestError,
@@ -47,7 +48,6 @@ from payment_service.idempotency_cache import (
     IdempotencyStore,
 )
 from payment_service.repository import PaymentRepository
-from payment_service.db_auth import IamAuthCredentials, rds_token_signer
 from payment_service.secrets import CredentialsProvider, SecretCache
 from payment_service.validation import parse_payment_request, validate_idempotency_key
 

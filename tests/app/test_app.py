@@ -14,7 +14,11 @@ from tests.conftest import APP_SUFFIX, SynthesizedApp
 PRIMARY, SECONDARY = RegionRole.PRIMARY, RegionRole.SECONDARY
 NAME_KEYS = ("name", "identifier", "cluster_identifier", "bucket", "function_name", "table_name")
 # Names that live inside a parent resource (one REST API), not in an account namespace.
-PARENT_SCOPED_KINDS = {"aws_api_gateway_model", "aws_api_gateway_request_validator"}
+PARENT_SCOPED_KINDS = {
+    "aws_api_gateway_authorizer",
+    "aws_api_gateway_model",
+    "aws_api_gateway_request_validator",
+}
 
 
 def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -234,12 +238,14 @@ def remote(value: str) -> bool:
 
 def test_secondary_region_resources_use_the_secondary_key(synthesized_app: SynthesizedApp) -> None:
     primary = synthesized_app.stack(PRIMARY)
-    (secret,) = primary["resource"]["aws_secretsmanager_secret"].values()
-    assert secret["replica"] == [
-        {"kms_key_id": secret["replica"][0]["kms_key_id"], "region": "us-east-2"}
-    ]
-    assert "secondary-region-key" in secret["replica"][0]["kms_key_id"]
-    assert "secondary-region-key" not in secret["kms_key_id"]
+    secrets = primary["resource"]["aws_secretsmanager_secret"].values()
+    assert len(secrets) == 2  # the master secret and the API client keys
+    for secret in secrets:
+        assert secret["replica"] == [
+            {"kms_key_id": secret["replica"][0]["kms_key_id"], "region": "us-east-2"}
+        ]
+        assert "secondary-region-key" in secret["replica"][0]["kms_key_id"]
+        assert "secondary-region-key" not in secret["kms_key_id"]
     secondary = synthesized_app.stack(SECONDARY)
     assert "aws_kms_key" not in secondary["resource"]
     secondary_key = next(
@@ -298,12 +304,32 @@ def test_each_regions_functions_use_that_regions_database_secret_and_table(
         variables = api["environment"]["variables"]
         assert variables["DB_HOST"].startswith("${aws_rds_cluster.aurora_cluster_")
         assert variables["DB_HOST"].endswith(".endpoint}")
+        # The API is the application role (IAM auth), never the master user.
+        assert variables["DB_IAM_USER"] == "payment_app"
+        assert "DB_SECRET_ARN" not in variables
+        migrate = functions[f"payment-processing-payment-migrate-{region_code}-{APP_SUFFIX}"]
+        master = migrate["environment"]["variables"]["DB_SECRET_ARN"]
         if role is PRIMARY:
-            assert variables["DB_SECRET_ARN"].startswith("${aws_secretsmanager_secret.")
+            assert master.startswith("${aws_secretsmanager_secret.aurora_master-secret_")
             assert variables["SESSION_TABLE_NAME"].startswith("${aws_dynamodb_table.")
         else:
-            assert ":us-east-2:" in variables["DB_SECRET_ARN"]
+            assert ":us-east-2:" in master
             assert "aws_dynamodb_table_replica" in variables["SESSION_TABLE_NAME"]
+        policy = next(
+            p
+            for name, p in doc["resource"]["aws_iam_role_policy"].items()
+            if name.startswith("functions_api_role-policy")
+        )
+        document = next(
+            d
+            for name, d in doc["data"]["aws_iam_policy_document"].items()
+            if name.startswith("functions_api_policy") and name in policy["policy"]
+        )
+        (connect,) = [s for s in document["statement"] if s["sid"] == "ConnectAsApplicationRole"]
+        (resource,) = connect["resources"]
+        assert resource.startswith(f"arn:aws:rds-db:{doc['provider']['aws'][0]['region']}:")
+        assert resource.endswith(".cluster_resource_id}/payment_app")
+        assert "${aws_rds_cluster.aurora_cluster_" in resource
         assert api["vpc_config"]["security_group_ids"][0].startswith(
             "${aws_security_group.network_app-sg"
         )
@@ -320,8 +346,8 @@ def test_synth_report_counts_resources_and_reports_bundle_sizes(
         doc = synthesized_app.stacks[name]
         assert summary.resource_count == sum(len(v) for v in doc["resource"].values())
         bundles = [a for a in summary.assets if a[0].endswith("payment-service.zip")]
-        # api + migrate in both regions, plus the orchestrator in the secondary
-        assert len(bundles) == (3 if name.endswith("-secondary") else 2)
+        # api + authorizer + migrate in both regions, plus the orchestrator in the secondary
+        assert len(bundles) == (4 if name.endswith("-secondary") else 3)
         assert all(size > 100 * 1024 for _, size in bundles)
     text = render(synthesized_app.outdir, list(summaries.values()))
     assert "payment-service.zip" in text
@@ -382,13 +408,21 @@ def test_regional_apis_with_tls12_domains_and_certificates_in_their_own_region(
         doc = synthesized_app.stack(role)["resource"]
         (api,) = doc["aws_api_gateway_rest_api"].values()
         assert api["endpoint_configuration"]["types"] == ["REGIONAL"]
-        (domain,) = doc["aws_api_gateway_domain_name"].values()
-        assert domain["domain_name"] == f"api-{APP_SUFFIX}.payments.example.com"
-        assert domain["security_policy"] == "TLS_1_2"
-        assert domain["endpoint_configuration"]["types"] == ["REGIONAL"]
-        (certificate,) = doc["aws_acm_certificate"].values()
-        assert certificate.get("provider", "aws") == "aws"
-        assert certificate["validation_method"] == "DNS"
+        assert api["disable_execute_api_endpoint"] is True
+        code = "use1" if role is PRIMARY else "use2"
+        domains = {d["domain_name"]: d for d in doc["aws_api_gateway_domain_name"].values()}
+        assert set(domains) == {
+            f"api-{APP_SUFFIX}.payments.example.com",
+            f"api-{code}-{APP_SUFFIX}.payments.example.com",
+        }
+        for domain in domains.values():
+            assert domain["security_policy"] == "TLS_1_2"
+            assert domain["endpoint_configuration"]["types"] == ["REGIONAL"]
+        certificates = doc["aws_acm_certificate"].values()
+        assert sorted(c["domain_name"] for c in certificates) == sorted(domains)
+        for certificate in certificates:
+            assert certificate.get("provider", "aws") == "aws"
+            assert certificate["validation_method"] == "DNS"
     assert "aws_route53_record" not in synthesized_app.stack(PRIMARY)["resource"] or all(
         "failover_routing_policy" not in r
         for r in synthesized_app.stack(PRIMARY)["resource"]["aws_route53_record"].values()
@@ -407,8 +441,12 @@ def test_failover_records_and_health_check_in_the_secondary_stack(
     assert by_type["PRIMARY"]["health_check_id"].startswith("${aws_route53_health_check.")
     checks = list(doc["aws_route53_health_check"].values())
     primary_check = next(c for c in checks if "api-health-primary" in c["tags"]["Name"])
-    assert remote(primary_check["fqdn"])  # the primary API's own execute-api host
-    assert "payments.example.com" not in primary_check["fqdn"]
+    # the primary API's direct hostname, through its alias record in the primary stack
+    assert remote(primary_check["fqdn"])
+    assert "aws_route53_recordapi_direct-record" in primary_check["fqdn"]
+    secondary_check = next(c for c in checks if "api-health-secondary" in c["tags"]["Name"])
+    assert secondary_check["fqdn"].startswith("${aws_route53_record.api_direct-record_")
+    assert {c["resource_path"] for c in checks} == {"/health"}
     assert primary_check["type"] == "HTTPS"
     assert "us-east-2" not in primary_check["regions"]
     alarms = [
@@ -437,7 +475,14 @@ def test_orchestrator_runs_in_the_secondary_outside_the_vpc_with_scoped_promotio
     variables = orchestrator["environment"]["variables"]
     assert remote(variables["GLOBAL_CLUSTER_ID"])
     assert variables["SECONDARY_CLUSTER_ARN"].startswith("${aws_rds_cluster.aurora_cluster_")
-    assert variables["PRIMARY_HEALTH_URL"].startswith("https://${data.terraform_remote_state.")
+    # each region probed through its direct hostname (TLS 1.2 custom domain)
+    assert (
+        variables["PRIMARY_HEALTH_URL"]
+        == f"https://api-use1-{APP_SUFFIX}.payments.example.com/health"
+    )
+    assert variables["SECONDARY_HEALTH_URL"] == (
+        f"https://api-use2-{APP_SUFFIX}.payments.example.com/health"
+    )
     assert variables["CONSECUTIVE_FAILURES"] == "3"
     (table,) = [t for t in doc["aws_dynamodb_table"].values()]
     assert table["name"] == expected.decision_table
@@ -502,4 +547,9 @@ def test_each_stack_outputs_what_operators_and_live_tests_read(
     assert named == OPERATOR_OUTPUTS
     assert outputs["region"]["value"] == region
     assert outputs["api_domain_name"]["value"] == f"api-{APP_SUFFIX}.payments.example.com"
-    assert outputs["api_invoke_url"]["value"].startswith("${aws_api_gateway_stage.")
+    # the region's direct hostname: the default execute-api endpoint is disabled
+    code = "use1" if region == "us-east-1" else "use2"
+    assert (
+        outputs["api_invoke_url"]["value"]
+        == f"https://api-{code}-{APP_SUFFIX}.payments.example.com"
+    )

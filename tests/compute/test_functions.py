@@ -15,6 +15,7 @@ from tests.synth import Synth, synth_stack
 KEY = "arn:aws:kms:us-east-2:111111111111:key/k"
 SECRET = "arn:aws:secretsmanager:us-east-2:111111111111:secret:payment-processing-db-abc123"
 TABLE = "arn:aws:dynamodb:us-east-2:111111111111:table/payment-processing-sessions-test"
+CLIENT_KEYS = "arn:aws:secretsmanager:us-east-2:111111111111:secret:api-client-keys-test-x1"
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,8 @@ def props(bundle: Bundle, **overrides: Any) -> PaymentFunctionsProps:
         "db_secret_arn": SECRET,
         "session_table_name": "payment-processing-sessions-test",
         "session_table_arn": TABLE,
+        "db_cluster_resource_id": "cluster-ABCDEFGHIJKLMNOPQRSTUVWXY2",
+        "client_keys_secret_arn": CLIENT_KEYS,
     }
     values.update(overrides)
     return PaymentFunctionsProps(**values)
@@ -55,9 +58,10 @@ def functions(synth: Synth) -> dict[str, dict[str, Any]]:
     return {f["function_name"]: f for f in synth.resources("aws_lambda_function").values()}
 
 
-def test_two_functions_named_per_region(synth: Synth) -> None:
+def test_three_functions_named_per_region(synth: Synth) -> None:
     assert set(functions(synth)) == {
         "payment-processing-payment-api-use2-test",
+        "payment-processing-payment-auth-use2-test",
         "payment-processing-payment-migrate-use2-test",
     }
 
@@ -85,13 +89,24 @@ def test_api_environment_points_at_this_regions_resources(synth: Synth) -> None:
         "DB_HOST": "cluster.example.internal",
         "DB_PORT": "5432",
         "DB_NAME": "payments",
-        "DB_SECRET_ARN": SECRET,
+        "DB_IAM_USER": "payment_app",
         "SESSION_TABLE_NAME": "payment-processing-sessions-test",
         "POWERTOOLS_SERVICE_NAME": "payment-api",
     }
     migrate = functions(synth)["payment-processing-payment-migrate-use2-test"]
     assert migrate["handler"] == "payment_service.migrations.handler"
-    assert "SESSION_TABLE_NAME" not in migrate["environment"]["variables"]
+    assert migrate["environment"]["variables"] == {
+        "DB_HOST": "cluster.example.internal",
+        "DB_PORT": "5432",
+        "DB_NAME": "payments",
+        "DB_SECRET_ARN": SECRET,
+    }
+    authorizer = functions(synth)["payment-processing-payment-auth-use2-test"]
+    assert authorizer["handler"] == "payment_service.authorizer.handler"
+    assert authorizer["environment"]["variables"] == {
+        "CLIENT_KEYS_SECRET_ARN": CLIENT_KEYS,
+        "POWERTOOLS_SERVICE_NAME": "payment-auth",
+    }
 
 
 def test_functions_wait_for_their_policies_and_log_groups(synth: Synth) -> None:
@@ -106,6 +121,7 @@ def test_log_groups_are_encrypted_with_retention(synth: Synth) -> None:
     groups = {g["name"]: g for g in synth.resources("aws_cloudwatch_log_group").values()}
     assert set(groups) == {
         "/aws/lambda/payment-processing-payment-api-use2-test",
+        "/aws/lambda/payment-processing-payment-auth-use2-test",
         "/aws/lambda/payment-processing-payment-migrate-use2-test",
     }
     assert all(g["kms_key_id"] == KEY and g["retention_in_days"] == 365 for g in groups.values())
@@ -117,26 +133,43 @@ def statements_of(synth: Synth, fragment: str) -> dict[str, dict[str, Any]]:
     return {s["sid"]: s for s in doc["statement"]}
 
 
-def test_api_policy_is_scoped_to_exact_arns(synth: Synth) -> None:
+def test_api_connects_as_the_app_role_and_never_reads_the_master_secret(synth: Synth) -> None:
     statements = statements_of(synth, "functions_api")
-    assert statements["ReadDatabaseSecret"]["resources"] == [SECRET]
-    assert statements["ReadDatabaseSecret"]["actions"] == ["secretsmanager:GetSecretValue"]
-    assert statements["DecryptSecretThroughSecretsManager"]["resources"] == [KEY]
-    assert statements["DecryptSecretThroughSecretsManager"]["condition"][0]["values"] == [
-        "secretsmanager.us-east-2.amazonaws.com"
-    ]
+    (connect,) = statements["ConnectAsApplicationRole"]["resources"]
+    assert connect.startswith("arn:aws:rds-db:us-east-2:${data.aws_caller_identity.")
+    assert connect.endswith(".account_id}:dbuser:cluster-ABCDEFGHIJKLMNOPQRSTUVWXY2/payment_app")
+    assert statements["ConnectAsApplicationRole"]["actions"] == ["rds-db:connect"]
+    assert "secretsmanager" not in json.dumps(statements)
     assert statements["UseSessionTable"]["resources"] == [TABLE]
     assert all("*" not in a for a in statements["UseSessionTable"]["actions"])
     assert statements["WriteOwnLogs"]["resources"][0].startswith("${aws_cloudwatch_log_group.")
     # X-Ray has no resource-level permissions: "*" is its only valid resource
     assert statements["SendTraces"]["resources"] == ["*"]
     assert set(statements) == {
-        "ReadDatabaseSecret",
-        "DecryptSecretThroughSecretsManager",
+        "ConnectAsApplicationRole",
         "UseSessionTable",
         "WriteOwnLogs",
         "SendTraces",
     }
+
+
+def test_migration_function_reads_the_master_secret(synth: Synth) -> None:
+    statements = statements_of(synth, "functions_migrate")
+    assert statements["ReadDatabaseSecret"]["resources"] == [SECRET]
+    assert statements["ReadDatabaseSecret"]["actions"] == ["secretsmanager:GetSecretValue"]
+    assert statements["DecryptSecretThroughSecretsManager"]["resources"] == [KEY]
+    assert statements["DecryptSecretThroughSecretsManager"]["condition"][0]["values"] == [
+        "secretsmanager.us-east-2.amazonaws.com"
+    ]
+    assert "rds-db" not in json.dumps(statements)
+
+
+def test_authorizer_reads_only_the_client_keys_of_its_region(synth: Synth) -> None:
+    statements = statements_of(synth, "functions_authorizer")
+    assert statements["ReadClientKeys"]["resources"] == [CLIENT_KEYS]
+    assert SECRET not in json.dumps(statements)
+    assert "dynamodb" not in json.dumps(statements)
+    assert "rds-db" not in json.dumps(statements)
 
 
 def test_migration_function_cannot_touch_the_table(synth: Synth) -> None:

@@ -48,7 +48,8 @@ class ReplicatedPair:
             app_password = secrets.token_urlsafe(18)
             admin = primary.connect()
             try:
-                admin.run(f"CREATE ROLE {APP_USER} LOGIN PASSWORD '{app_password}'")
+                # Runs the migrations like Aurora's master user, which may create roles.
+                admin.run(f"CREATE ROLE {APP_USER} LOGIN CREATEROLE PASSWORD '{app_password}'")
                 admin.run(f"CREATE DATABASE {DATABASE} OWNER {APP_USER}")
             finally:
                 admin.close()

@@ -24,8 +24,9 @@ PRIMARY_TARGET = "d-aaaa1111.execute-api.us-east-1.amazonaws.com"
 SECONDARY_TARGET = "d-bbbb2222.execute-api.us-east-2.amazonaws.com"
 PRIMARY_TARGET_ZONE = "Z1UJRXOUMOOFQ8"
 SECONDARY_TARGET_ZONE = "ZOJJZC49E0EPZ"
-PRIMARY_HOST = "abc123def4.execute-api.us-east-1.amazonaws.com"
-SECONDARY_HOST = "xyz789uvw0.execute-api.us-east-2.amazonaws.com"
+PRIMARY_HOST = "api-use1-test.example.com"
+SECONDARY_HOST = "api-use2-test.example.com"
+PRIMARY_AUTHORIZER = "payment-processing-payment-auth-use1-test"
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:payment-processing-alerts-use1-test"
 SHARED_VALIDATION_FQDN = "_0123456789abcdef0123456789abcdef.api.example.com"
 
@@ -47,7 +48,10 @@ def api_props(**overrides: Any) -> RegionalApiProps:
         "function_name": PRIMARY_FUNCTION,
         "function_invoke_arn": invoke_arn(PRIMARY, PRIMARY_FUNCTION),
         "domain_name": DOMAIN,
+        "direct_domain_name": PRIMARY_HOST,
         "hosted_zone_id": ZONE_ID,
+        "authorizer_function_name": PRIMARY_AUTHORIZER,
+        "authorizer_invoke_arn": invoke_arn(PRIMARY, PRIMARY_AUTHORIZER),
     }
     values.update(overrides)
     return RegionalApiProps(**values)

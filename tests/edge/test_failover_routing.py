@@ -88,11 +88,10 @@ def test_primary_check_targets_the_primary_regions_own_host(synth: Synth) -> Non
     check = one(synth, "aws_route53_health_check", "failover", "primary")
     assert check["fqdn"] == PRIMARY_HOST
     assert check["fqdn"] != DOMAIN
-    assert check["fqdn"].endswith(f".execute-api.{PRIMARY}.amazonaws.com")
     assert check["type"] == "HTTPS"
     assert check["port"] == 443
     assert check["enable_sni"] is True
-    assert check["resource_path"] == "/v1/health"
+    assert check["resource_path"] == "/health"
     assert check["request_interval"] == 10
     assert check["failure_threshold"] == 3
     assert check["measure_latency"] is False
@@ -114,7 +113,7 @@ def test_checker_regions_are_valid_and_never_us_east_2(synth: Synth) -> None:
 def test_secondary_check_targets_the_secondary_host(synth: Synth) -> None:
     check = one(synth, "aws_route53_health_check", "failover", "secondary")
     assert check["fqdn"] == SECONDARY_HOST
-    assert check["resource_path"] == "/v1/health"
+    assert check["resource_path"] == "/health"
     assert check["tags"] == {"Name": "payment-processing-api-health-secondary-test"}
 
 

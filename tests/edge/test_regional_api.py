@@ -5,6 +5,7 @@ the switches turned the other way."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -14,10 +15,13 @@ from payment_dr_edge import PAYMENT_REQUEST_SCHEMA, RegionalApi
 from tests.edge.common import (
     DOMAIN,
     PRIMARY,
+    PRIMARY_AUTHORIZER,
     PRIMARY_FUNCTION,
+    PRIMARY_HOST,
     PRIMARY_KEY,
     SECONDARY,
     SECONDARY_FUNCTION,
+    SECONDARY_HOST,
     SECONDARY_KEY,
     ZONE_ID,
     api_props,
@@ -47,6 +51,7 @@ def synth() -> Synth:
                 kms_key_arn=SECONDARY_KEY,
                 function_name=SECONDARY_FUNCTION,
                 function_invoke_arn=invoke_arn(SECONDARY, SECONDARY_FUNCTION),
+                direct_domain_name=SECONDARY_HOST,
                 shared_validation_record_fqdn=primary.validation_record_fqdn,
                 waf_enabled=False,
                 manage_account_logging_role=False,
@@ -97,7 +102,8 @@ def test_rest_api_is_regional_in_its_own_region(synth: Synth, role: str) -> None
     api = one(synth, "aws_api_gateway_rest_api", role)
     assert api["endpoint_configuration"] == {"types": ["REGIONAL"]}
     assert api["name"] == "payment-processing-api-test"
-    assert api["disable_execute_api_endpoint"] is False
+    # The default execute-api endpoint accepts TLS 1.0: off, in every region.
+    assert api["disable_execute_api_endpoint"] is True
     assert api["lifecycle"] == {"create_before_destroy": True}
     for kind in (
         "aws_api_gateway_rest_api",
@@ -129,7 +135,8 @@ def test_routes_are_lambda_proxy_integrations(synth: Synth) -> None:
 def test_post_payments_requires_idempotency_key_and_a_valid_body(synth: Synth) -> None:
     method = one(synth, "aws_api_gateway_method", "primary", "create-payment")
     assert method["http_method"] == "POST"
-    assert method["authorization"] == "AWS_IAM"
+    assert method["authorization"] == "CUSTOM"
+    assert method["authorizer_id"].startswith("${aws_api_gateway_authorizer.primary_authorizer_")
     assert method["request_parameters"] == {"method.request.header.Idempotency-Key": True}
     assert method["request_models"]["application/json"].startswith(
         "${aws_api_gateway_model.primary_routes_payment-request_"
@@ -289,7 +296,7 @@ def test_account_logging_role_is_managed_only_when_switched_on(synth: Synth) -> 
 def test_custom_domain_is_regional_tls12_with_a_certificate_of_its_region(
     synth: Synth, role: str
 ) -> None:
-    domain = one(synth, "aws_api_gateway_domain_name", role)
+    domain = one(synth, "aws_api_gateway_domain_name", role, "_domain_")
     assert domain["domain_name"] == DOMAIN
     assert domain["endpoint_configuration"] == {"types": ["REGIONAL"]}
     assert domain["security_policy"] == "TLS_1_2"
@@ -299,19 +306,22 @@ def test_custom_domain_is_regional_tls12_with_a_certificate_of_its_region(
     assert domain["regional_certificate_arn"].startswith(
         f"${{aws_acm_certificate_validation.{role}_certificate_validation_"
     )
-    certificate = one(synth, "aws_acm_certificate", role)
+    certificate = one(synth, "aws_acm_certificate", role, "_certificate_")
     assert certificate["domain_name"] == DOMAIN
     assert certificate["validation_method"] == "DNS"
     assert certificate.get("provider") == domain.get("provider") == PROVIDERS[role]
     assert certificate["lifecycle"] == {"create_before_destroy": True}
-    mapping = one(synth, "aws_api_gateway_base_path_mapping", role)
+    mapping = one(synth, "aws_api_gateway_base_path_mapping", role, "_base-path_")
     assert "base_path" not in mapping
     assert mapping["stage_name"].startswith(f"${{aws_api_gateway_stage.{role}_stage_")
     assert mapping["domain_name"].startswith(f"${{aws_api_gateway_domain_name.{role}_domain_")
 
 
 def test_only_the_primary_writes_the_shared_validation_record(synth: Synth) -> None:
-    records = synth.resources("aws_route53_record")
+    # (each region's direct hostname has a validation record and an alias of its own)
+    records = {
+        n: r for n, r in synth.resources("aws_route53_record").items() if "_direct-" not in n
+    }
     assert len(records) == 1
     (name, record) = next(iter(records.items()))
     assert name.startswith("primary_certificate_validation-record_")
@@ -320,9 +330,9 @@ def test_only_the_primary_writes_the_shared_validation_record(synth: Synth) -> N
     assert record["name"].endswith(".domain_validation_options).0.resource_record_name}")
     assert record["zone_id"] == ZONE_ID
     assert record["allow_overwrite"] is True
-    primary = one(synth, "aws_acm_certificate_validation", "primary")
+    primary = one(synth, "aws_acm_certificate_validation", "primary", "_certificate_validation")
     assert primary["validation_record_fqdns"] == [f"${{aws_route53_record.{name}.fqdn}}"]
-    secondary = one(synth, "aws_acm_certificate_validation", "secondary")
+    secondary = one(synth, "aws_acm_certificate_validation", "secondary", "_certificate_validation")
     assert secondary["validation_record_fqdns"] == [f"${{aws_route53_record.{name}.fqdn}}"]
     assert secondary["certificate_arn"].startswith("${aws_acm_certificate.secondary_")
     assert output(synth, "secondary-validation_fqdn") == output(synth, "primary-validation_fqdn")
@@ -395,13 +405,68 @@ def test_no_waf_when_switched_off(synth: Synth) -> None:
     assert output(synth, "secondary-waf_logs") == "none"
 
 
-def test_health_check_target_is_the_regions_own_host(synth: Synth) -> None:
-    for role, region, stage in (("primary", PRIMARY, "v1"), ("secondary", SECONDARY, "live")):
+def test_health_check_target_is_the_regions_direct_hostname(synth: Synth) -> None:
+    for role in ("primary", "secondary"):
         fqdn = output(synth, f"{role}-health_fqdn")
-        assert fqdn.startswith(f"${{aws_api_gateway_rest_api.{role}_")
-        assert fqdn.endswith(f".id}}.execute-api.{region}.amazonaws.com")
-        assert DOMAIN not in fqdn
-        assert output(synth, f"{role}-health_path") == f"/{stage}/health"
+        assert fqdn.startswith(f"${{aws_route53_record.{role}_direct-record_")
+        assert fqdn.endswith(".fqdn}")
+        # the custom domain maps its root to the stage, whatever the stage is called
+        assert output(synth, f"{role}-health_path") == "/health"
         assert output(synth, f"{role}-api_name") == "payment-processing-api-test"
         assert output(synth, f"{role}-regional_domain").endswith(".regional_domain_name}")
         assert output(synth, f"{role}-regional_zone").endswith(".regional_zone_id}")
+
+
+@pytest.mark.parametrize(
+    ("role", "host"), [("primary", PRIMARY_HOST), ("secondary", SECONDARY_HOST)]
+)
+def test_direct_hostname_has_its_own_certificate_tls_1_2_and_alias(
+    synth: Synth, role: str, host: str
+) -> None:
+    domain = one(synth, "aws_api_gateway_domain_name", role, "direct-domain")
+    assert domain["domain_name"] == host
+    assert domain["security_policy"] == "TLS_1_2"
+    assert domain["endpoint_configuration"] == {"types": ["REGIONAL"]}
+    assert domain["regional_certificate_arn"].startswith(
+        f"${{aws_acm_certificate_validation.{role}_direct-certificate_validation_"
+    )
+    certificate = one(synth, "aws_acm_certificate", role, "direct-certificate")
+    assert certificate["domain_name"] == host
+    assert certificate["validation_method"] == "DNS"
+    # each region validates its own name with its own record
+    one(synth, "aws_route53_record", role, "direct-certificate_validation-record")
+    mapping = one(synth, "aws_api_gateway_base_path_mapping", role, "direct-base-path")
+    assert mapping["domain_name"].startswith(
+        f"${{aws_api_gateway_domain_name.{role}_direct-domain_"
+    )
+    assert mapping["stage_name"].startswith(f"${{aws_api_gateway_stage.{role}_stage_")
+    record = one(synth, "aws_route53_record", role, "direct-record")
+    assert record["zone_id"] == ZONE_ID
+    assert record["type"] == "A"
+    assert "failover_routing_policy" not in record
+    assert record["alias"]["name"].endswith(".regional_domain_name}")
+    assert record["alias"]["evaluate_target_health"] is False
+
+
+def test_authorizer_is_a_token_authorizer_invoked_only_by_this_api(synth: Synth) -> None:
+    authorizer = one(synth, "aws_api_gateway_authorizer", "primary")
+    assert authorizer["type"] == "TOKEN"
+    assert authorizer["identity_source"] == "method.request.header.Authorization"
+    assert authorizer["identity_validation_expression"] == (
+        r"^Bearer [a-z0-9-]{1,32}\.[A-Za-z0-9_-]{43}$"
+    )
+    assert authorizer["authorizer_result_ttl_in_seconds"] == 300
+    assert authorizer["authorizer_uri"] == invoke_arn(PRIMARY, PRIMARY_AUTHORIZER)
+    permission = one(synth, "aws_lambda_permission", "primary", "authorizer_permission")
+    assert permission["function_name"] == PRIMARY_AUTHORIZER
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["source_arn"].startswith("${aws_api_gateway_rest_api.primary_api_")
+    assert re.fullmatch(
+        r"\$\{aws_api_gateway_rest_api\.primary_api_[0-9A-F]{8}\.execution_arn\}"
+        r"/authorizers/\$\{aws_api_gateway_authorizer\.primary_authorizer_[0-9A-F]{8}\.id\}",
+        permission["source_arn"],
+    ), permission["source_arn"]
+    assert of_construct(synth, "aws_api_gateway_authorizer", "secondary_") == []
+    health = one(synth, "aws_api_gateway_method", "primary", "health")
+    assert health["authorization"] == "NONE"
+    assert "authorizer_id" not in health

@@ -95,7 +95,13 @@ def databases(pg_server: PostgresServer) -> Databases:
     app_password = secrets.token_urlsafe(18)
     admin = pg_server.connect()
     try:
-        admin.run(f"CREATE ROLE {APP_USER} LOGIN PASSWORD '{app_password}'")
+        # Like Aurora's master user: may create roles and grant rds_iam (which RDS provides).
+        admin.run(f"CREATE ROLE {APP_USER} LOGIN CREATEROLE PASSWORD '{app_password}'")
+        admin.run(
+            "DO $$ BEGIN CREATE ROLE rds_iam NOLOGIN; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+        admin.run(f"GRANT rds_iam TO {APP_USER} WITH ADMIN OPTION")
         for name in (PRIMARY_DB, STANDBY_DB):
             admin.run(f"CREATE DATABASE {name} OWNER {APP_USER}")
         dbs = Databases(server=pg_server, app_password=app_password)

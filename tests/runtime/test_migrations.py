@@ -61,8 +61,10 @@ def test_first_run_applies_and_second_run_does_nothing(
     first = migrations.run(database)
     second = migrations.run(database)
 
-    assert first == MigrationResult(applied=("0001_payments",), current_version=1)
-    assert second == MigrationResult(applied=(), current_version=1)
+    assert first == MigrationResult(
+        applied=("0001_payments", "0002_application_role"), current_version=2
+    )
+    assert second == MigrationResult(applied=(), current_version=2)
 
     def inspect(connection: Connection) -> tuple[set[str], list[list[object]]]:
         rows = connection.run("SELECT version, name, checksum FROM schema_migrations")
@@ -70,7 +72,11 @@ def test_first_run_applies_and_second_run_does_nothing(
 
     tables, recorded = database.session(inspect)
     assert {"payments", "schema_migrations"} <= tables
-    assert recorded == [[1, "payments", load_migrations()[0].checksum]]
+    shipped = load_migrations()
+    assert sorted(recorded) == [
+        [1, "payments", shipped[0].checksum],
+        [2, "application_role", shipped[1].checksum],
+    ]
 
 
 def test_a_changed_migration_file_stops_the_run(make_database: MakeDatabase, fresh_db: str) -> None:
@@ -124,14 +130,14 @@ def test_concurrent_runs_apply_each_migration_once(
         thread.join(timeout=30)
 
     assert errors == []
-    assert sorted(len(r.applied) for r in results) == [0, 0, 0, 1]
-    assert {r.current_version for r in results} == {1}
+    assert sorted(len(r.applied) for r in results) == [0, 0, 0, 2]
+    assert {r.current_version for r in results} == {2}
 
 
 def test_a_read_only_standby_is_skipped(make_database: MakeDatabase) -> None:
     result = migrations.run(make_database(STANDBY_DB))
 
-    assert result == MigrationResult(applied=(), current_version=1, skipped_reason="read_only")
+    assert result == MigrationResult(applied=(), current_version=2, skipped_reason="read_only")
     assert result.to_json()["status"] == "skipped"
 
 
@@ -164,8 +170,8 @@ def test_lambda_handler_applies_migrations(
 
     assert first == {
         "status": "ok",
-        "applied": ["0001_payments"],
-        "current_version": 1,
+        "applied": ["0001_payments", "0002_application_role"],
+        "current_version": 2,
         "skipped_reason": None,
     }
     assert second["applied"] == []
@@ -185,7 +191,10 @@ def test_cli_main_prints_the_result(
     code = migrations.main(_env(databases, fresh_db, aws.secret_arn))
 
     assert code == 0
-    assert json.loads(capsys.readouterr().out)["applied"] == ["0001_payments"]
+    assert json.loads(capsys.readouterr().out)["applied"] == [
+        "0001_payments",
+        "0002_application_role",
+    ]
 
 
 def test_python_dash_m_entry_point_reports_missing_configuration() -> None:
@@ -203,3 +212,41 @@ def test_python_dash_m_entry_point_reports_missing_configuration() -> None:
     assert result.returncode == 1
     assert "configuration error" in result.stderr
     assert "AWS_REGION" in result.stderr
+
+
+def test_the_api_role_may_only_read_and_insert_payments(
+    make_database: MakeDatabase, fresh_db: str, databases: Databases
+) -> None:
+    migrations.run(make_database(fresh_db))
+    admin = databases.server.connect(fresh_db)
+    try:
+        attributes = admin.run(
+            "SELECT rolsuper, rolcreaterole, rolcreatedb, rolcanlogin "
+            "FROM pg_roles WHERE rolname = 'payment_app'"
+        )
+        iam = admin.run("SELECT pg_has_role('payment_app', 'rds_iam', 'MEMBER')")
+        privileges = {
+            privilege: admin.run(
+                f"SELECT has_table_privilege('payment_app', 'payments', '{privilege}')"
+            )
+            for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
+        }
+        migrations_table = admin.run(
+            "SELECT has_table_privilege('payment_app', 'schema_migrations', 'SELECT')"
+        )
+        create_in_public = admin.run(
+            "SELECT has_schema_privilege('payment_app', 'public', 'CREATE')"
+        )
+    finally:
+        admin.close()
+    assert attributes == [[False, False, False, True]]
+    assert iam == [[True]]
+    assert privileges == {
+        "SELECT": [[True]],
+        "INSERT": [[True]],
+        "UPDATE": [[False]],
+        "DELETE": [[False]],
+        "TRUNCATE": [[False]],
+    }
+    assert migrations_table == [[False]]
+    assert create_in_public == [[False]]

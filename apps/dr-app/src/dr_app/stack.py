@@ -11,6 +11,8 @@ from constructs import Construct
 
 from dr_app.backend import configure_backend
 from payment_dr_compute import (
+    ApiClientKeys,
+    ApiClientKeysProps,
     Bundle,
     FailoverOrchestrator,
     FailoverOrchestratorProps,
@@ -99,6 +101,7 @@ class PaymentDrStack(TerraformStack):
     api: RegionalApi
     alerts: AlertTopics
     aurora: AuroraGlobalPrimary
+    client_keys: ApiClientKeys
     sessions: SessionTable
     bucket: SecureBucket
 
@@ -201,6 +204,8 @@ class PaymentDrStack(TerraformStack):
                 db_host=self.db_host,
                 db_name=self.db_name,
                 db_secret_arn=self.db_secret_arn,
+                db_cluster_resource_id=self.db_cluster_resource_id,
+                client_keys_secret_arn=self.client_keys_secret_arn,
                 session_table_name=self.session_table_name,
                 session_table_arn=self.session_table_arn,
                 log_retention_days=config.log_retention_days,
@@ -224,7 +229,7 @@ class PaymentDrStack(TerraformStack):
         )
         values = {
             "region": self.region,
-            "api_invoke_url": self.api.invoke_url,
+            "api_invoke_url": self.api.direct_url,
             "api_domain_name": self.config.api_domain_name,
             "data_bucket_name": self.bucket.bucket_name,
             "session_table_name": self.session_table_name,
@@ -252,12 +257,8 @@ class PaymentDrStack(TerraformStack):
                 primary_cluster_arn=primary.aurora.cluster_arn,
                 secondary_cluster_arn=self.aurora_secondary.cluster_arn,
                 primary_health_check_id=self.failover.primary_health_check_id,
-                primary_health_url=(
-                    f"https://{primary.api.health_check_fqdn}{primary.api.health_check_path}"
-                ),
-                secondary_health_url=(
-                    f"https://{self.api.health_check_fqdn}{self.api.health_check_path}"
-                ),
+                primary_health_url=f"{primary.api.direct_url}{primary.api.health_check_path}",
+                secondary_health_url=f"{self.api.direct_url}{self.api.health_check_path}",
                 primary_alarm_name=self.failover.alarm_name,
                 alert_topic_arn=self.alerts.topic_arn,
                 consecutive_failures=config.failover_consecutive_checks,
@@ -306,7 +307,10 @@ class PaymentDrStack(TerraformStack):
                 kms_key_arn=self.key_arn,
                 function_name=self.functions.api.function_name,
                 function_invoke_arn=self.functions.api.invoke_arn,
+                authorizer_function_name=self.functions.authorizer.function_name,
+                authorizer_invoke_arn=self.functions.authorizer.invoke_arn,
                 domain_name=config.api_domain_name,
+                direct_domain_name=config.direct_api_domain_name(self.role),
                 hosted_zone_id=self.zone_id,
                 # ACM's validation record is the same in both regions: the primary owns it.
                 shared_validation_record_fqdn=(
@@ -454,7 +458,6 @@ class PaymentDrStack(TerraformStack):
             vpc_id=self.network.vpc_id,
             subnet_ids=tuple(self.network.private_subnet_ids),
             allowed_security_group_id=self.network.application_security_group_id,
-            peer_cidr=self.config.cidr_for(self.role.peer),
             log_retention_days=self.config.log_retention_days,
             backup_retention_days=self.config.backup_retention_days,
             instance_count=self.config.aurora_instance_count,
@@ -489,9 +492,24 @@ class PaymentDrStack(TerraformStack):
                 provider=self.provider,
             ),
         )
+        # The API clients' key hashes, replicated so each region authenticates on its own.
+        self.client_keys = ApiClientKeys(
+            self,
+            "client-keys",
+            ApiClientKeysProps(
+                namer=config.namer,
+                region=self.region,
+                kms_key_arn=self.key_arn,
+                replica_region=config.regions.secondary,
+                replica_kms_key_arn=self.secondary_key_arn,
+                provider=self.provider,
+            ),
+        )
+        self.client_keys_secret_arn = self.client_keys.secret_arn
         self.db_host = self.aurora.writer_endpoint
         self.db_name = self.aurora.database_name
         self.db_secret_arn = self.aurora.secret_arn
+        self.db_cluster_resource_id = self.aurora.cluster_resource_id
         self.session_table_name = self.sessions.table_name
         self.session_table_arn = self.sessions.table_arn
 
@@ -556,5 +574,7 @@ class PaymentDrStack(TerraformStack):
         self.db_host = self.aurora_secondary.writer_endpoint
         self.db_name = primary.aurora.database_name
         self.db_secret_arn = primary.aurora.secret_replica_arn
+        self.db_cluster_resource_id = self.aurora_secondary.cluster_resource_id
+        self.client_keys_secret_arn = primary.client_keys.replica_secret_arn
         self.session_table_name = self.sessions_replica.table_name
         self.session_table_arn = self.sessions_replica.replica_arn

@@ -31,6 +31,7 @@ from payment_service import logging as service_logging
 from payment_service.aws import CallTimeouts, dynamodb_client, secrets_manager_client
 from payment_service.config import Settings
 from payment_service.db import Database, sqlstate
+from payment_service.db_auth import IamAuthCredentials, rds_token_signer
 from payment_service.deadline import Deadline
 from payment_service.errors import (
     RETRY_AFTER_UNAVAILABLE_SECONDS,
@@ -57,7 +58,7 @@ from payment_service.idempotency_cache import (
     IdempotencyStore,
 )
 from payment_service.repository import PaymentRepository
-from payment_service.secrets import SecretCache
+from payment_service.secrets import CredentialsProvider, SecretCache
 from payment_service.validation import parse_payment_request, validate_idempotency_key
 
 if TYPE_CHECKING:
@@ -238,11 +239,21 @@ class PaymentService:
 
 def build_service(settings: Settings) -> PaymentService:
     """Wire the real dependencies (pg8000, Secrets Manager, DynamoDB) from settings."""
-    credentials = SecretCache(
-        secrets_manager_client(settings.region),
-        settings.database.secret_arn,
-        ttl_seconds=settings.database.secret_ttl_seconds,
-    )
+    credentials: CredentialsProvider
+    if settings.database.iam_user is not None:
+        credentials = IamAuthCredentials(
+            rds_token_signer(settings.region),
+            host=settings.database.host,
+            port=settings.database.port,
+            user=settings.database.iam_user,
+            region=settings.region,
+        )
+    else:
+        credentials = SecretCache(
+            secrets_manager_client(settings.region),
+            settings.database.secret_arn,
+            ttl_seconds=settings.database.secret_ttl_seconds,
+        )
     database = Database(settings.database, credentials)
     cache_timeout = settings.cache_timeout_ms / 1000
     cache_timeouts = CallTimeouts(connect_seconds=cache_timeout, read_seconds=cache_timeout)

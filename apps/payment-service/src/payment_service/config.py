@@ -90,7 +90,8 @@ class DatabaseSettings:
     host: str
     """DB_HOST: endpoint host name; it must match the server certificate."""
     secret_arn: str
-    """DB_SECRET_ARN: Secrets Manager secret holding JSON ``{"username", "password"}``."""
+    """DB_SECRET_ARN: Secrets Manager secret holding JSON ``{"username", "password"}``
+    (the migrations' master secret). Empty when ``iam_user`` is set."""
     ca_bundle: Path
     """DB_CA_BUNDLE: PEM file of trusted CAs; defaults to the packaged RDS bundle."""
     port: int = 5432
@@ -103,13 +104,22 @@ class DatabaseSettings:
     """DB_STATEMENT_TIMEOUT_MS: server-side statement timeout for every session."""
     secret_ttl_seconds: int = 300
     """SECRET_CACHE_TTL_SECONDS: how long fetched credentials are reused."""
+    iam_user: str | None = None
+    """DB_IAM_USER: connect as this role with IAM database authentication (the API);
+    unset: the user and password of DB_SECRET_ARN (the migrations)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DatabaseSettings:
         """Read and validate the DB_* variables."""
+        iam_user = env.get("DB_IAM_USER", "").strip() or None
+        if iam_user is not None:
+            _matching(env, "DB_IAM_USER", _DB_NAME, "a PostgreSQL role name (letters, digits, _)")
         return cls(
             host=_matching(env, "DB_HOST", _HOST, "a DNS name or IPv4 address"),
-            secret_arn=_matching(env, "DB_SECRET_ARN", _SECRET_ARN, "a Secrets Manager ARN"),
+            secret_arn=""
+            if iam_user is not None
+            else _matching(env, "DB_SECRET_ARN", _SECRET_ARN, "a Secrets Manager ARN"),
+            iam_user=iam_user,
             ca_bundle=resolve_ca_bundle(env.get("DB_CA_BUNDLE")),
             port=_int(env, "DB_PORT", 5432, 1, 65535),
             name=(

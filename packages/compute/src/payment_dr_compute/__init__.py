@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from payment_dr_compute.bundle import Bundle, build_bundle
 
 if TYPE_CHECKING:
+    from payment_dr_compute.client_keys import ApiClientKeys, ApiClientKeysProps
     from payment_dr_compute.function import (
         PolicyStatement,
         RegionalFunction,
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "ApiClientKeys": "payment_dr_compute.client_keys",
+    "ApiClientKeysProps": "payment_dr_compute.client_keys",
     "PolicyStatement": "payment_dr_compute.function",
     "RegionalFunction": "payment_dr_compute.function",
     "RegionalFunctionProps": "payment_dr_compute.function",
@@ -47,6 +50,8 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ApiClientKeys",
+    "ApiClientKeysProps",
     "Bundle",
     "FailoverOrchestrator",
     "FailoverOrchestratorProps",

@@ -154,13 +154,16 @@ class RegionalFunction(Construct):
         props.validate()
         super().__init__(scope, construct_id)
         provider, region = props.provider, props.region
-        self.function_name = props.namer.name(
+        self.physical_name = props.namer.name(
             ResourceKind.LAMBDA_FUNCTION, props.component, region=region
         )
+        """The function's name as a literal: for names derived before the function exists
+        (its log group, which the function waits for). Everything that acts on the
+        function uses :attr:`function_name`, a reference that orders it after creation."""
         self.log_group = CloudwatchLogGroup(
             self,
             "logs",
-            name=f"/aws/lambda/{self.function_name}",
+            name=f"/aws/lambda/{self.physical_name}",
             retention_in_days=props.log_retention_days,
             kms_key_id=props.kms_key_arn,
             provider=provider,
@@ -232,7 +235,7 @@ class RegionalFunction(Construct):
         self.function = LambdaFunction(
             self,
             "function",
-            function_name=self.function_name,
+            function_name=self.physical_name,
             description=props.description or None,
             role=self.role.arn,
             runtime=RUNTIME,
@@ -256,6 +259,15 @@ class RegionalFunction(Construct):
             depends_on=waits_for,
             provider=provider,
         )
+
+    @property
+    def function_name(self) -> str:
+        """Name of the function, as a reference to the created function: a resource that
+        names the function through it (a Lambda permission) is created after it. A literal
+        name gives Terraform no ordering, and the provider retries a missing function for
+        only a few minutes (``aws_lambda_permission`` docs: ``function_name`` takes the
+        name or ARN; reference the function's attribute)."""
+        return self.function.function_name
 
     @property
     def function_arn(self) -> str:

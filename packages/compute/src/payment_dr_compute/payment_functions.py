@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf import TerraformProvider
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from constructs import Construct
 
 from payment_dr_compute.bundle import Bundle
@@ -15,6 +16,9 @@ from payment_dr_core.validation import Rule, in_range
 
 API_HANDLER = "payment_service.api.handler"
 MIGRATION_HANDLER = "payment_service.migrations.handler"
+AUTHORIZER_HANDLER = "payment_service.authorizer.handler"
+DEFAULT_DB_APP_USER = "payment_app"
+"""The application role the migrations create (``0002_application_role.sql``)."""
 TABLE_ACTIONS = (
     "dynamodb:ConditionCheckItem",
     "dynamodb:DescribeTable",
@@ -39,11 +43,23 @@ class PaymentFunctionsProps:
 
     db_name: str
     db_secret_arn: str
-    """The master secret in this region (the replica ARN in the secondary)."""
+    """The master secret in this region (the replica ARN in the secondary): only the
+    migration function reads it. The API never sees the master credentials."""
+
+    db_cluster_resource_id: str
+    """This region's cluster ``cluster_resource_id`` (``cluster-ABC...``): the API may
+    ``rds-db:connect`` as :attr:`db_app_user` to this cluster and no other."""
+
+    client_keys_secret_arn: str
+    """This region's copy of the API client keys secret (``ApiClientKeys``): the
+    authorizer's only read."""
 
     session_table_name: str
     session_table_arn: str
     """This region's table (or replica) ARN."""
+
+    db_app_user: str = DEFAULT_DB_APP_USER
+    """PostgreSQL role the API connects as, with IAM database authentication."""
 
     db_port: int = 5432
     log_retention_days: int = 365
@@ -56,42 +72,66 @@ class PaymentFunctionsProps:
         Rule[int]("db_port", in_range(1150, 65535), "1150 to 65535 (RDS)").apply(self.db_port)
         if not self.db_name:
             raise ConfigError("db_name", self.db_name, "the database name")
+        Rule[str](
+            "db_app_user",
+            lambda v: isinstance(v, str) and v.isidentifier() and v.islower() and len(v) <= 63,
+            "a lowercase PostgreSQL identifier (letters, digits, _), at most 63 characters",
+        ).apply(self.db_app_user)
+        if self.db_app_user in {"postgres", "rdsadmin", "rds_iam", "rds_superuser"}:
+            raise ConfigError(
+                "db_app_user", self.db_app_user, "the application role, not a built-in role"
+            )
 
 
 class PaymentFunctions(Construct):
-    """Two functions from one bundle: ``payment-api`` behind API Gateway, and
-    ``payment-migrate``, invoked after each deploy to apply schema migrations.
+    """Three functions from one bundle: ``payment-api`` behind API Gateway,
+    ``payment-auth``, the API's Lambda authorizer, and ``payment-migrate``, invoked after
+    each deploy to apply schema migrations.
 
-    Both read the database credentials from the region's secret; only the API
-    function may use the session table.
+    Only the migration function reads the master secret. The API connects as the
+    application role with IAM database authentication (``rds-db:connect`` on that one
+    database user of this region's cluster) and alone may use the session table. The
+    authorizer reads only the client keys secret of its own region.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: PaymentFunctionsProps) -> None:
         props.validate()
         super().__init__(scope, construct_id)
-        environment = {
+        database = {
             "DB_HOST": props.db_host,
             "DB_PORT": str(props.db_port),
             "DB_NAME": props.db_name,
-            "DB_SECRET_ARN": props.db_secret_arn,
-            "SESSION_TABLE_NAME": props.session_table_name,
-            "POWERTOOLS_SERVICE_NAME": "payment-api",
         }
+        decrypt_through_secrets_manager = PolicyStatement(
+            "DecryptSecretThroughSecretsManager",
+            ("kms:Decrypt",),
+            (props.kms_key_arn,),
+            (
+                (
+                    "StringEquals",
+                    "kms:ViaService",
+                    (f"secretsmanager.{props.region}.amazonaws.com",),
+                ),
+            ),
+        )
         secret_statements = (
             PolicyStatement(
                 "ReadDatabaseSecret", ("secretsmanager:GetSecretValue",), (props.db_secret_arn,)
             ),
-            PolicyStatement(
-                "DecryptSecretThroughSecretsManager",
-                ("kms:Decrypt",),
-                (props.kms_key_arn,),
-                (
-                    (
-                        "StringEquals",
-                        "kms:ViaService",
-                        (f"secretsmanager.{props.region}.amazonaws.com",),
-                    ),
-                ),
+            decrypt_through_secrets_manager,
+        )
+        account = DataAwsCallerIdentity(self, "caller", provider=props.provider).account_id
+        # IAM database authentication: the resource is
+        # arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<db user>, where an Aurora
+        # cluster's DbiResourceId is its cluster resource ID (Service Authorization
+        # Reference, "Amazon RDS IAM Authentication"; RDS User Guide, "Creating and using
+        # an IAM policy for IAM database access").
+        connect_statement = PolicyStatement(
+            "ConnectAsApplicationRole",
+            ("rds-db:connect",),
+            (
+                f"arn:aws:rds-db:{props.region}:{account}:dbuser:"
+                f"{props.db_cluster_resource_id}/{props.db_app_user}",
             ),
         )
 
@@ -135,8 +175,13 @@ class PaymentFunctions(Construct):
             "payment-api",
             API_HANDLER,
             "Payment API (API Gateway REST proxy)",
-            (*secret_statements, table_statement),
-            environment,
+            (connect_statement, table_statement),
+            {
+                **database,
+                "DB_IAM_USER": props.db_app_user,
+                "SESSION_TABLE_NAME": props.session_table_name,
+                "POWERTOOLS_SERVICE_NAME": "payment-api",
+            },
             props.api_memory_mb,
             props.api_timeout_seconds,
         )
@@ -146,7 +191,27 @@ class PaymentFunctions(Construct):
             MIGRATION_HANDLER,
             "Applies the payment schema migrations (invoke after deploy)",
             secret_statements,
-            {k: v for k, v in environment.items() if k.startswith("DB_")},
+            {**database, "DB_SECRET_ARN": props.db_secret_arn},
             256,
             300,
+        )
+        self.authorizer = function(
+            "authorizer",
+            "payment-auth",
+            AUTHORIZER_HANDLER,
+            "Payment API Lambda authorizer (client keys of this region)",
+            (
+                PolicyStatement(
+                    "ReadClientKeys",
+                    ("secretsmanager:GetSecretValue",),
+                    (props.client_keys_secret_arn,),
+                ),
+                decrypt_through_secrets_manager,
+            ),
+            {
+                "CLIENT_KEYS_SECRET_ARN": props.client_keys_secret_arn,
+                "POWERTOOLS_SERVICE_NAME": "payment-auth",
+            },
+            256,
+            5,
         )

@@ -526,6 +526,12 @@ class EnvironmentConfig:
         """The API's custom domain (``domain_name``, or ``api-<suffix>.<hosted zone>``)."""
         return self.domain_name or f"api-{self.suffix}.{self.hosted_zone_name}"
 
+    def direct_api_domain_name(self, role: RegionRole) -> str:
+        """``api-<region code>-<suffix>.<hosted zone>``: the API of ``role``'s region alone
+        (health checks, and operators reaching one region directly)."""
+        code = region_code(self.regions.region_for(role))
+        return f"api-{code}-{self.suffix}.{self.hosted_zone_name}"
+
     @property
     def state_bucket(self) -> str:
         """The state bucket name, defaulted from the suffix."""

@@ -118,6 +118,7 @@ def build_regional_cluster(
         scope,
         "security-group",
         name=sg_name,
+        # Kept as first deployed: a new description would replace the group in use.
         description="PostgreSQL from the payment functions and the peer region only",
         vpc_id=props.vpc_id,
         tags={"Name": sg_name},
@@ -134,17 +135,18 @@ def build_regional_cluster(
         referenced_security_group_id=props.allowed_security_group_id,
         provider=provider,
     )
-    VpcSecurityGroupIngressRule(
-        scope,
-        "ingress-peer",
-        security_group_id=security_group.id,
-        description="PostgreSQL from the peer region's VPC (over VPC peering)",
-        ip_protocol="tcp",
-        from_port=PORT,
-        to_port=PORT,
-        cidr_ipv4=props.peer_cidr,
-        provider=provider,
-    )
+    if props.peer_cidr is not None:
+        VpcSecurityGroupIngressRule(
+            scope,
+            "ingress-peer",
+            security_group_id=security_group.id,
+            description="PostgreSQL from the peer region's VPC (over VPC peering)",
+            ip_protocol="tcp",
+            from_port=PORT,
+            to_port=PORT,
+            cidr_ipv4=props.peer_cidr,
+            provider=provider,
+        )
 
     parameter_group = RdsClusterParameterGroup(
         scope,

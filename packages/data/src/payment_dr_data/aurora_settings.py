@@ -79,9 +79,12 @@ class AuroraRegionProps:
     allowed_security_group_id: str
     """Security group of the clients (the payment Lambdas): the only group admitted on 5432."""
 
-    peer_cidr: str
-    """CIDR of the peer region's VPC, admitted on 5432 (cross-region peering cannot
-    reference security groups)."""
+    peer_cidr: str | None = None
+    """None (default): no address outside this VPC reaches the cluster. No component
+    connects across regions: each region's functions use their own region's cluster, and
+    the orchestrator uses the RDS API, not PostgreSQL. Set it to the peer VPC's CIDR
+    only for a cross-region database client you add (cross-region peering cannot
+    reference security groups), and name that client in the rule's description."""
 
     engine_version: str = ENGINE_VERSION
     """Aurora PostgreSQL 14 version; the same on every cluster of the global database."""
@@ -133,7 +136,8 @@ class AuroraRegionProps:
         check_id("vpc_id", self.vpc_id, "vpc")
         check_subnet_ids("subnet_ids", self.subnet_ids)
         check_id("allowed_security_group_id", self.allowed_security_group_id, "sg")
-        check_private_cidr("peer_cidr", self.peer_cidr)
+        if self.peer_cidr is not None:
+            check_private_cidr("peer_cidr", self.peer_cidr)
         check_all(
             [
                 (

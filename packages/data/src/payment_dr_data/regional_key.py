@@ -86,7 +86,8 @@ class RegionalKey(Construct):
     * Account IAM principals may administer the key, and use it only through
       RDS, DynamoDB, S3, Lambda, Secrets Manager and SNS in this region.
     * CloudWatch Logs in this region may use it for this account's log groups.
-    * CloudWatch (alarm actions) may publish to SNS topics encrypted with it.
+    * CloudWatch (alarm actions) may publish to SNS topics encrypted with it, for alarms
+      of this account and region only (``aws:SourceAccount``, ``aws:SourceArn``).
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: RegionalKeyProps) -> None:
@@ -134,6 +135,11 @@ class RegionalKey(Construct):
                         ),
                     ],
                 ),
+                # Confused-deputy protection for CloudWatch Logs is the encryption context
+                # condition: the log group ARN, which names this account and region
+                # (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using
+                # AWS KMS": the documented key policy conditions on
+                # kms:EncryptionContext:aws:logs:arn).
                 DataAwsIamPolicyDocumentStatement(
                     sid="CloudWatchLogsEncryptsLogGroups",
                     effect="Allow",
@@ -148,12 +154,27 @@ class RegionalKey(Construct):
                         )
                     ],
                 ),
+                # Only alarms of this account in this region may use the key to publish
+                # to encrypted topics: CloudWatch sets aws:SourceAccount and aws:SourceArn
+                # (the alarm ARN) on these calls (Amazon SNS developer guide, "Enable
+                # compatibility between event sources from AWS services and encrypted
+                # topics", which lists CloudWatch among the sources supporting both keys).
                 DataAwsIamPolicyDocumentStatement(
                     sid="CloudWatchAlarmsPublishToEncryptedTopics",
                     effect="Allow",
                     principals=principals("Service", "cloudwatch.amazonaws.com"),
                     actions=["kms:Decrypt", "kms:GenerateDataKey"],
                     resources=["*"],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals", variable="aws:SourceAccount", values=[account]
+                        ),
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="ArnLike",
+                            variable="aws:SourceArn",
+                            values=[f"arn:aws:cloudwatch:{region}:{account}:alarm:*"],
+                        ),
+                    ],
                 ),
             ],
             provider=provider,

@@ -40,7 +40,8 @@ class Route:
     """True: the JSON body must match the payment request model."""
 
     public: bool = False
-    """True: no authorization even when the API requires it (Route 53 cannot sign)."""
+    """True: no authorization even when the API requires it (Route 53 health checkers
+    send no credentials)."""
 
 
 ROUTES = (
@@ -68,6 +69,7 @@ RESOURCES = {"/payments": "payments", "/payments/{id}": "payment", "/health": "h
 
 
 def _definition_hash(authorization: str) -> str:
+    """Hash of the literal part of the API definition (routes, schema, authorization)."""
     literal = {
         "routes": [asdict(route) for route in ROUTES],
         "schema": PAYMENT_REQUEST_SCHEMA,
@@ -90,6 +92,7 @@ class PaymentRoutes(Construct):
         function_name: str,
         function_invoke_arn: str,
         authorization: str,
+        authorizer_id: str | None,
         provider: TerraformProvider | None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -147,6 +150,7 @@ class PaymentRoutes(Construct):
                 resource_id=resource.id,
                 http_method=route.method,
                 authorization="NONE" if route.public else authorization,
+                authorizer_id=None if route.public else authorizer_id,
                 request_parameters=dict.fromkeys(route.parameters, True) or None,
                 request_validator_id=self.validators[route.validator].id
                 if route.validator
@@ -178,6 +182,8 @@ class PaymentRoutes(Construct):
                 provider=provider,
             )
         definition: list[str] = [_definition_hash(authorization), self.model.schema]
+        if authorizer_id is not None:
+            definition.append(authorizer_id)
         definition += [resource.id for resource in self.resources.values()]
         definition += [validator.id for validator in self.validators.values()]
         definition += [method.id for method in self.methods.values()]

@@ -41,7 +41,6 @@ MIN_CHECKER_REGIONS = 3
 MAX_ALARM_ACTIONS = 5
 
 _REGIONAL_ENDPOINT = r"d-[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com"
-_EXECUTE_API_HOST = r"[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,21 +67,22 @@ class FailoverRoutingProps:
     """The secondary custom domain's ``regional_zone_id``."""
 
     primary_health_check_fqdn: str
-    """The primary API's own host (``RegionalApi.health_check_fqdn``,
-    ``<id>.execute-api.us-east-1.amazonaws.com``), never ``domain_name``."""
+    """The primary API's direct hostname (``RegionalApi.health_check_fqdn``, e.g.
+    ``api-use1-<suffix>.<zone>``), never ``domain_name``. Not an ``execute-api`` host:
+    the default endpoints are disabled (they would accept TLS 1.0)."""
 
     alarm_provider: TerraformProvider
     """A provider for us-east-1: Route 53 health-check metrics exist only there."""
 
     secondary_health_check_fqdn: str | None = None
-    """The secondary API's own host; required while ``secondary_health_check_enabled``."""
+    """The secondary API's direct hostname; required while ``secondary_health_check_enabled``."""
 
     secondary_health_check_enabled: bool = True
     """True (default): health-check the secondary too, for dashboards and the failover
     orchestrator. The check is not attached to the SECONDARY record (see README)."""
 
     health_check_path: str = DEFAULT_HEALTH_CHECK_PATH
-    """Path requested on each host: ``RegionalApi.health_check_path`` (``/v1/health``)."""
+    """Path requested on each host: ``RegionalApi.health_check_path`` (``/health``)."""
 
     request_interval: int = 10
     """Seconds between two checks of one checker: 10 (fast) or 30."""
@@ -149,12 +149,18 @@ class FailoverRoutingProps:
 
     def _check_health_check_fqdn(self, field: str, value: str | None) -> None:
         allowed = (
-            "the region's own API host (RegionalApi.health_check_fqdn, "
-            "<id>.execute-api.<region>.amazonaws.com), not the failover name"
+            "the region's direct hostname (RegionalApi.health_check_fqdn, e.g. "
+            "api-use1-<suffix>.<zone>), not the failover name nor an execute-api host "
+            "(the default endpoints are disabled)"
         )
         if value is None:
             raise ConfigError(field, value, allowed)
-        check_literal(field, value, _EXECUTE_API_HOST, allowed)
+        check_domain_name(field, value)
+        if is_token(value):
+            return
+        host = value.rstrip(".").lower()
+        if host == self.domain_name.rstrip(".").lower() or ".execute-api." in host:
+            raise ConfigError(field, value, allowed)
 
     def _check_checker_regions(self) -> None:
         regions = self.checker_regions
@@ -190,7 +196,7 @@ class FailoverRoutingProps:
 class FailoverRouting(Construct):
     """Active-passive DNS for the API's custom domain.
 
-    * An HTTPS health check (port 443, SNI) of the primary region's own API host, from
+    * An HTTPS health check (port 443, SNI) of the primary region's direct hostname, from
       ``checker_regions`` every ``request_interval`` seconds.
     * PRIMARY and SECONDARY alias A records for ``domain_name``, pointing at each
       region's custom-domain endpoint, both evaluating target health; the PRIMARY record

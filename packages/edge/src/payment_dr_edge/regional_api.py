@@ -26,11 +26,13 @@ from cdktf_cdktf_provider_aws.api_gateway_stage import (
     ApiGatewayStageAccessLogSettings,
 )
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
 from constructs import Construct
 
-from payment_dr_core import Namer, names
+from payment_dr_core import ConfigError, Namer, names
 from payment_dr_core.regions import validate_region
 from payment_dr_edge._account_logging import ApiGatewayAccountLogging
+from payment_dr_edge._authorizer import TokenAuthorizer
 from payment_dr_edge._certificate import RegionalCertificate
 from payment_dr_edge._checks import (
     check_bool,
@@ -48,13 +50,14 @@ from payment_dr_edge._routes import PaymentRoutes
 from payment_dr_edge._web_acl import ApiWebAcl
 from payment_dr_edge.settings import (
     ACCESS_LOG_FORMAT,
+    DEFAULT_AUTHORIZER_CACHE_SECONDS,
     DEFAULT_STAGE_NAME,
     HEALTH_PATH,
     TLS_SECURITY_POLICY,
 )
 
 ExecutionLoggingLevel = Literal["ERROR", "INFO"]
-Authorization = Literal["AWS_IAM", "NONE"]
+Authorization = Literal["CUSTOM", "NONE"]
 
 MAX_THROTTLING_RATE = 10_000.0
 MAX_THROTTLING_BURST = 5_000
@@ -88,7 +91,25 @@ class RegionalApiProps:
     """The API's custom domain, the same in both regions (e.g. ``api.example.com``)."""
 
     hosted_zone_id: str
-    """Public hosted zone of ``domain_name`` (certificate validation record)."""
+    """Public hosted zone of ``domain_name`` and ``direct_domain_name`` (validation
+    records, and the direct hostname's alias record)."""
+
+    direct_domain_name: str
+    """This region's own hostname (e.g. ``api-use1-<suffix>.<zone>``), different in each
+    region and from ``domain_name``: a second custom domain on the same stage, with its
+    own certificate and ``TLS_1_2``. Route 53 health-checks the region through it, and
+    operators use it to reach this region directly, whatever the failover name answers."""
+
+    authorizer_function_name: str | None = None
+    """Name (a reference to the function) of this region's Lambda authorizer; required
+    while ``authorization`` is ``CUSTOM``."""
+
+    authorizer_invoke_arn: str | None = None
+    """Invoke ARN of that function; required while ``authorization`` is ``CUSTOM``."""
+
+    authorizer_cache_seconds: int = DEFAULT_AUTHORIZER_CACHE_SECONDS
+    """Seconds API Gateway reuses the authorizer's decision for one token, 0 to 3600: a
+    revoked key keeps working at most this long."""
 
     shared_validation_record_fqdn: str | None = None
     """None (default): this API creates the certificate's DNS validation record. In the
@@ -113,9 +134,12 @@ class RegionalApiProps:
     """``ERROR`` (default) or ``INFO``. Full request/response data tracing is always off:
     payment data never reaches the execution logs."""
 
-    authorization: Authorization = "AWS_IAM"
-    """Authorization of ``/payments`` and ``/payments/{id}``: ``AWS_IAM`` (default, SigV4
-    signed callers) or ``NONE``. ``/health`` is always open: Route 53 cannot sign."""
+    authorization: Authorization = "CUSTOM"
+    """Authorization of ``/payments`` and ``/payments/{id}``: ``CUSTOM`` (default, the
+    Lambda authorizer: the same client credential works in both regions) or ``NONE``.
+    ``AWS_IAM`` is not offered: SigV4 signatures are scoped to a region, so a client
+    signing for one region is refused by the other after DNS fails over. ``/health`` is
+    always open: Route 53 health checkers send no credentials."""
 
     waf_enabled: bool = True
     """True (default): a WAF web ACL with AWS managed rules and a rate limit protects the
@@ -153,6 +177,13 @@ class RegionalApiProps:
         )
         check_domain_name("domain_name", self.domain_name)
         check_hosted_zone_id("hosted_zone_id", self.hosted_zone_id)
+        check_domain_name("direct_domain_name", self.direct_domain_name)
+        if self.direct_domain_name.rstrip(".").lower() == self.domain_name.rstrip(".").lower():
+            raise ConfigError(
+                "direct_domain_name",
+                self.direct_domain_name,
+                "this region's own hostname, not the failover name domain_name",
+            )
         if self.shared_validation_record_fqdn is not None:
             check_literal(
                 "shared_validation_record_fqdn",
@@ -167,7 +198,8 @@ class RegionalApiProps:
         check_number("throttling_rate_limit", self.throttling_rate_limit, 0, MAX_THROTTLING_RATE)
         check_int("throttling_burst_limit", self.throttling_burst_limit, 1, MAX_THROTTLING_BURST)
         check_one_of("execution_logging_level", self.execution_logging_level, ("ERROR", "INFO"))
-        check_one_of("authorization", self.authorization, ("AWS_IAM", "NONE"))
+        check_one_of("authorization", self.authorization, ("CUSTOM", "NONE"))
+        self._check_authorizer()
         check_bool("waf_enabled", self.waf_enabled)
         check_int(
             "waf_rate_limit",
@@ -178,6 +210,32 @@ class RegionalApiProps:
             f"from one IP) to {MAX_WAF_RATE_LIMIT}",
         )
         check_bool("manage_account_logging_role", self.manage_account_logging_role)
+
+    def _check_authorizer(self) -> None:
+        check_int("authorizer_cache_seconds", self.authorizer_cache_seconds, 0, 3600)
+        if self.authorization != "CUSTOM":
+            return
+        if self.authorizer_function_name is None:
+            raise ConfigError(
+                "authorizer_function_name", None, "the authorizer function while CUSTOM"
+            )
+        if self.authorizer_invoke_arn is None:
+            raise ConfigError("authorizer_invoke_arn", None, "its invoke ARN while CUSTOM")
+        region = re.escape(self.region)
+        check_literal(
+            "authorizer_function_name",
+            self.authorizer_function_name,
+            rf"{_FUNCTION}|arn:aws[a-z-]*:lambda:{region}:{_ACCOUNT}:function:{_FUNCTION}",
+            f"a Lambda function name or the ARN of a function in {self.region}",
+        )
+        check_literal(
+            "authorizer_invoke_arn",
+            self.authorizer_invoke_arn,
+            rf"arn:aws[a-z-]*:apigateway:{region}:lambda:path/2015-03-31/functions/"
+            rf"arn:aws[a-z-]*:lambda:{region}:{_ACCOUNT}:function:{_FUNCTION}"
+            r"(:[A-Za-z0-9$_-]+)?/invocations",
+            f"the invoke ARN of a Lambda function in {self.region}",
+        )
 
 
 class RegionalApi(Construct):
@@ -191,8 +249,12 @@ class RegionalApi(Construct):
       before the old one is destroyed, and one stage pointing at it: X-Ray tracing,
       JSON access logs, execution logs without data tracing, throttling on ``*/*``,
       no cache. Log groups are created up front, encrypted and with retention.
+    * ``/payments`` methods authorized by a Lambda TOKEN authorizer (``CUSTOM``).
+    * No default ``execute-api`` endpoint (it accepts TLS 1.0): clients reach the API
+      only through custom domains with the ``TLS_1_2`` policy.
     * A custom domain (REGIONAL, TLS 1.2) with a DNS-validated ACM certificate of this
-      region, its root mapped to the stage.
+      region, its root mapped to the stage; and this region's direct hostname, the same
+      with its own certificate and an alias record, for health checks and operators.
     * Optionally a WAF web ACL on the stage, and the region's API Gateway logging role.
     """
 
@@ -208,12 +270,28 @@ class RegionalApi(Construct):
             name=self._rest_api_name,
             description=f"Payment API ({region})",
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
-            # Route 53 health-checks the region through this endpoint (see README).
-            disable_execute_api_endpoint=False,
+            # The default https://<id>.execute-api.<region>.amazonaws.com endpoint would
+            # accept TLS 1.0 and bypass the custom domains' TLS_1_2 policy (API Gateway
+            # developer guide, "Disabling the default endpoint for REST APIs"); health
+            # checks use the direct hostname instead.
+            disable_execute_api_endpoint=True,
             # Implied already by the deployment's create_before_destroy; stated for readers.
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             provider=provider,
         )
+        self.authorizer: TokenAuthorizer | None = None
+        if props.authorization == "CUSTOM":
+            assert props.authorizer_function_name is not None
+            assert props.authorizer_invoke_arn is not None
+            self.authorizer = TokenAuthorizer(
+                self,
+                "authorizer",
+                rest_api=self.rest_api,
+                function_name=props.authorizer_function_name,
+                invoke_arn=props.authorizer_invoke_arn,
+                cache_seconds=props.authorizer_cache_seconds,
+                provider=provider,
+            )
         self.routes = PaymentRoutes(
             self,
             "routes",
@@ -222,6 +300,7 @@ class RegionalApi(Construct):
             function_name=props.function_name,
             function_invoke_arn=props.function_invoke_arn,
             authorization=props.authorization,
+            authorizer_id=self.authorizer.authorizer_id if self.authorizer else None,
             provider=provider,
         )
         self.access_log_group = CloudwatchLogGroup(
@@ -316,6 +395,7 @@ class RegionalApi(Construct):
             domain_name=self.domain.domain_name,
             provider=provider,
         )
+        self._direct_domain(props)
         self.web_acl: ApiWebAcl | None = None
         if props.waf_enabled:
             self.web_acl = ApiWebAcl(
@@ -330,6 +410,51 @@ class RegionalApi(Construct):
                 provider=provider,
             )
         self._stage_name = props.stage_name
+
+    def _direct_domain(self, props: RegionalApiProps) -> None:
+        """This region's own hostname: certificate, custom domain, mapping, alias record."""
+        provider = props.provider
+        self._direct_domain_name = props.direct_domain_name
+        # A name of its own, so this region owns its validation record.
+        self.direct_certificate = RegionalCertificate(
+            self,
+            "direct-certificate",
+            domain_name=props.direct_domain_name,
+            hosted_zone_id=props.hosted_zone_id,
+            shared_validation_record_fqdn=None,
+            provider=provider,
+        )
+        self.direct_domain = ApiGatewayDomainName(
+            self,
+            "direct-domain",
+            domain_name=props.direct_domain_name,
+            regional_certificate_arn=self.direct_certificate.certificate_arn,
+            endpoint_configuration=ApiGatewayDomainNameEndpointConfiguration(types=["REGIONAL"]),
+            security_policy=TLS_SECURITY_POLICY,
+            provider=provider,
+        )
+        self.direct_base_path_mapping = ApiGatewayBasePathMapping(
+            self,
+            "direct-base-path",
+            api_id=self.rest_api.id,
+            stage_name=self.stage.stage_name,
+            domain_name=self.direct_domain.domain_name,
+            provider=provider,
+        )
+        # A simple (non-failover) alias: this name always answers with this region.
+        self.direct_record = Route53Record(
+            self,
+            "direct-record",
+            zone_id=props.hosted_zone_id,
+            name=self.direct_domain.domain_name,
+            type="A",
+            alias=Route53RecordAlias(
+                name=self.direct_domain.regional_domain_name,
+                zone_id=self.direct_domain.regional_zone_id,
+                evaluate_target_health=False,
+            ),
+            provider=provider,
+        )
 
     @property
     def rest_api_id(self) -> str:
@@ -358,20 +483,31 @@ class RegionalApi(Construct):
         return self.stage.arn
 
     @property
-    def invoke_url(self) -> str:
-        """``https://<id>.execute-api.<region>.amazonaws.com/<stage>``."""
-        return self.stage.invoke_url
+    def direct_url(self) -> str:
+        """``https://<direct hostname>``: this region's API, whatever DNS failover says."""
+        return f"https://{self._direct_domain_name}"
+
+    @property
+    def direct_domain_name(self) -> str:
+        """This region's own hostname (literal, as given)."""
+        return self._direct_domain_name
 
     @property
     def health_check_fqdn(self) -> str:
-        """This region's own API host, ``<id>.execute-api.<region>.amazonaws.com``: what
-        Route 53 health-checks (never the failover name, which resolves to either region)."""
-        return f"{self.rest_api.id}.execute-api.{self.region}.amazonaws.com"
+        """This region's direct hostname, as a reference to its alias record (so a health
+        check is created once the name resolves): what Route 53 health-checks, never the
+        failover name, which resolves to either region."""
+        return self.direct_record.fqdn
 
     @property
     def health_check_path(self) -> str:
-        """``/<stage>/health``: the health route on :attr:`health_check_fqdn`."""
-        return f"/{self._stage_name}{HEALTH_PATH}"
+        """``/health``: the health route on :attr:`health_check_fqdn` (its root is the stage)."""
+        return HEALTH_PATH
+
+    @property
+    def authorizer_id(self) -> str | None:
+        """ID of the Lambda authorizer; None when ``authorization`` is ``NONE``."""
+        return self.authorizer.authorizer_id if self.authorizer else None
 
     @property
     def domain_name(self) -> str:

@@ -11,8 +11,21 @@ DEFAULT_STAGE_NAME = "v1"
 HEALTH_PATH = "/health"
 """Resource path of the deep health endpoint, relative to the stage."""
 
-DEFAULT_HEALTH_CHECK_PATH = f"/{DEFAULT_STAGE_NAME}{HEALTH_PATH}"
-"""Path Route 53 requests on the execute-api host: ``/<stage>/health``."""
+DEFAULT_HEALTH_CHECK_PATH = HEALTH_PATH
+"""Path Route 53 requests on each region's direct hostname, whose root is the stage."""
+
+AUTHORIZER_NAME = "payment-client-keys"
+"""Name of the Lambda authorizer of each regional API."""
+
+AUTHORIZER_IDENTITY_SOURCE = "method.request.header.Authorization"
+"""Where the TOKEN authorizer reads the client's credential."""
+
+AUTHORIZER_HEADER_PATTERN = r"^Bearer [a-z0-9-]{1,32}\.[A-Za-z0-9_-]{43}$"
+"""``Bearer <client id>.<key>``: a client id and a 32-byte key in unpadded base64url.
+API Gateway answers 401 to anything else without invoking the authorizer."""
+
+DEFAULT_AUTHORIZER_CACHE_SECONDS = 300
+"""How long API Gateway reuses an authorizer decision for one token (API Gateway's default)."""
 
 TLS_SECURITY_POLICY = "TLS_1_2"
 """Minimum TLS version of the custom domains."""

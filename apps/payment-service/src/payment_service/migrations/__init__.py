@@ -193,6 +193,11 @@ def database_from_env(env: Mapping[str, str]) -> Database:
     if not region:
         raise ConfigError("AWS_REGION is not set; expected an AWS region such as us-east-1")
     settings = DatabaseSettings.from_env(env)
+    if settings.iam_user is not None:
+        raise ConfigError(
+            f"DB_IAM_USER={settings.iam_user!r} is set; migrations run as the master user "
+            "of DB_SECRET_ARN, not as the application role"
+        )
     credentials = SecretCache(
         secrets_manager_client(region),
         settings.secret_arn,

@@ -1,0 +1,274 @@
+"""``payment-dr preflight``: what a first apply needs that cannot be checked offline.
+
+Each check runs with the operator's credentials and prints one PASS or FAIL line; the
+command exits non-zero when any check fails. Read-only: it creates nothing.
+
+* the S3 bucket names of both regions are free (bucket names are global across all
+  accounts: ``HeadBucket`` answers 404 for a free name, 403 for another account's);
+* the hosted zone exists, and public DNS serves the zone's own name servers for it
+  (``GetHostedZone`` delegation set compared with an NS lookup, with a timeout);
+* the Terraform state bucket exists with versioning enabled (``GetBucketVersioning``);
+* the unreserved Lambda concurrency of each region covers the API stage's steady rate
+  at one second per request, plus the other functions (``GetAccountSettings``);
+* the pinned Aurora PostgreSQL version is orderable as ``db.serverless`` in each region
+  (``DescribeOrderableDBInstanceOptions``).
+
+Self-contained on purpose: it builds its own boto3 clients (short timeouts, two
+attempts) and does not depend on the other commands' client helpers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dr_app.cli.context import CliContext, Exit
+from dr_app.cli.output import emit
+from dr_app.cli.preflight_dns import DnsLookupError, lookup_ns
+from payment_dr_core import EnvironmentConfig, names
+
+SERVERLESS_CLASS = "db.serverless"
+ENGINE = "aurora-postgresql"
+CONCURRENCY_HEADROOM = 10
+"""Concurrent executions for the functions other than the API (authorizer cache misses,
+migrations, the orchestrator) on top of the API's own."""
+REQUEST_SECONDS = 1.0
+"""Execution time budgeted per API request (its p99 objective): at ``api_throttle_rate``
+requests per second, the API holds about rate x seconds executions at once."""
+
+ClientMaker = Callable[[str, str], Any]
+NsLookup = Callable[[str], set[str]]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of the report."""
+
+    name: str
+    passed: bool
+    detail: str
+
+    def line(self) -> str:
+        return f"{'PASS' if self.passed else 'FAIL'}  {self.name}: {self.detail}"
+
+
+def boto3_client(service: str, region: str) -> Any:
+    """A client with short timeouts: a region that does not answer fails the check."""
+    import boto3  # type: ignore[import-untyped]  # imported here: keeps the CLI start fast
+    from botocore.config import Config  # type: ignore[import-untyped]
+
+    config = Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 2})
+    return boto3.client(service, region_name=region, config=config)
+
+
+def _error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def check_bucket_names(config: EnvironmentConfig, client: ClientMaker) -> list[CheckResult]:
+    """HeadBucket on every bucket name the stacks create."""
+    s3 = client("s3", config.regions.primary)
+    results = []
+    for region in (config.regions.primary, config.regions.secondary):
+        for spec in (names.DATA_BUCKET, names.ACCESS_LOG_BUCKET):
+            bucket = config.namer.of(spec, region=region)
+            check = f"bucket name {bucket}"
+            try:
+                s3.head_bucket(Bucket=bucket)
+            except Exception as exc:
+                code = _error_code(exc)
+                if code in {"404", "NoSuchBucket", "NotFound"}:
+                    results.append(CheckResult(check, True, "free"))
+                elif code in {"403", "AccessDenied", "Forbidden"}:
+                    results.append(
+                        CheckResult(check, False, "taken by another AWS account: change the suffix")
+                    )
+                elif code:
+                    results.append(
+                        CheckResult(check, False, f"exists already ({code}): import or delete it")
+                    )
+                else:
+                    results.append(CheckResult(check, False, f"could not check: {exc}"))
+                continue
+            results.append(
+                CheckResult(check, False, "exists already in this account: import or delete it")
+            )
+    return results
+
+
+def _normalize(servers: object) -> set[str]:
+    if not isinstance(servers, list):
+        return set()
+    return {str(s).lower().rstrip(".") for s in servers}
+
+
+def check_hosted_zone(
+    config: EnvironmentConfig, client: ClientMaker, ns_lookup: NsLookup
+) -> CheckResult:
+    """The public zone exists and public DNS answers with its name servers."""
+    zone = config.hosted_zone_name
+    check = f"hosted zone {zone}"
+    route53 = client("route53", "us-east-1")
+    try:
+        listed = route53.list_hosted_zones_by_name(DNSName=zone, MaxItems="10")["HostedZones"]
+    except Exception as exc:
+        return CheckResult(check, False, f"could not list hosted zones: {exc}")
+    public = [
+        z
+        for z in listed
+        if z["Name"].rstrip(".") == zone and not z.get("Config", {}).get("PrivateZone", False)
+    ]
+    if not public:
+        if config.create_hosted_zone:
+            return CheckResult(
+                check,
+                True,
+                "does not exist yet and the apply creates it: delegate it from the parent "
+                "zone as soon as it exists (certificate validation waits for delegation)",
+            )
+        return CheckResult(
+            check, False, "no public hosted zone with this name (create_hosted_zone is false)"
+        )
+    if len(public) > 1:
+        return CheckResult(check, False, f"{len(public)} public zones have this name: keep one")
+    zone_id = public[0]["Id"]
+    try:
+        expected = _normalize(route53.get_hosted_zone(Id=zone_id)["DelegationSet"]["NameServers"])
+    except Exception as exc:
+        return CheckResult(check, False, f"could not read the delegation set: {exc}")
+    try:
+        served = ns_lookup(zone)
+    except DnsLookupError as exc:
+        return CheckResult(check, False, f"not delegated: NS lookup failed: {exc}")
+    if served != expected:
+        return CheckResult(
+            check,
+            False,
+            f"not delegated to this zone: DNS serves {sorted(served) or 'no NS'}, the zone's "
+            f"name servers are {sorted(expected)}",
+        )
+    return CheckResult(check, True, f"exists ({zone_id}) and is delegated to its name servers")
+
+
+def check_state_bucket(config: EnvironmentConfig, client: ClientMaker) -> CheckResult:
+    """The S3 backend's bucket exists with versioning (state history survives mistakes)."""
+    state = config.state
+    if state.kind != "s3":
+        return CheckResult("state bucket", True, "local backend: nothing to check")
+    bucket = config.state_bucket
+    check = f"state bucket {bucket} ({state.region})"
+    try:
+        status = client("s3", state.region).get_bucket_versioning(Bucket=bucket).get("Status")
+    except Exception as exc:
+        code = _error_code(exc)
+        if code in {"NoSuchBucket", "404"}:
+            return CheckResult(check, False, "does not exist: create it with versioning first")
+        return CheckResult(check, False, f"could not read versioning: {code or exc}")
+    if status != "Enabled":
+        return CheckResult(check, False, f"versioning is {status or 'never enabled'}: enable it")
+    return CheckResult(check, True, "exists, versioning enabled")
+
+
+def check_lambda_concurrency(
+    config: EnvironmentConfig, client: ClientMaker, region: str
+) -> CheckResult:
+    """Unreserved concurrency covers the API's steady rate plus the other functions."""
+    api = math.ceil(config.api_throttle_rate * REQUEST_SECONDS)
+    required = api + CONCURRENCY_HEADROOM
+    check = f"Lambda concurrency {region}"
+    try:
+        limits = client("lambda", region).get_account_settings()["AccountLimit"]
+    except Exception as exc:
+        return CheckResult(check, False, f"could not read account settings: {exc}")
+    unreserved = int(limits.get("UnreservedConcurrentExecutions", 0))
+    total = int(limits.get("ConcurrentExecutions", 0))
+    if unreserved < required:
+        return CheckResult(
+            check,
+            False,
+            f"{unreserved} unreserved of {total}; need {required} (api_throttle_rate "
+            f"{config.api_throttle_rate}/s x {REQUEST_SECONDS:g} s + {CONCURRENCY_HEADROOM}): "
+            "request a quota increase",
+        )
+    return CheckResult(check, True, f"{unreserved} unreserved of {total}; need {required}")
+
+
+def check_orderable(engine_version: str, client: ClientMaker, region: str) -> CheckResult:
+    """The pinned version is offered as db.serverless in ``region``."""
+    check = f"Aurora PostgreSQL {engine_version} {SERVERLESS_CLASS} {region}"
+    rds = client("rds", region)
+    marker: str | None = None
+    try:
+        for _ in range(20):
+            kwargs: dict[str, Any] = {
+                "Engine": ENGINE,
+                "EngineVersion": engine_version,
+                "DBInstanceClass": SERVERLESS_CLASS,
+            }
+            if marker:
+                kwargs["Marker"] = marker
+            page = rds.describe_orderable_db_instance_options(**kwargs)
+            # Filtered again here: the answer is trusted only for the class asked for.
+            if any(
+                o.get("DBInstanceClass") == SERVERLESS_CLASS
+                and o.get("EngineVersion") == engine_version
+                for o in page.get("OrderableDBInstanceOptions", [])
+            ):
+                return CheckResult(check, True, "orderable")
+            marker = page.get("Marker")
+            if not marker:
+                break
+    except Exception as exc:
+        return CheckResult(check, False, f"could not list orderable options: {exc}")
+    return CheckResult(check, False, "not orderable: pick a version this region offers")
+
+
+def run_checks(
+    config: EnvironmentConfig,
+    engine_version: str,
+    client: ClientMaker = boto3_client,
+    ns_lookup: NsLookup = lookup_ns,
+) -> list[CheckResult]:
+    """Every check, in report order."""
+    regions = (config.regions.primary, config.regions.secondary)
+    results = check_bucket_names(config, client)
+    results.append(check_hosted_zone(config, client, ns_lookup))
+    results.append(check_state_bucket(config, client))
+    results += [check_lambda_concurrency(config, client, region) for region in regions]
+    results += [check_orderable(engine_version, client, region) for region in regions]
+    return results
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``preflight`` command."""
+    parser = subparsers.add_parser(
+        "preflight", help="check, read-only, what a first apply needs (names, zone, quotas)"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Run the checks; exit 1 when any fails."""
+    config = ctx.config
+    if config is None:
+        ctx.err.write("payment-dr preflight: no environment configuration\n")
+        return int(Exit.USAGE)
+    from payment_dr_data.aurora_settings import ENGINE_VERSION
+
+    results = run_checks(config, ENGINE_VERSION)
+    failed = [r for r in results if not r.passed]
+    document: dict[str, object] = {
+        "environment": config.suffix,
+        "checks": [{"name": r.name, "passed": r.passed, "detail": r.detail} for r in results],
+        "passed": not failed,
+    }
+    lines = [r.line() for r in results]
+    lines.append(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    emit(ctx, document, lines)
+    return int(Exit.FAILED) if failed else int(Exit.OK)

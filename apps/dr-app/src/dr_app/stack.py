@@ -502,6 +502,7 @@ class PaymentDrStack(TerraformStack):
                 kms_key_arn=self.key_arn,
                 replica_region=config.regions.secondary,
                 replica_kms_key_arn=self.secondary_key_arn,
+                recovery_window_days=config.data_protection.secret_recovery_window_days,
                 provider=self.provider,
             ),
         )

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 
 from payment_service.aws import secrets_manager_client
 from payment_service.config import DatabaseSettings
-from payment_service.writer import WriteFence, WriterLocator
 from payment_service.db import Database
 from payment_service.errors import ConfigError, ServiceError
 from payment_service.logging import configure_logging, get_logger
 from payment_service.secrets import SecretCache
+from payment_service.writer import WriteFence, WriterLocator
 
 if TYPE_CHECKING:
     from payment_service.db import Connection

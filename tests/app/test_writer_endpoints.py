@@ -71,3 +71,11 @@ def test_each_api_fences_on_its_own_cluster_and_checks_readiness_on_its_reader(
         assert variables["DB_READER_HOST"] == (
             "${aws_rds_cluster.aurora_cluster_059EF40F.reader_endpoint}"
         )
+
+
+def test_the_orchestrator_is_told_its_own_timeout(synthesized_app: SynthesizedApp) -> None:
+    orchestrator = _functions(synthesized_app.stack(SECONDARY))[
+        f"payment-processing-failover-orchestrator-use2-{APP_SUFFIX}"
+    ]
+    assert orchestrator["timeout"] == 30
+    assert orchestrator["environment"]["variables"]["FUNCTION_TIMEOUT_SECONDS"] == "30"

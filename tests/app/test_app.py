@@ -302,8 +302,8 @@ def test_each_regions_functions_use_that_regions_database_secret_and_table(
         functions = {f["function_name"]: f for f in doc["resource"]["aws_lambda_function"].values()}
         api = functions[f"payment-processing-payment-api-{region_code}-{APP_SUFFIX}"]
         variables = api["environment"]["variables"]
-        assert variables["DB_HOST"].startswith("${aws_rds_cluster.aurora_cluster_")
-        assert variables["DB_HOST"].endswith(".endpoint}")
+        assert "aws_rds_global_cluster" in variables["DB_HOST"]
+        assert variables["DB_HOST"].endswith("endpoint}")
         # The API is the application role (IAM auth), never the master user.
         assert variables["DB_IAM_USER"] == "payment_app"
         assert "DB_SECRET_ARN" not in variables

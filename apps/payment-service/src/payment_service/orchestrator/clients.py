@@ -69,12 +69,27 @@ class Clients:
     ssm: SsmApi
     dynamodb: DynamoDbClient
     sns: SnsClient
+    remote_alarms: AlarmsApi | None = None
+    """CloudWatch in the third region (the remote probe's alarm); ``None``: not configured."""
 
 
-def boto3_clients(*, region: str, rds_region: str, alarm_region: str, topic_region: str) -> Clients:
+def boto3_clients(
+    *,
+    region: str,
+    rds_region: str,
+    alarm_region: str,
+    topic_region: str,
+    remote_probe_region: str | None = None,
+) -> Clients:
     """Real clients: SSM and DynamoDB in ``region``, RDS (botocore retries off) in
-    ``rds_region``, CloudWatch in ``alarm_region``, SNS in ``topic_region``."""
+    ``rds_region``, CloudWatch in ``alarm_region`` and ``remote_probe_region``, SNS in
+    ``topic_region``."""
     return Clients(
+        remote_alarms=(
+            boto3_client("cloudwatch", remote_probe_region, LAMBDA_LIMITS)
+            if remote_probe_region
+            else None
+        ),
         rds=boto3_rds(rds_region, LAMBDA_LIMITS),
         route53=boto3_client("route53", ROUTE53_API_REGION, LAMBDA_LIMITS),
         cloudwatch=boto3_client("cloudwatch", alarm_region, LAMBDA_LIMITS),

@@ -222,14 +222,14 @@ def _skip_annotations(session: Path, module: Path) -> None:
             "FROM mutation_specs"
         ).fetchall()
         skipped = [
-            (job_id,)
+            (ANNOTATION, job_id)
             for job_id, row, col, end_row, end_col in rows
             if any(start <= (row, col) and (end_row, end_col) <= end for start, end in spans)
         ]
         # cosmic-ray stores enum names; a result makes ``exec`` leave the job alone.
         db.executemany(
             "INSERT INTO work_results (worker_outcome, output, test_outcome, diff, job_id) "
-            f"VALUES ('SKIPPED', '{ANNOTATION}', NULL, NULL, ?)",
+            "VALUES ('SKIPPED', ?, NULL, NULL, ?)",
             skipped,
         )
 

@@ -145,20 +145,20 @@ def run(verdicts: list[Verdict], start: OrchestratorState | None = None) -> list
     return actions
 
 
-I, D, HV = Verdict.INCONCLUSIVE, Verdict.DOWN, Verdict.HEALTHY
+INC, D, HV = Verdict.INCONCLUSIVE, Verdict.DOWN, Verdict.HEALTHY
 NONE, UNREADABLE = Action.NONE, Action.SIGNALS_UNREADABLE
 
 
 def test_inconclusive_down_inconclusive_does_not_page_early() -> None:
     """A down verdict breaks a run of unreadable evaluations: the page needs N in a row."""
-    assert run([I, I, D, I]) == [NONE, NONE, NONE, NONE]
-    assert run([I, I, D, I, I, I]) == [NONE, NONE, NONE, NONE, NONE, UNREADABLE]
+    assert run([INC, INC, D, INC]) == [NONE, NONE, NONE, NONE]
+    assert run([INC, INC, D, INC, INC, INC]) == [NONE, NONE, NONE, NONE, NONE, UNREADABLE]
 
 
 def test_inconclusive_evaluations_do_not_break_a_down_count() -> None:
-    assert run([D, I, D, I, D]) == [NONE, NONE, NONE, NONE, Action.FAIL_OVER]
+    assert run([D, INC, D, INC, D]) == [NONE, NONE, NONE, NONE, Action.FAIL_OVER]
     assert run([D, D, HV, D]) == [NONE, NONE, NONE, NONE]
-    assert run([I, I, I, D, D, D]) == [NONE, NONE, UNREADABLE, NONE, NONE, Action.FAIL_OVER]
+    assert run([INC, INC, INC, D, D, D]) == [NONE, NONE, UNREADABLE, NONE, NONE, Action.FAIL_OVER]
 
 
 @pytest.mark.parametrize(

@@ -353,6 +353,11 @@ def main() -> int:
     parser.add_argument("--max-minutes", type=float, default=120.0, help="time bound, all targets")
     parser.add_argument("--min-score", type=float, default=0.0)
     parser.add_argument("--write", type=Path, help="markdown file whose section to update")
+    parser.add_argument(
+        "--allow-unfinished",
+        action="store_true",
+        help="score the mutants run within --max-minutes instead of failing (the CI bound)",
+    )
     args = parser.parse_args()
     names = args.targets or list(TARGETS)
     deadline = time.monotonic() + args.max_minutes * 60
@@ -366,7 +371,11 @@ def main() -> int:
     print(section)
     if args.write:
         replace_section(args.write, SECTION, section, heading="Mutation scores")
-    failing = [o.target.name for o in outcomes if o.score < args.min_score or o.not_run]
+    failing = [
+        o.target.name
+        for o in outcomes
+        if o.score < args.min_score or (o.not_run and not args.allow_unfinished)
+    ]
     if failing:
         print(f"below --min-score {args.min_score:.0%}, or not finished: {', '.join(failing)}")
         return 1

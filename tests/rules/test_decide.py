@@ -225,6 +225,19 @@ def test_precheck_when_the_secondary_already_writes() -> None:
     )
 
 
+def test_precheck_compares_the_writer_by_value_in_either_role() -> None:
+    """ARNs parsed from an API response are new strings; after a failback the us-east-1
+    cluster is the secondary and the writer's ARN sorts after it."""
+    writer = SECONDARY[:20] + SECONDARY[20:]  # equal, not the same object
+    promoted = rules.precheck(BUSY, cluster(writer_arn=writer), SECONDARY)
+    assert promoted is not None
+    assert promoted.action is Action.ALREADY_PROMOTED
+    # roles swapped: us-east-1 is now the secondary, us-east-2 the writer
+    swapped = cluster(member_arns=(SECONDARY, PRIMARY), writer_arn=SECONDARY)
+    assert rules.precheck(BUSY, swapped, PRIMARY) is None
+    assert rules.topology_problem(swapped, None, PRIMARY) is None
+
+
 def test_precheck_while_a_change_runs() -> None:
     running = rules.precheck(BUSY, cluster(status="failing-over"), SECONDARY)
     assert running == Decision(

@@ -44,6 +44,7 @@ def test_route53_without_observations_is_unknown() -> None:
 @pytest.mark.parametrize(
     ("status", "state", "detail"),
     [
+        (199, K, "HTTP 199 (not a health answer)"),
         (200, H, "HTTP 200"),
         (201, K, "HTTP 201 (not a health answer)"),
         (204, K, "HTTP 204 (not a health answer)"),
@@ -64,6 +65,9 @@ def test_probe_without_response_is_unknown_unless_opted_in() -> None:
         SignalName.PROBE, K, "no response: timed out after 5s"
     )
     assert rules.probe_signal(None) == Signal(SignalName.PROBE, K, "no response: error")
+    assert rules.probe_signal(None, error="reset") == Signal(
+        SignalName.PROBE, K, "no response: reset"
+    )
     assert rules.probe_signal(None, "refused", no_response_unhealthy=True) == Signal(
         SignalName.PROBE, U, "no response: refused"
     )

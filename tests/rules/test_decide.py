@@ -229,7 +229,9 @@ def test_precheck_compares_the_writer_by_value_in_either_role() -> None:
     """ARNs parsed from an API response are new strings; after a failback the us-east-1
     cluster is the secondary and the writer's ARN sorts after it."""
     writer = SECONDARY[:20] + SECONDARY[20:]  # equal, not the same object
-    promoted = rules.precheck(BUSY, cluster(writer_arn=writer), SECONDARY)
+    promoted = rules.precheck(
+        BUSY, cluster(member_arns=(PRIMARY, writer), writer_arn=writer), SECONDARY
+    )
     assert promoted is not None
     assert promoted.action is Action.ALREADY_PROMOTED
     # roles swapped: us-east-1 is now the secondary, us-east-2 the writer

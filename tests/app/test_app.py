@@ -240,12 +240,14 @@ def test_secondary_region_resources_use_the_secondary_key(synthesized_app: Synth
     primary = synthesized_app.stack(PRIMARY)
     secrets = primary["resource"]["aws_secretsmanager_secret"].values()
     assert len(secrets) == 2  # the master secret and the API client keys
+    keys = primary["resource"]["aws_kms_key"]
+    (secondary_region_key,) = [name for name in keys if name.startswith("secondary-region-key")]
+    (own_key,) = [name for name in keys if name != secondary_region_key]
     for secret in secrets:
         assert secret["replica"] == [
-            {"kms_key_id": secret["replica"][0]["kms_key_id"], "region": "us-east-2"}
+            {"kms_key_id": f"${{aws_kms_key.{secondary_region_key}.arn}}", "region": "us-east-2"}
         ]
-        assert "secondary-region-key" in secret["replica"][0]["kms_key_id"]
-        assert "secondary-region-key" not in secret["kms_key_id"]
+        assert secret["kms_key_id"] == f"${{aws_kms_key.{own_key}.arn}}"
     secondary = synthesized_app.stack(SECONDARY)
     assert "aws_kms_key" not in secondary["resource"]
     secondary_key = next(

@@ -61,16 +61,20 @@ def test_probe_status_boundaries(status: int, state: SignalState, detail: str) -
 
 
 def test_probe_without_response_is_unknown_unless_opted_in() -> None:
+    # No answer at all is marked as such: it is what a vantage point sees of a region outage.
     assert rules.probe_signal(None, "timed out after 5s") == Signal(
-        SignalName.PROBE, K, "no response: timed out after 5s"
+        SignalName.PROBE, K, "no response: timed out after 5s", no_response=True
     )
-    assert rules.probe_signal(None) == Signal(SignalName.PROBE, K, "no response: error")
+    assert rules.probe_signal(None) == Signal(
+        SignalName.PROBE, K, "no response: error", no_response=True
+    )
     assert rules.probe_signal(None, error="reset") == Signal(
-        SignalName.PROBE, K, "no response: reset"
+        SignalName.PROBE, K, "no response: reset", no_response=True
     )
     assert rules.probe_signal(None, "refused", no_response_unhealthy=True) == Signal(
-        SignalName.PROBE, U, "no response: refused"
+        SignalName.PROBE, U, "no response: refused", no_response=True
     )
+    assert rules.probe_signal(503).no_response is False
     # the opt-in changes only the no-response case
     assert rules.probe_signal(200, no_response_unhealthy=True).state is H
     assert rules.probe_signal(404, no_response_unhealthy=True).state is K

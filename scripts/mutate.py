@@ -234,15 +234,26 @@ def _skip_annotations(session: Path, module: Path) -> None:
         )
 
 
+def remove_bytecode(module: Path) -> list[Path]:
+    """Delete every cached bytecode file of ``module`` (any interpreter, any optimisation)."""
+    removed = sorted((module.parent / "__pycache__").glob(f"{module.stem}.*.pyc"))
+    for path in removed:
+        path.unlink()
+    return removed
+
+
 def run_target(target: Target, copy: Path, deadline: float) -> Outcome:
     """Mutate one module in ``copy`` and classify every mutant."""
     outcome = Outcome(target)
     started = time.monotonic()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(copy / d) for d in (*SRC_DIRS, "")))
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     tests = " ".join(target.tests)
     command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider {tests}"
     baseline_start = time.monotonic()
+    # The unmutated run writes bytecode for every module it imports (and pytest's rewritten
+    # test modules), so each mutant's run compiles only the mutated module: about a quarter
+    # less time per mutant. That module's bytecode is removed and never written again.
     baseline = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *target.tests],
         cwd=copy,
@@ -253,6 +264,10 @@ def run_target(target: Target, copy: Path, deadline: float) -> Outcome:
     )
     if baseline.returncode != 0:
         raise SystemExit(f"{target.name}: the tests fail before any mutation:\n{baseline.stdout}")
+    remove_bytecode(copy / target.module)
+    # A mutant can keep the size of the file it changes and is written within the same second,
+    # so a cached .pyc (keyed by mtime and size) could pass for it: never write one.
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
     timeout = max(20.0, 4 * (time.monotonic() - baseline_start))
     work = Path(tempfile.mkdtemp(prefix=f"mutate-{target.name}-"))
     config = work / "config.toml"

@@ -90,6 +90,7 @@ TARGETS = {
             "packages/core/src/payment_dr_core/naming.py",
             (
                 "tests/core/test_naming.py",
+                "tests/core/test_name_limits.py",
                 "tests/core/test_config.py",
                 "tests/data/test_names.py",
                 "tests/observability/test_names.py",

@@ -364,6 +364,8 @@ def parse_published(body: str) -> Published:
             current = published.survivors
         elif line == EQUIVALENTS_HEADING:
             current = published.equivalents
+        elif not line.startswith("- ") and line.endswith(":"):
+            current = None  # a list this parser does not know
         elif line.startswith("- ") and current is not None and ", " in line:
             name, text = line[2:].split(", ", 1)
             current.append((name, text))

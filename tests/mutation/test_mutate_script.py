@@ -87,3 +87,42 @@ def test_every_reviewed_equivalent_names_a_target_and_a_reason(target: str) -> N
         assert ": " in entry["mutant"]
         assert " -> " in entry["mutant"]
         assert len(entry["reason"]) >= 40, entry["mutant"]
+
+
+def test_a_partial_run_keeps_the_published_rows_of_the_other_targets() -> None:
+    published = mutate.parse_published(
+        "| module | what it decides |\n"
+        "|---|---|\n"
+        "| `payment_dr_core/naming.py` | names | 90 | 80 | 2 | 8 | 0 | 10 | 91% | 9 s "
+        "| 2026-01-02 |\n"
+        "| `payment_service/orchestrator/rules.py` | rules | old row |\n"
+        "\n"
+        "Unreviewed survivors:\n"
+        "\n"
+        "- naming, line 7: NumberReplacer: x = 1 -> x = 2\n"
+        "- rules, line 9: NumberReplacer: y = 1 -> y = 2\n"
+        "\n"
+        "Some other list:\n"
+        "\n"
+        "- budget, line 1: not a list this section writes\n"
+        "\n"
+        "Reviewed equivalent mutants (the reason is in `tests/mutation/equivalent.toml`):\n"
+        "\n"
+        "- naming, line 3: ReplaceComparisonOperator_Eq_Is: a == b -> a is b (interned)\n"
+    )
+    rules = mutate.Outcome(mutate.TARGETS["rules"], killed=9, survivors=["line 4: k -> j"])
+    section = mutate.report([rules], published)
+    table = [line for line in section.splitlines() if line.startswith("| `")]
+    assert table[0].startswith("| `payment_service/orchestrator/rules.py` | orchestrator ")
+    assert "| 10 | 9 | 0 | 1 | 0 | 0 | 90% | 0 s |" in table[0]
+    assert table[1] == (
+        "| `payment_dr_core/naming.py` | names | 90 | 80 | 2 | 8 | 0 | 10 | 91% | 9 s "
+        "| 2026-01-02 |"
+    )
+    assert len(table) == 2
+    listed = [line for line in section.splitlines() if line.startswith("- ")]
+    assert listed == [
+        "- rules, line 4: k -> j",
+        "- naming, line 7: NumberReplacer: x = 1 -> x = 2",
+        "- naming, line 3: ReplaceComparisonOperator_Eq_Is: a == b -> a is b (interned)",
+    ]

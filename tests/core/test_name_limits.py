@@ -223,3 +223,14 @@ def test_naming_values_are_immutable() -> None:
         NameSpec(ResourceKind.S3_BUCKET, "logs").regional = True  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         Namer("dev").suffix = "prod"  # type: ignore[misc]
+
+
+def test_region_and_path_are_keyword_only() -> None:
+    """``name(kind, component, region, path)`` positionally would let a region land in
+    ``path`` (``/us-east-1payment-...``) unnoticed by a reader: both must be named."""
+    spec = NameSpec(ResourceKind.S3_BUCKET, "logs", regional=True)
+    with pytest.raises(TypeError):
+        Namer("dev").of(spec, "us-east-1")  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Namer("dev").name(ResourceKind.LOG_GROUP, "api", "us-east-1")  # type: ignore[misc]
+    assert Namer("dev").of(spec, region="us-east-1") == "payment-processing-logs-use1-dev"

@@ -76,6 +76,7 @@ TARGETS = {
             (
                 "tests/scenarios/test_orchestrator_failover.py",
                 "tests/scenarios/test_decision_rules.py",
+                "tests/scenarios/test_engine_bounds.py",
             ),
             "orchestrator engine",
         ),

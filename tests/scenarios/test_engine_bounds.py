@@ -17,6 +17,7 @@ from payment_service.orchestrator.model import Action, Signal, SignalName, Signa
 from payment_service.orchestrator.probes import ProbeResult
 from payment_service.orchestrator.settings import OrchestratorSettings
 from tests.scenarios.conftest import SECONDARY, SECONDARY_URL, World
+from tests.scenarios.fakes import ThrottleOnce, client_error
 
 
 @pytest.fixture
@@ -163,3 +164,63 @@ def test_a_failed_notification_is_recorded_and_the_failover_still_happens(
     assert record.notified is False
     assert sns.attempts >= 1
     assert len(world.failover_calls()) == 1
+
+
+class FailingPuts:
+    """The scenario's DynamoDB client, except that ``put_item`` of the items whose ``pk`` is
+    in ``fail`` raises (throughput exceeded), after ``allow`` of them succeeded."""
+
+    def __init__(self, client: Any, fail: str, allow: int = 0) -> None:
+        self._client = client
+        self._fail = fail
+        self._allow = allow
+        self.refused = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_item(self, **kwargs: Any) -> Any:
+        if kwargs["Item"]["pk"]["S"] == self._fail:
+            if self._allow > 0:
+                self._allow -= 1
+            else:
+                self.refused += 1
+                raise client_error("ProvisionedThroughputExceededException", "PutItem")
+        return self._client.put_item(**kwargs)
+
+
+def test_a_decision_log_that_cannot_be_written_does_not_stop_the_failover(world: World) -> None:
+    dynamodb = FailingPuts(world.dynamodb, fail="DECISION")
+    orchestrator = world.orchestrator(dynamodb=dynamodb, CONSECUTIVE_FAILURES="1")
+    world.primary_down()
+
+    record = world.evaluate(orchestrator)
+
+    assert record.action is Action.FAIL_OVER
+    assert len(world.failover_calls()) == 1
+    assert dynamodb.refused == 1
+    assert world.decisions() == []
+
+
+def test_a_failed_failover_whose_state_cannot_be_saved_still_reports_and_pages(
+    world: World,
+) -> None:
+    rds = ThrottleOnce(
+        world.rds.client(SECONDARY), "failover_global_cluster", "InvalidGlobalClusterStateFault"
+    )
+    # the counted state is saved; the second write (last action failover_failed) is refused
+    dynamodb = FailingPuts(world.dynamodb, fail="STATE", allow=1)
+    orchestrator = world.orchestrator(rds=rds, dynamodb=dynamodb, CONSECUTIVE_FAILURES="1")
+    world.primary_down()
+
+    record = world.evaluate(orchestrator)
+
+    assert record.action is Action.FAILOVER_FAILED
+    assert record.error == "InvalidGlobalClusterStateFault"
+    assert dynamodb.refused == 1
+    assert world.notifications()[-1][2] == {"severity": "page", "action": "failover_failed"}
+    state = world.dynamodb.get_item(
+        TableName=world.names.decision_table,
+        Key={"pk": {"S": "STATE"}, "sk": {"S": "ORCHESTRATOR"}},
+    )["Item"]
+    assert state["last_action"] == {"S": "fail_over"}

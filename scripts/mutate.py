@@ -107,7 +107,11 @@ TARGETS = {
         Target(
             "repository",
             "apps/payment-service/src/payment_service/repository.py",
-            ("tests/runtime/test_payments_api.py", "tests/runtime/test_validation.py"),
+            (
+                "tests/runtime/test_repository_rows.py",
+                "tests/runtime/test_payments_api.py",
+                "tests/runtime/test_validation.py",
+            ),
             "payment repository and idempotency",
         ),
         Target(

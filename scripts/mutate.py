@@ -77,6 +77,7 @@ TARGETS = {
                 "tests/scenarios/test_orchestrator_failover.py",
                 "tests/scenarios/test_decision_rules.py",
                 "tests/scenarios/test_engine_bounds.py",
+                "tests/scenarios/test_full_outage_signals.py",
             ),
             "orchestrator engine",
         ),

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from payment_service.repository import Payment, _row_to_payment
+from payment_service.repository import Payment, PaymentRepository, _row_to_payment
 
 PAYMENT_ID = uuid.UUID("6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f")
 CREATED = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
@@ -58,3 +58,14 @@ def test_a_row_of_another_shape_is_refused_naming_the_problem(
     with pytest.raises(TypeError) as raised:
         _row_to_payment(row)
     assert str(raised.value) == message
+
+
+def test_deadlines_are_passed_by_name() -> None:
+    """``create(key, request, region, deadline)`` positionally would be refused: the deadline
+    of a request must be named, so it cannot be swapped with the region by a caller. The
+    call fails at binding, before the database is touched."""
+    repository = PaymentRepository(database=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        repository.get(PAYMENT_ID, None)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        repository.create("key", None, "us-east-1", None)  # type: ignore[arg-type, misc]

@@ -4,6 +4,7 @@ ends in a literal signal, action or record, never in an exception out of ``evalu
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -224,3 +225,17 @@ def test_a_failed_failover_whose_state_cannot_be_saved_still_reports_and_pages(
         Key={"pk": {"S": "STATE"}, "sk": {"S": "ORCHESTRATOR"}},
     )["Item"]
     assert state["last_action"] == {"S": "fail_over"}
+
+
+def test_each_decision_is_keyed_by_its_time_and_a_12_hex_digit_id(world: World) -> None:
+    """The decision item's sort key is ``<time>#<id>``: 48 random bits keep two evaluations
+    of the same millisecond (a scheduled run and a manual one) from overwriting each other."""
+    orchestrator = world.orchestrator()
+    world.primary_up()
+
+    records = [world.evaluate(orchestrator) for _ in range(3)]
+
+    ids = [record.evaluation_id for record in records]
+    assert all(re.fullmatch(r"[0-9a-f]{12}", value) for value in ids), ids
+    assert len(set(ids)) == 3
+    assert sorted(item["sk"]["S"].split("#")[1] for item in world.decisions()) == sorted(ids)

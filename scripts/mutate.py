@@ -110,6 +110,7 @@ TARGETS = {
             "apps/payment-service/src/payment_service/repository.py",
             (
                 "tests/runtime/test_repository_rows.py",
+                "tests/runtime/test_repository_race.py",
                 "tests/runtime/test_payments_api.py",
                 "tests/runtime/test_validation.py",
             ),

@@ -5,6 +5,7 @@ column, instead of building a payment from shifted values."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -69,3 +70,12 @@ def test_deadlines_are_passed_by_name() -> None:
         repository.get(PAYMENT_ID, None)  # type: ignore[misc]
     with pytest.raises(TypeError):
         repository.create("key", None, "us-east-1", None)  # type: ignore[arg-type, misc]
+
+
+def test_amounts_render_in_the_currency_minor_units_and_two_places_otherwise() -> None:
+    """JPY has no minor unit, USD two (ISO 4217); a currency outside the table (a row written
+    before it was narrowed, or by hand) is shown with two places rather than refused."""
+    base = _row_to_payment(ROW)
+    assert base.to_json()["amount"] == "12.50"
+    assert replace(base, currency="JPY", amount=Decimal("1250")).to_json()["amount"] == "1250"
+    assert replace(base, currency="XTS", amount=Decimal("7.5")).to_json()["amount"] == "7.50"

@@ -17,7 +17,7 @@ from payment_service.orchestrator.engine import Orchestrator, bounded_reads
 from payment_service.orchestrator.model import Action, Signal, SignalName, SignalState
 from payment_service.orchestrator.probes import ProbeResult
 from payment_service.orchestrator.settings import OrchestratorSettings
-from tests.scenarios.conftest import SECONDARY, SECONDARY_URL, World
+from tests.scenarios.conftest import PRIMARY_URL, SECONDARY, SECONDARY_URL, World
 from tests.scenarios.fakes import ThrottleOnce, client_error
 
 
@@ -239,3 +239,15 @@ def test_each_decision_is_keyed_by_its_time_and_a_12_hex_digit_id(world: World) 
     assert all(re.fullmatch(r"[0-9a-f]{12}", value) for value in ids), ids
     assert len(set(ids)) == 3
     assert sorted(item["sk"]["S"].split("#")[1] for item in world.decisions()) == sorted(ids)
+
+
+def test_a_healthy_evaluation_reads_neither_the_switch_nor_the_secondary(world: World) -> None:
+    """The gates cost an SSM call, a probe and an RDS call: read only when the counter is at
+    N on a down verdict."""
+    orchestrator = world.orchestrator()
+    world.primary_up()
+
+    record = world.evaluate(orchestrator)
+
+    assert (record.action, record.switch, record.secondary) == (Action.NONE, None, None)
+    assert world.probe.calls == [PRIMARY_URL]

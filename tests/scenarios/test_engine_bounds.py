@@ -251,3 +251,19 @@ def test_a_healthy_evaluation_reads_neither_the_switch_nor_the_secondary(world: 
 
     assert (record.action, record.switch, record.secondary) == (Action.NONE, None, None)
     assert world.probe.calls == [PRIMARY_URL]
+
+
+def test_a_secondary_cluster_that_cannot_be_described_is_not_ready(world: World) -> None:
+    """DescribeGlobalClusters answers but DescribeDBClusters of the secondary is refused:
+    the secondary is not known to be available, so a human is paged instead of failing over."""
+    rds = ThrottleOnce(world.rds.client(SECONDARY), "describe_db_clusters", "AccessDenied")
+    orchestrator = world.orchestrator(rds=rds, CONSECUTIVE_FAILURES="1")
+    world.primary_down()
+
+    record = world.evaluate(orchestrator)
+
+    assert record.action is Action.SECONDARY_UNHEALTHY
+    assert record.secondary is not None
+    assert record.secondary.endswith("; cluster unreadable (AccessDenied)")
+    assert rds.attempts == 1
+    assert world.failover_calls() == []

@@ -4,6 +4,7 @@ column, instead of building a payment from shifted values."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -11,7 +12,12 @@ from decimal import Decimal
 
 import pytest
 
-from payment_service.repository import Payment, PaymentRepository, _row_to_payment
+from payment_service.repository import (
+    CreateOutcome,
+    Payment,
+    PaymentRepository,
+    _row_to_payment,
+)
 
 PAYMENT_ID = uuid.UUID("6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f")
 CREATED = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
@@ -79,3 +85,12 @@ def test_amounts_render_in_the_currency_minor_units_and_two_places_otherwise() -
     assert base.to_json()["amount"] == "12.50"
     assert replace(base, currency="JPY", amount=Decimal("1250")).to_json()["amount"] == "1250"
     assert replace(base, currency="XTS", amount=Decimal("7.5")).to_json()["amount"] == "7.50"
+
+
+def test_payments_and_outcomes_are_immutable() -> None:
+    """A Payment handed to the API layer cannot be altered on its way to the response."""
+    payment = _row_to_payment(ROW)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        payment.amount = Decimal("0.01")  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        CreateOutcome(payment, created=True).created = False  # type: ignore[misc]

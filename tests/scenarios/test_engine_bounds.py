@@ -267,3 +267,19 @@ def test_a_secondary_cluster_that_cannot_be_described_is_not_ready(world: World)
     assert record.secondary.endswith("; cluster unreadable (AccessDenied)")
     assert rds.attempts == 1
     assert world.failover_calls() == []
+
+
+def test_the_injected_probe_clock_and_sleep_are_named(world: World) -> None:
+    """``Orchestrator(settings, clients, probe, clock)`` positionally is refused: a clock and
+    a sleep are both callables, and swapping them by position would go unnoticed."""
+    settings = OrchestratorSettings.from_env(world.env())
+    clients = Clients(
+        rds=world.rds.client(SECONDARY),
+        route53=world.route53,
+        cloudwatch=world.cloudwatch,
+        ssm=world.ssm,
+        dynamodb=world.dynamodb,
+        sns=world.sns,
+    )
+    with pytest.raises(TypeError):
+        Orchestrator(settings, clients, world.probe)  # type: ignore[misc]

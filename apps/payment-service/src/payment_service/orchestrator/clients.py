@@ -69,11 +69,21 @@ class Clients:
     ssm: SsmApi
     dynamodb: DynamoDbClient
     sns: SnsClient
+    rds_primary: RdsApi | None = None
+    """Primary cluster's region: copying the failover snapshot there once it is back."""
 
 
-def boto3_clients(*, region: str, rds_region: str, alarm_region: str, topic_region: str) -> Clients:
+def boto3_clients(
+    *,
+    region: str,
+    rds_region: str,
+    alarm_region: str,
+    topic_region: str,
+    primary_rds_region: str | None = None,
+) -> Clients:
     """Real clients: SSM and DynamoDB in ``region``, RDS (botocore retries off) in
-    ``rds_region``, CloudWatch in ``alarm_region``, SNS in ``topic_region``."""
+    ``rds_region`` and ``primary_rds_region``, CloudWatch in ``alarm_region``, SNS in
+    ``topic_region``."""
     return Clients(
         rds=boto3_rds(rds_region, LAMBDA_LIMITS),
         route53=boto3_client("route53", ROUTE53_API_REGION, LAMBDA_LIMITS),
@@ -81,4 +91,5 @@ def boto3_clients(*, region: str, rds_region: str, alarm_region: str, topic_regi
         ssm=boto3_client("ssm", region, LAMBDA_LIMITS),
         dynamodb=boto3_client("dynamodb", region, LAMBDA_LIMITS),
         sns=boto3_client("sns", topic_region, LAMBDA_LIMITS),
+        rds_primary=boto3_rds(primary_rds_region, LAMBDA_LIMITS) if primary_rds_region else None,
     )

@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed
 OUTDIR := apps/dr-app/cdktf.out
 LINT_PATHS := packages apps tests scripts tools
 
-.PHONY: help install synth test lint format checkov bench bench-cdktn clean diagram drill dist versions live hcl
+.PHONY: help install synth test lint format checkov bench bench-cdktn clean diagram drill dist versions live hcl mutate mutate-ci
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -80,6 +80,13 @@ live: $(INSTALLED) ## Live tests against a deployed environment (PAYMENT_DR_OUTP
 
 hcl: synth ## Export the stacks as Terraform HCL (needs terraform + registry, or SCHEMA=<file>)
 	$(PY) scripts/export_hcl.py $(if $(SCHEMA),--schema $(SCHEMA))
+
+mutate: $(INSTALLED) ## Mutation testing of every target (PostgreSQL for repository, db); scores into docs/testing.md
+	bash scripts/ensure-postgres.sh
+	$(PY) scripts/mutate.py --write docs/testing.md
+
+mutate-ci: $(INSTALLED) ## Mutation testing of the decision rules, at most 5 minutes, fails under 90 %
+	$(PY) scripts/mutate.py rules --max-minutes 5 --allow-unfinished --min-score 0.9
 
 clean: ## Remove synthesized output and caches (keeps .venv and .tools)
 	rm -rf $(OUTDIR) .pytest_cache .mypy_cache .ruff_cache dist

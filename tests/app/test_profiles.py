@@ -40,8 +40,12 @@ def test_default_profile_global_cluster_and_secret(synthesized_app: SynthesizedA
     (global_cluster,) = of_kind(synthesized_app, PRIMARY, "aws_rds_global_cluster")
     assert global_cluster["deletion_protection"] is False
     assert global_cluster["force_destroy"] is True
-    (secret,) = of_kind(synthesized_app, PRIMARY, "aws_secretsmanager_secret")
-    assert secret["recovery_window_in_days"] == 0
+    secrets = of_kind(synthesized_app, PRIMARY, "aws_secretsmanager_secret")
+    assert sorted(secret["name"] for secret in secrets) == [
+        "payment-processing-api-client-keys-ci7",
+        "payment-processing-aurora-master-ci7",
+    ]
+    assert [secret["recovery_window_in_days"] for secret in secrets] == [0, 0]
 
 
 @pytest.mark.parametrize(
@@ -79,8 +83,9 @@ def test_production_global_cluster_and_secret(production_app: SynthesizedApp) ->
     (global_cluster,) = of_kind(production_app, PRIMARY, "aws_rds_global_cluster")
     assert global_cluster["deletion_protection"] is True
     assert global_cluster["force_destroy"] is False
-    (secret,) = of_kind(production_app, PRIMARY, "aws_secretsmanager_secret")
-    assert secret["recovery_window_in_days"] == 30
+    secrets = of_kind(production_app, PRIMARY, "aws_secretsmanager_secret")
+    assert len(secrets) == 2  # the master secret and the API client keys
+    assert [secret["recovery_window_in_days"] for secret in secrets] == [30, 30]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.live.client import CLIENT_KEY_ENV, client_key_from
 from tests.live.outputs import HOW_TO_PRODUCE, OUTPUTS_ENV, SUFFIX_ENV, Deployment, load_outputs
 
 _STARTUP_ENVIRON = dict(os.environ)
@@ -83,12 +84,15 @@ def aws(_real_aws_for_live_tests: None, deployment: Deployment) -> Any:
 
 
 @pytest.fixture
-def credentials(aws: Any) -> Any:
-    """Frozen credentials for SigV4; fails clearly when the chain finds none."""
-    found = aws.get_credentials()
-    if found is None:
-        pytest.fail("no AWS credentials found by boto3's default chain for the live tests")
-    return found.get_frozen_credentials()
+def client_key() -> str:
+    """The API client key of the live tests; they are skipped, with the reason, without one."""
+    key = client_key_from()
+    if key is None:
+        pytest.skip(
+            f"{CLIENT_KEY_ENV} is not set: create a client key and add its hash to the "
+            "client-keys secret (docs/deployment.md), then set it to '<client id>.<key>'"
+        )
+    return key
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.live.client import build_request, send
 from tests.live.outputs import Deployment
-from tests.live.signing import build_request, send
 
 pytestmark = [pytest.mark.live, pytest.mark.usefixtures("deployment")]
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
+from tests.live.client import HttpResponse, build_request, send
 from tests.live.outputs import Deployment
 from tests.live.polling import poll_until, seconds_from_env
-from tests.live.signing import HttpResponse, build_request, send
 
 pytestmark = [pytest.mark.live, pytest.mark.usefixtures("deployment")]
 
@@ -41,7 +41,7 @@ def _missing(error: Exception) -> bool:
 
 
 def test_payment_written_in_the_primary_is_read_in_the_secondary(
-    deployment: Deployment, credentials: Any
+    deployment: Deployment, client_key: str
 ) -> None:
     primary, secondary = deployment.primary, deployment.secondary
     marker = uuid.uuid4().hex[:12]
@@ -60,8 +60,7 @@ def test_payment_written_in_the_primary_is_read_in_the_secondary(
             primary.api_url("payments"),
             body=body,
             headers=headers,
-            region=primary.region,
-            credentials=credentials,
+            client_key=client_key,
         )
         return send(request)
 
@@ -78,8 +77,7 @@ def test_payment_written_in_the_primary_is_read_in_the_secondary(
         request = build_request(
             "GET",
             secondary.api_url(f"payments/{payment['id']}"),
-            region=secondary.region,
-            credentials=credentials,
+            client_key=client_key,
         )
         response = send(request)
         if response.status == 404:

@@ -4,11 +4,8 @@ skipping and the environment they run in. Not marked ``live``: they run everywhe
 from __future__ import annotations
 
 import copy
-import hashlib
-import hmac
 import json
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -16,11 +13,11 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 import pytest
-from botocore.credentials import Credentials  # type: ignore[import-untyped]
 
+from payment_service.authorizer import ClientKeys, hash_key
+from tests.live.client import build_request, client_key_from, send
 from tests.live.conftest import restore_aws_environment, skip_reason
 from tests.live.outputs import (
     OUTPUTS_ENV,
@@ -30,7 +27,6 @@ from tests.live.outputs import (
     parse_outputs,
 )
 from tests.live.polling import poll_until, seconds_from_env
-from tests.live.signing import build_request, send
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -196,75 +192,55 @@ def test_load_outputs_reports_unreadable_and_malformed_files(tmp_path: Path) -> 
 # ------------------------------------------------------------------------- signing
 
 
-def _sign(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode(), hashlib.sha256).digest()
+LIVE_KEY = "live-tests.q3Jc0b4tC2yQm6V9Hn1xZk8eLw5rTs7uPa0dFg2hJiA"
 
 
-def expected_signature(request: Any, secret: str, region: str, signed_headers: list[str]) -> str:
-    """SigV4 computed independently from what urllib will send."""
-    headers = {name.lower(): value for name, value in request.header_items()}
-    url = urlsplit(request.full_url)
-    headers["host"] = url.netloc
-    amz_date = headers["x-amz-date"]
-    body = request.data or b""
-    canonical = "\n".join(
-        [
-            request.get_method(),
-            quote(url.path or "/", safe="/~"),
-            url.query,
-            "".join(f"{name}:{headers[name].strip()}\n" for name in signed_headers),
-            ";".join(signed_headers),
-            hashlib.sha256(body).hexdigest(),
-        ]
-    )
-    scope = f"{amz_date[:8]}/{region}/execute-api/aws4_request"
-    to_sign = "\n".join(
-        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
-    )
-    key = _sign(("AWS4" + secret).encode(), amz_date[:8])
-    for part in (region, "execute-api", "aws4_request"):
-        key = _sign(key, part)
-    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-
-
-def test_signed_post_carries_a_valid_sigv4_authorization() -> None:
-    credentials = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "token-1")
+def test_authorized_request_carries_a_bearer_token_the_authorizer_accepts() -> None:
     body = b'{"amount": "1.00", "currency": "USD"}'
     request = build_request(
         "POST",
-        "https://abc.execute-api.us-east-2.amazonaws.com/v1/payments",
+        "https://api-use2-demo.payments.example.com/v1/payments",
         body=body,
         headers={"Content-Type": "application/json", "Idempotency-Key": "livetest-0001"},
-        region="us-east-2",
-        credentials=credentials,
+        client_key=LIVE_KEY,
     )
     headers = {name.lower(): value for name, value in request.header_items()}
-    authorization = headers["authorization"]
-    match = re.fullmatch(
-        r"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/(\d{8})/us-east-2/execute-api/aws4_request, "
-        r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})",
-        authorization,
-    )
-    assert match, authorization
-    signed = match[2].split(";")
-    assert {"host", "x-amz-date", "content-type", "idempotency-key"} <= set(signed)
-    assert "x-amz-security-token" in signed
-    assert headers["x-amz-security-token"] == "token-1"
-    assert headers["x-amz-date"].startswith(match[1])
+    assert headers["authorization"] == f"Bearer {LIVE_KEY}"
+    assert headers["idempotency-key"] == "livetest-0001"
     assert request.get_method() == "POST"
     assert request.data == body
-    assert match[3] == expected_signature(
-        request, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "us-east-2", signed
-    )
+    # The real authorizer, given the key's hash, names the client from that header.
+    key = LIVE_KEY.split(".", 1)[1]
+    keys = ClientKeys.parse(json.dumps({"clients": {"live-tests": [hash_key(key)]}}))
+    assert keys.identify(headers["authorization"]) == "live-tests"
 
 
-def test_unsigned_request_has_no_authorization_and_signing_needs_a_region() -> None:
-    request = build_request("GET", "https://abc.execute-api.us-east-1.amazonaws.com/v1/health")
+@pytest.mark.parametrize(
+    "key",
+    ["live-tests", "live-tests.short", "Live_Tests.q3Jc0b4tC2yQm6V9Hn1xZk8eLw5rTs7uPa0dFg2hJiA"],
+)
+def test_a_malformed_client_key_is_refused_before_sending(key: str) -> None:
+    with pytest.raises(ValueError, match="PAYMENT_DR_CLIENT_KEY"):
+        build_request("GET", "https://x/v1/payments/1", client_key=key)
+
+
+def test_unauthorized_request_has_no_authorization_header() -> None:
+    request = build_request("GET", "https://api-use1-demo.payments.example.com/v1/health")
     names = {name.lower() for name, _ in request.header_items()}
     assert "authorization" not in names
     assert "user-agent" in names  # WAF's common rule set blocks requests without one
-    with pytest.raises(ValueError, match="region"):
-        build_request("GET", "https://x/v1", credentials=Credentials("a", "b"))
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, None),
+        ({"PAYMENT_DR_CLIENT_KEY": "  "}, None),
+        ({"PAYMENT_DR_CLIENT_KEY": "a.b"}, "a.b"),
+    ],
+)
+def test_client_key_from_the_environment(environ: dict[str, str], expected: str | None) -> None:
+    assert client_key_from(environ) == expected
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -346,3 +347,54 @@ class Sleeps:
 
     def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+
+
+class HangingApi:
+    """A client of an AWS API in a region that is down: every call hangs until the client's
+    timeout, then fails, as botocore does when no TCP connection opens (``ConnectTimeoutError``
+    after ``connect_timeout``, per attempt), rather than returning an error at once.
+
+    ``release`` ends every hang (tests call it in teardown so no thread outlives them)."""
+
+    def __init__(self, operations: tuple[str, ...], hang_seconds: float) -> None:
+        self._operations = operations
+        self._hang = hang_seconds
+        self._released = threading.Event()
+        self.calls: list[str] = []
+
+    def release(self) -> None:
+        self._released.set()
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._operations:
+            raise AttributeError(name)
+
+        def call(**_kwargs: object) -> Any:
+            self.calls.append(name)
+            self._released.wait(self._hang)
+            raise TimeoutError(f"Connect timeout on endpoint URL ({name})")
+
+        return call
+
+
+@dataclass
+class BlackholedProbe:
+    """An HTTPS probe of a black-holed host: the connection neither opens nor is refused.
+
+    A probe honouring its timeout returns no response after ``timeout`` seconds; with
+    ``ignores_timeout`` it hangs ``hang_seconds`` instead (a broken probe), which only the
+    evaluation budget can cut short. Other URLs answer from ``answers``."""
+
+    blackholed: set[str] = field(default_factory=set)
+    answers: dict[str, ProbeResult] = field(default_factory=dict)
+    ignores_timeout: bool = False
+    hang_seconds: float = 30.0
+    released: threading.Event = field(default_factory=threading.Event)
+    calls: list[tuple[str, float]] = field(default_factory=list)
+
+    def __call__(self, url: str, timeout: float) -> ProbeResult:
+        self.calls.append((url, timeout))
+        if url in self.blackholed:
+            self.released.wait(self.hang_seconds if self.ignores_timeout else timeout)
+            return ProbeResult(None, error="TimeoutError")
+        return self.answers.get(url, ProbeResult(None, error="URLError"))

@@ -202,6 +202,8 @@ class PaymentDrStack(TerraformStack):
                 subnet_ids=self.network.private_subnet_ids,
                 security_group_id=self.network.application_security_group_id,
                 db_host=self.db_host,
+                db_cluster_identifier=self.db_cluster_identifier,
+                db_reader_host=self.db_reader_host,
                 db_name=self.db_name,
                 db_secret_arn=self.db_secret_arn,
                 db_cluster_resource_id=self.db_cluster_resource_id,
@@ -503,11 +505,16 @@ class PaymentDrStack(TerraformStack):
                 kms_key_arn=self.key_arn,
                 replica_region=config.regions.secondary,
                 replica_kms_key_arn=self.secondary_key_arn,
+                recovery_window_days=config.data_protection.secret_recovery_window_days,
                 provider=self.provider,
             ),
         )
         self.client_keys_secret_arn = self.client_keys.secret_arn
-        self.db_host = self.aurora.writer_endpoint
+        # Writes go through the global writer endpoint in both regions (it follows the writer
+        # after a switchover or failover); the API fences writes on what it resolves to.
+        self.db_host = self.aurora.global_writer_endpoint
+        self.db_cluster_identifier = self.aurora.cluster_identifier
+        self.db_reader_host = self.aurora.reader_endpoint
         self.db_name = self.aurora.database_name
         self.db_secret_arn = self.aurora.secret_arn
         self.db_cluster_resource_id = self.aurora.cluster_resource_id
@@ -570,9 +577,13 @@ class PaymentDrStack(TerraformStack):
                 provider=self.primary_region_provider,
             ),
         )
-        # The secondary cluster's own endpoint: read-only while it is a standby, and the
-        # writer once promoted, with no redeploy.
-        self.db_host = self.aurora_secondary.writer_endpoint
+        # Never the secondary cluster's own (writer) endpoint: it is inactive and does not
+        # resolve until promotion ("All secondary Regions also have writer endpoints, but
+        # they're inactive", AWS Database Blog, "Automate Amazon Aurora Global Database
+        # endpoint management"). Writes: the global writer endpoint; readiness: the reader.
+        self.db_host = primary.aurora.global_writer_endpoint
+        self.db_cluster_identifier = self.aurora_secondary.cluster_identifier
+        self.db_reader_host = self.aurora_secondary.reader_endpoint
         self.db_name = primary.aurora.database_name
         self.db_secret_arn = primary.aurora.secret_replica_arn
         self.db_cluster_resource_id = self.aurora_secondary.cluster_resource_id

@@ -31,7 +31,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from payment_service import logging as service_logging
@@ -66,6 +66,7 @@ from payment_service.idempotency_cache import (
 from payment_service.repository import PaymentRepository
 from payment_service.secrets import CredentialsProvider, SecretCache
 from payment_service.validation import parse_payment_request, validate_idempotency_key
+from payment_service.writer import WriteFence, WriterLocator
 
 if TYPE_CHECKING:
     from payment_service.health import DatabaseProbe, TableProbe
@@ -100,6 +101,11 @@ class PaymentService:
     """Longest time ``GET /health`` may take."""
     fallback_timeout_seconds: float = DEFAULT_FUNCTION_TIMEOUT_SECONDS
     """The invocation's time when no Lambda context is passed."""
+    fence: WriteFence | None = None
+    """Refuses writes (503) unless the global writer endpoint resolves to this region's
+    cluster; ``None``: a single database (local runs)."""
+    reader: DatabaseProbe | None = None
+    """This region's reader endpoint, probed by ``/health`` while the region is a standby."""
 
     def handle(self, event: Mapping[str, object], context: object = None) -> dict[str, object]:
         """Handle one proxy event within the deadline taken from ``context``; never raises."""
@@ -159,12 +165,17 @@ class PaymentService:
             raise MethodNotAllowedError(request.method or "(none)", methods)
 
     def _health(self, request: ApiRequest, deadline: Deadline) -> dict[str, object]:
+        global_role = self.fence.role() if self.fence is not None else None
+        database = self.database
+        if global_role is not None and global_role[0] != "writer" and self.reader is not None:
+            database = self.reader
         report = check_health(
-            self.database,
+            database,
             self.sessions_table,
             self.region,
             deadline=deadline.narrowed(self.health_budget_seconds),
             cache_guard=self.cache_guard,
+            global_role=global_role,
         )
         headers = (
             {}
@@ -198,6 +209,8 @@ class PaymentService:
             # again under the id the record holds.
             record_id = _parse_uuid(cached.payment_id)
 
+        if self.fence is not None:
+            self.fence.check()  # 503 + Retry-After when this region is not the writer
         outcome = self.repository.create(
             key, payment_request, self.region, deadline=deadline, payment_id=record_id
         )
@@ -267,21 +280,51 @@ def _parse_uuid(text: str) -> uuid.UUID | None:
 def build_service(settings: Settings) -> PaymentService:
     """Wire the real dependencies (pg8000, Secrets Manager, DynamoDB) from settings."""
     credentials: CredentialsProvider
-    if settings.database.iam_user is not None:
+    db = settings.database
+    locator = WriterLocator(db.host) if db.cluster_id is not None else None
+    fence = (
+        WriteFence(settings.region, db.cluster_id, locator)
+        if locator is not None and db.cluster_id is not None
+        else None
+    )
+    reader: Database | None = None
+    if db.iam_user is not None:
+        target = None
+        if locator is not None:
+            bound = locator
+
+            def target() -> tuple[str, str]:
+                writer = bound.locate()
+                return writer.host, writer.region
+
         credentials = IamAuthCredentials(
             rds_token_signer(settings.region),
-            host=settings.database.host,
-            port=settings.database.port,
-            user=settings.database.iam_user,
+            host=db.host,
+            port=db.port,
+            user=db.iam_user,
             region=settings.region,
+            target=target,
         )
+        if db.reader_host is not None:
+            reader_credentials = IamAuthCredentials(
+                rds_token_signer(settings.region),
+                host=db.reader_host,
+                port=db.port,
+                user=db.iam_user,
+                region=settings.region,
+            )
+            reader = Database(replace(db, host=db.reader_host), reader_credentials)
     else:
         credentials = SecretCache(
             secrets_manager_client(settings.region),
             settings.database.secret_arn,
             ttl_seconds=settings.database.secret_ttl_seconds,
         )
-    database = Database(settings.database, credentials)
+    database = Database(
+        settings.database,
+        credentials,
+        host_source=locator.connect_host if locator is not None else None,
+    )
     cache_timeout = settings.cache_timeout_ms / 1000
     cache_timeouts = CallTimeouts(connect_seconds=cache_timeout, read_seconds=cache_timeout)
     store = DynamoDbIdempotencyStore(
@@ -298,6 +341,8 @@ def build_service(settings: Settings) -> PaymentService:
         cache_guard=CacheGuard(call_seconds=cache_timeouts.worst_case_seconds),
         deadline_margin_seconds=settings.deadline_margin_ms / 1000,
         health_budget_seconds=settings.health_budget_ms / 1000,
+        fence=fence,
+        reader=reader,
     )
 
 

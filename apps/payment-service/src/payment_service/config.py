@@ -18,6 +18,7 @@ from payment_service.errors import ConfigError
 PACKAGED_CA_BUNDLE = "certs/rds-global-bundle.pem"
 
 _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+_CLUSTER_ID = re.compile(r"[a-z][a-z0-9-]{0,62}")
 _DB_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
@@ -107,6 +108,13 @@ class DatabaseSettings:
     iam_user: str | None = None
     """DB_IAM_USER: connect as this role with IAM database authentication (the API);
     unset: the user and password of DB_SECRET_ARN (the migrations)."""
+    cluster_id: str | None = None
+    """DB_CLUSTER_ID: this region's Aurora cluster identifier. When set, DB_HOST is the
+    global writer endpoint: the API writes only while that endpoint resolves to this
+    cluster (the write fence) and connects to the cluster endpoint it resolves to."""
+    reader_host: str | None = None
+    """DB_READER_HOST: this region's reader endpoint; a standby region checks its readiness
+    (``pg_is_in_recovery()``, replication lag) through it."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DatabaseSettings:
@@ -114,7 +122,15 @@ class DatabaseSettings:
         iam_user = env.get("DB_IAM_USER", "").strip() or None
         if iam_user is not None:
             _matching(env, "DB_IAM_USER", _DB_NAME, "a PostgreSQL role name (letters, digits, _)")
+        cluster_id = env.get("DB_CLUSTER_ID", "").strip() or None
+        if cluster_id is not None:
+            _matching(env, "DB_CLUSTER_ID", _CLUSTER_ID, "an Aurora cluster identifier")
+        reader_host = env.get("DB_READER_HOST", "").strip() or None
+        if reader_host is not None:
+            _matching(env, "DB_READER_HOST", _HOST, "a DNS name or IPv4 address")
         return cls(
+            cluster_id=cluster_id,
+            reader_host=reader_host,
             host=_matching(env, "DB_HOST", _HOST, "a DNS name or IPv4 address"),
             secret_arn=""
             if iam_user is not None

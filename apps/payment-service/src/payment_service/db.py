@@ -349,6 +349,9 @@ class DatabaseStatus:
     transaction_read_only: bool
     in_recovery: bool
     latency_ms: float
+    replication_lag_seconds: float | None = None
+    """On a replica: ``now() - pg_last_xact_replay_timestamp()``; ``None`` on a writer or when
+    the server does not report it."""
 
     @property
     def writable(self) -> bool:
@@ -395,6 +398,7 @@ class Database:
         *,
         connect: ConnectionFactory = pg8000_connect,
         ssl_context: ssl.SSLContext | None = None,
+        host_source: Callable[[], str] | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
@@ -403,6 +407,7 @@ class Database:
         self._credentials = credentials
         self._connect = connect
         self._ssl_context = ssl_context or create_ssl_context(settings.ca_bundle)
+        self._host_source = host_source
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rand = rand
@@ -445,10 +450,19 @@ class Database:
                 raise RuntimeError("SELECT 1 did not return 1")
             read_only = _scalar(connection.run("SHOW transaction_read_only"))
             in_recovery = _scalar(connection.run("SELECT pg_is_in_recovery()"))
+            lag: float | None = None
+            if in_recovery is True:
+                value = _scalar(
+                    connection.run(
+                        "SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())"
+                    )
+                )
+                lag = round(float(str(value)), 3) if value is not None else None
             return DatabaseStatus(
                 transaction_read_only=read_only == "on",
                 in_recovery=in_recovery is True,
                 latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                replication_lag_seconds=lag,
             )
 
         return self._execute(work, transactional=False, policy=_PROBE_POLICY, deadline=deadline)
@@ -607,8 +621,14 @@ class Database:
             timeout = deadline.cap(timeout)
             if timeout < MIN_ATTEMPT_SECONDS:
                 raise DeadlineReachedError("no time left to connect")
+        host = self._settings.host
+        if self._host_source is not None:
+            try:
+                host = self._host_source()
+            except LookupError as exc:  # the writer's name does not resolve: a network fault
+                raise ConnectionError(str(exc)) from exc
         return ConnectParams(
-            host=self._settings.host,
+            host=host,
             port=self._settings.port,
             database=self._settings.name,
             user=credentials.username,

@@ -79,6 +79,7 @@ def _database_check(
             "writable": status.writable,
             "transaction_read_only": status.transaction_read_only,
             "in_recovery": status.in_recovery,
+            "replication_lag_seconds": status.replication_lag_seconds,
             "latency_ms": status.latency_ms,
         },
         role,
@@ -115,14 +116,29 @@ def check_health(
     *,
     deadline: Deadline | None = None,
     cache_guard: CacheGuard | None = None,
+    global_role: tuple[str, str | None] | None = None,
 ) -> HealthReport:
     """Run both checks and decide whether this region can serve payments.
 
     ``status`` is ``ok`` (200), ``degraded`` (200: the writer answers, the DynamoDB cache does
     not) or ``unavailable`` (503).
+
+    ``global_role`` is this region's role in the global cluster as the global writer endpoint
+    shows it (:meth:`payment_service.writer.WriteFence.role`), with the writer's region; a
+    region serves only when that role and the database it probed both say ``writer``. A
+    standby probes its reader endpoint: reachable, in recovery and its replication lag.
     """
     database_result, role = _database_check(database, deadline)
     dynamodb_result = _dynamodb_check(table, deadline, cache_guard)
+    writer_region: str | None = None
+    if global_role is not None:
+        global_name, writer_region = global_role
+        if global_name != "writer" and role == "writer":
+            # The probed database writes but the global endpoint names another writer (a
+            # detached or not yet rejoined old primary): never serve from it.
+            role = "fenced"
+        elif global_name != "writer" and role != "unknown":
+            role = "standby"
     can_serve = role == "writer"
     if not can_serve:
         status = "unavailable"
@@ -134,6 +150,7 @@ def check_health(
         "status": status,
         "region": region,
         "role": role,
+        "writer_region": writer_region,
         "can_serve_payments": can_serve,
         "checks": {"database": database_result, "dynamodb": dynamodb_result},
     }

@@ -28,6 +28,10 @@ from payment_dr_core.validation import Rule, check_all, in_range
 HANDLER = "payment_service.orchestrator.handler"
 
 
+ORCHESTRATOR_TIMEOUT_SECONDS = 30
+"""The orchestrator function's timeout (its evaluation budgets must fit inside)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class FailoverOrchestratorProps:
     """Props of :class:`FailoverOrchestrator`. It runs in the secondary region."""
@@ -246,11 +250,13 @@ class FailoverOrchestrator(Construct):
                     "ALERT_TOPIC_ARN": props.alert_topic_arn,
                     "CONSECUTIVE_FAILURES": str(props.consecutive_failures),
                     "ENVIRONMENT_SUFFIX": namer.suffix,
+                    # The evaluation's budgets are checked against this at cold start.
+                    "FUNCTION_TIMEOUT_SECONDS": str(ORCHESTRATOR_TIMEOUT_SECONDS),
                     "PRIMARY_CLUSTER_ID": primary_cluster_id,
                     "FAILOVER_SNAPSHOT_PREFIX": copy_prefix,
                 },
                 memory_mb=256,
-                timeout_seconds=30,
+                timeout_seconds=ORCHESTRATOR_TIMEOUT_SECONDS,
                 log_retention_days=props.log_retention_days,
                 provider=provider,
             ),

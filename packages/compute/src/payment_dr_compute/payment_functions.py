@@ -39,7 +39,9 @@ class PaymentFunctionsProps:
     subnet_ids: Sequence[str]
     security_group_id: str
     db_host: str
-    """This region's cluster endpoint (writer in the primary, reader in a standby)."""
+    """The Aurora global writer endpoint (``aws_rds_global_cluster.endpoint``), in both
+    regions: it follows the writer through switchovers and failovers. Never a secondary
+    cluster's own endpoint, which does not resolve until promotion."""
 
     db_name: str
     db_secret_arn: str
@@ -57,6 +59,13 @@ class PaymentFunctionsProps:
     session_table_name: str
     session_table_arn: str
     """This region's table (or replica) ARN."""
+
+    db_cluster_identifier: str | None = None
+    """This region's cluster identifier (``DB_CLUSTER_ID``): the API writes only while the
+    global writer endpoint resolves to this cluster. ``None``: no fence (a single cluster)."""
+    db_reader_host: str | None = None
+    """This region's reader endpoint (``DB_READER_HOST``): a standby's ``/health`` probes
+    it (recovery state, replication lag)."""
 
     db_app_user: str = DEFAULT_DB_APP_USER
     """PostgreSQL role the API connects as, with IAM database authentication."""
@@ -102,6 +111,11 @@ class PaymentFunctions(Construct):
             "DB_PORT": str(props.db_port),
             "DB_NAME": props.db_name,
         }
+        if props.db_cluster_identifier is not None:
+            database["DB_CLUSTER_ID"] = props.db_cluster_identifier
+        api_database = dict(database)
+        if props.db_reader_host is not None:
+            api_database["DB_READER_HOST"] = props.db_reader_host
         decrypt_through_secrets_manager = PolicyStatement(
             "DecryptSecretThroughSecretsManager",
             ("kms:Decrypt",),
@@ -177,7 +191,7 @@ class PaymentFunctions(Construct):
             "Payment API (API Gateway REST proxy)",
             (connect_statement, table_statement),
             {
-                **database,
+                **api_database,
                 "DB_IAM_USER": props.db_app_user,
                 "SESSION_TABLE_NAME": props.session_table_name,
                 "POWERTOOLS_SERVICE_NAME": "payment-api",

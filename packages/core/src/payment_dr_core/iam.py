@@ -1,4 +1,5 @@
-"""The trust policy of a role that an AWS service assumes on the account's behalf.
+"""IAM policy pieces for AWS service principals: a role's trust policy, and the conditions
+that keep a service acting for this account only.
 
 A construct module imports this one explicitly (``payment_dr_core``'s ``__init__`` does not),
 so programs that use only naming and configuration, such as the ``payment-dr`` CLI, never load
@@ -24,6 +25,26 @@ from constructs import Construct
 from payment_dr_core.errors import ConfigError
 
 _SERVICE_SUFFIX = ".amazonaws.com"
+
+
+def confused_deputy_conditions(
+    account: str, source_arn_pattern: str
+) -> list[DataAwsIamPolicyDocumentStatementCondition]:
+    """``aws:SourceAccount`` equal to ``account`` and ``aws:SourceArn`` like the pattern.
+
+    For a statement that lets a service principal act on a resource (a key, a topic, a log
+    group): the service then acts only for resources of this account that match the pattern
+    (IAM User Guide, "The confused deputy problem": use both keys together when the service
+    supports them).
+    """
+    return [
+        DataAwsIamPolicyDocumentStatementCondition(
+            test="StringEquals", variable="aws:SourceAccount", values=[account]
+        ),
+        DataAwsIamPolicyDocumentStatementCondition(
+            test="ArnLike", variable="aws:SourceArn", values=[source_arn_pattern]
+        ),
+    ]
 
 
 def service_assume_role_policy(

@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from payment_dr_core import Namer, names
+from payment_dr_core.iam import confused_deputy_conditions
 from payment_dr_core.regions import validate_region
 from payment_dr_core.validation import Rule, in_range
 
@@ -165,16 +166,9 @@ class RegionalKey(Construct):
                     principals=principals("Service", "cloudwatch.amazonaws.com"),
                     actions=["kms:Decrypt", "kms:GenerateDataKey"],
                     resources=["*"],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals", variable="aws:SourceAccount", values=[account]
-                        ),
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="ArnLike",
-                            variable="aws:SourceArn",
-                            values=[f"arn:aws:cloudwatch:{region}:{account}:alarm:*"],
-                        ),
-                    ],
+                    condition=confused_deputy_conditions(
+                        account, f"arn:aws:cloudwatch:{region}:{account}:alarm:*"
+                    ),
                 ),
             ],
             provider=provider,

@@ -9,7 +9,6 @@ from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdent
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
 from cdktf_cdktf_provider_aws.wafv2_web_acl import (
@@ -33,6 +32,7 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 from constructs import Construct
 
 from payment_dr_core import Namer, names
+from payment_dr_core.iam import confused_deputy_conditions
 from payment_dr_edge.settings import (
     MANAGED_RULE_GROUPS,
     WAF_RATE_WINDOW_SECONDS,
@@ -142,16 +142,9 @@ class ApiWebAcl(Construct):
                     ],
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[f"{self.log_group.arn}:*"],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals", variable="aws:SourceAccount", values=[account]
-                        ),
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="ArnLike",
-                            variable="aws:SourceArn",
-                            values=[f"arn:aws:logs:{region}:{account}:*"],
-                        ),
-                    ],
+                    condition=confused_deputy_conditions(
+                        account, f"arn:aws:logs:{region}:{account}:*"
+                    ),
                 )
             ],
             provider=provider,

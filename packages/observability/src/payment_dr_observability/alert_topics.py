@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
 from payment_dr_core import Namer, names
+from payment_dr_core.iam import confused_deputy_conditions
 from payment_dr_core.regions import validate_region
 from payment_dr_observability._checks import check_kms_key_arn, check_literal
 
@@ -99,16 +100,9 @@ class AlertTopics(Construct):
                     ],
                     actions=["sns:Publish"],
                     resources=[self.topic.arn],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals", variable="aws:SourceAccount", values=[account]
-                        ),
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="ArnLike",
-                            variable="aws:SourceArn",
-                            values=[f"arn:aws:cloudwatch:{region}:{account}:alarm:*"],
-                        ),
-                    ],
+                    condition=confused_deputy_conditions(
+                        account, f"arn:aws:cloudwatch:{region}:{account}:alarm:*"
+                    ),
                 ),
                 DataAwsIamPolicyDocumentStatement(
                     sid="DenyPublishWithoutTls",

@@ -30,6 +30,7 @@ from payment_service.db import Database
 from payment_service.errors import ConfigError, ServiceError
 from payment_service.logging import configure_logging, get_logger
 from payment_service.secrets import SecretCache
+from payment_service.writer import WriteFence, WriterLocator
 
 if TYPE_CHECKING:
     from payment_service.db import Connection
@@ -203,7 +204,13 @@ def database_from_env(env: Mapping[str, str]) -> Database:
         settings.secret_arn,
         ttl_seconds=settings.secret_ttl_seconds,
     )
-    return Database(settings, credentials)
+    if settings.cluster_id is None:
+        return Database(settings, credentials)
+    # DB_HOST is the global writer endpoint: migrate only where this region's cluster writes,
+    # through the cluster endpoint that name resolves to (see payment_service.writer).
+    fence = WriteFence(region, settings.cluster_id, WriterLocator(settings.host))
+    fence.check()
+    return Database(settings, credentials, host_source=fence.locator.connect_host)
 
 
 def run_from_env(env: Mapping[str, str]) -> MigrationResult:

@@ -21,13 +21,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 
 from payment_service.failover import (
     GlobalDatabase,
     Promotion,
-    RdsApi,
     RdsByRegion,
     Topology,
     describe_error,
@@ -43,7 +43,11 @@ from payment_service.orchestrator.model import (
     Decision,
     GateReadings,
     OrchestratorState,
+    SecondaryReadiness,
     Signal,
+    SignalName,
+    SignalState,
+    SwitchState,
 )
 from payment_service.orchestrator.notify import Notifier
 from payment_service.orchestrator.probes import Probe
@@ -56,6 +60,30 @@ _log = get_logger("payment_service.orchestrator")
 
 def _new_id() -> str:
     return uuid.uuid4().hex[:12]
+
+
+def bounded_reads(
+    readers: tuple[tuple[SignalName, Callable[[], Signal]], ...], budget_seconds: float
+) -> tuple[Signal, ...]:
+    """Run every reader concurrently; one still running after ``budget_seconds`` is
+    ``unknown``. The pool is not joined, so a call that hangs (an API of a region that is
+    down) cannot hold the evaluation past its budget."""
+    pool = ThreadPoolExecutor(max_workers=len(readers), thread_name_prefix="signal")
+    futures = [pool.submit(read) for _name, read in readers]
+    pool.shutdown(wait=False)
+    wait(futures, timeout=budget_seconds)
+    signals = []
+    for (name, _read), future in zip(readers, futures, strict=True):
+        if future.done() and future.exception() is None:
+            signals.append(future.result())
+        else:
+            detail = (
+                f"no answer within the {budget_seconds:g}s budget"
+                if not future.done()
+                else f"reader failed: {type(future.exception()).__name__}"
+            )
+            signals.append(Signal(name, SignalState.UNKNOWN, detail))
+    return tuple(signals)
 
 
 class Orchestrator:
@@ -77,11 +105,24 @@ class Orchestrator:
         self._clock = clock
         self._new_id = new_id
         self._rds_region = settings.secondary_cluster_region
-        regional: dict[str, RdsApi] = {self._rds_region: clients.rds}
-        if clients.rds_primary is not None:
-            regional[settings.primary_region] = clients.rds_primary
+        # The evaluation that fails over calls RDS in the secondary region only: the primary
+        # region is down, and Aurora takes the failover snapshot only once it is back, so the
+        # plan's copy step fails at once there ("no RDS client") instead of spending the
+        # function's time before the page. Later evaluations (already promoted) copy it with
+        # the primary region's client.
         self._database = GlobalDatabase(
-            RdsByRegion(regional), settings.global_cluster_id, sleep=sleep
+            RdsByRegion({self._rds_region: clients.rds}), settings.global_cluster_id, sleep=sleep
+        )
+        self._aftercare = (
+            GlobalDatabase(
+                RdsByRegion(
+                    {self._rds_region: clients.rds, settings.primary_region: clients.rds_primary}
+                ),
+                settings.global_cluster_id,
+                sleep=sleep,
+            )
+            if clients.rds_primary is not None
+            else None
         )
         self._store = DecisionStore(
             clients.dynamodb,
@@ -132,7 +173,28 @@ class Orchestrator:
 
     def _read_signals(self) -> tuple[Signal, ...]:
         settings, clients = self._settings, self._clients
-        readers: tuple[Callable[[], Signal], ...] = (
+        remote = clients.remote_alarms
+        readers: tuple[tuple[SignalName, Callable[[], Signal]], ...] = tuple(
+            zip(
+                (SignalName.ROUTE53, SignalName.PROBE, SignalName.ALARM),
+                self._primary_readers(),
+                strict=True,
+            )
+        )
+        if remote is not None and settings.remote_probe_alarm_name:
+            readers += (
+                (
+                    SignalName.REMOTE_PROBE,
+                    lambda: probes.read_remote_probe(
+                        remote, settings.remote_probe_alarm_name, settings.remote_probe_region
+                    ),
+                ),
+            )
+        return bounded_reads(readers, settings.signals_budget_seconds)
+
+    def _primary_readers(self) -> tuple[Callable[[], Signal], ...]:
+        settings, clients = self._settings, self._clients
+        return (
             lambda: probes.read_route53(clients.route53, settings.primary_health_check_id),
             lambda: probes.read_probe(
                 self._probe,
@@ -142,10 +204,21 @@ class Orchestrator:
             ),
             lambda: probes.read_alarm(clients.cloudwatch, settings.primary_alarm_name),
         )
-        with ThreadPoolExecutor(max_workers=len(readers)) as pool:
-            return tuple(pool.map(lambda read: read(), readers))
 
     def _read_gates(self) -> GateReadings:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gates")
+        future = pool.submit(self._read_gates_unbounded)
+        pool.shutdown(wait=False)
+        try:
+            return future.result(timeout=self._settings.gates_budget_seconds)
+        except FutureTimeout:
+            budget = self._settings.gates_budget_seconds
+            return GateReadings(
+                SwitchState.UNREADABLE,
+                SecondaryReadiness(False, f"readiness not read within {budget:g}s"),
+            )
+
+    def _read_gates_unbounded(self) -> GateReadings:
         settings = self._settings
         switch = probes.read_switch(self._clients.ssm, settings.switch_parameter_name)
         try:
@@ -234,13 +307,13 @@ class Orchestrator:
         """Retry the failover plan's later steps (the snapshot copy: the snapshot exists only
         once the old primary's Region is back); idempotent, never raises."""
         copy = self._settings.snapshot_copy
-        if copy is None:
+        if copy is None or self._aftercare is None:
             return
         plan = plan_after_failover(
             self._settings.global_cluster_id, self._settings.secondary_cluster_arn, copy
         )
         try:
-            self._database.execute(plan)
+            self._aftercare.execute(plan)
         except Exception as exc:
             _log.error("after_failover_failed", reason=describe_error(exc))
 

@@ -29,6 +29,9 @@ class SignalName(StrEnum):
     """HTTPS ``GET`` of the primary's regional ``/health`` URL, from the secondary region."""
     ALARM = "primary_alarm"
     """State of the primary health alarm (CloudWatch, primary region)."""
+    REMOTE_PROBE = "remote_probe"
+    """The alarm of the probe of the primary's direct ``/health`` run in a third region,
+    read from CloudWatch in that region (not in the primary region)."""
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,18 @@ class Signal:
     name: SignalName
     state: SignalState
     detail: str
+    no_response: bool = False
+    """An independent vantage point outside the primary region got no answer at all from
+    the primary (timeout, refused, DNS): what a whole-region outage looks like."""
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, object]:
         """A JSON-serialisable form."""
-        return {"name": self.name.value, "state": self.state.value, "detail": self.detail}
+        return {
+            "name": self.name.value,
+            "state": self.state.value,
+            "detail": self.detail,
+            "no_response": self.no_response,
+        }
 
 
 class Verdict(StrEnum):

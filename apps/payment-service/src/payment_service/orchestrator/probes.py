@@ -116,6 +116,20 @@ def read_alarm(client: AlarmsApi, alarm_name: str) -> Signal:
     return rules.alarm_signal(None, f"alarm {alarm_name!r} not found")
 
 
+def read_remote_probe(client: AlarmsApi, alarm_name: str, region: str) -> Signal:
+    """The third-region probe's alarm, read from CloudWatch in that region."""
+    try:
+        response = client.describe_alarms(AlarmNames=[alarm_name])
+    except Exception as exc:
+        return rules.remote_probe_signal(None, region, f"unreadable: {describe_error(exc)}")
+    alarms = response.get("MetricAlarms")
+    for alarm in alarms if isinstance(alarms, list) else []:
+        if isinstance(alarm, Mapping) and alarm.get("AlarmName") == alarm_name:
+            state = alarm.get("StateValue")
+            return rules.remote_probe_signal(state if isinstance(state, str) else None, region)
+    return rules.remote_probe_signal(None, region)
+
+
 def read_switch(client: SsmApi, parameter_name: str) -> SwitchState:
     """``on`` only when the parameter's value is ``true`` (case-insensitive)."""
     try:

@@ -19,7 +19,13 @@ Verdict of one evaluation:
   what a whole-region outage seen from the secondary region looks like);
 * ``healthy`` when at least one signal is healthy (also when others disagree: conflicting
   signals are not an outage);
-* ``inconclusive`` when every signal is unknown.
+* ``inconclusive`` when every signal is unknown;
+* and also ``down`` when no signal is healthy and **at least two independent vantage points
+  outside the primary region got no response at all** (the orchestrator's own probe from the
+  secondary region, and the third-region probe's alarm): in a full us-east-1 outage the Route
+  53 API (its control plane is in us-east-1, AWS Fault Isolation Boundaries whitepaper,
+  Appendix B) and the us-east-1 CloudWatch API cannot be read or hang, so the decision must
+  not need them. They are used when readable (a healthy one keeps the verdict healthy).
 
 Counter: a ``down`` evaluation adds one; a ``healthy`` one resets it to zero; an
 ``inconclusive`` one leaves it as it is (and N inconclusive evaluations in a row page a human:
@@ -86,7 +92,7 @@ def probe_signal(
     """
     if status is None:
         state = SignalState.UNHEALTHY if no_response_unhealthy else SignalState.UNKNOWN
-        return Signal(SignalName.PROBE, state, f"no response: {error or 'error'}")
+        return Signal(SignalName.PROBE, state, f"no response: {error or 'error'}", True)
     if status == 200:
         return Signal(SignalName.PROBE, SignalState.HEALTHY, "HTTP 200")
     if 500 <= status <= 599:
@@ -105,6 +111,22 @@ def alarm_signal(state_value: str | None, error: str | None = None) -> Signal:
     return Signal(SignalName.ALARM, SignalState.UNKNOWN, f"alarm {state_value}")
 
 
+MIN_SILENT_VANTAGE_POINTS = 2
+"""Vantage points with no response that make a ``down`` verdict without any other signal."""
+
+
+def remote_probe_signal(state_value: str | None, region: str, error: str | None = None) -> Signal:
+    """The third-region probe's alarm: ``ALARM`` means that region got no answer."""
+    name = SignalName.REMOTE_PROBE
+    if state_value == "OK":
+        return Signal(name, SignalState.HEALTHY, f"primary answers from {region}")
+    if state_value == "ALARM":
+        return Signal(name, SignalState.UNHEALTHY, f"no response from {region}", True)
+    if state_value is None:
+        return Signal(name, SignalState.UNKNOWN, error or f"probe alarm in {region} not found")
+    return Signal(name, SignalState.UNKNOWN, f"probe alarm in {region} {state_value}")
+
+
 def assess(signals: Sequence[Signal]) -> Assessment:
     """The verdict of one evaluation (see the module documentation for the rule)."""
     counts: Mapping[SignalState, int] = {
@@ -114,6 +136,11 @@ def assess(signals: Sequence[Signal]) -> Assessment:
     if counts[SignalState.HEALTHY] > 0:
         conflict = " (conflicting signals)" if counts[SignalState.UNHEALTHY] else ""
         return Assessment(Verdict.HEALTHY, f"a signal says healthy{conflict}: {summary}")
+    silent = sum(1 for signal in signals if signal.no_response)
+    if silent >= MIN_SILENT_VANTAGE_POINTS:
+        return Assessment(
+            Verdict.DOWN, f"no response from {silent} independent vantage points: {summary}"
+        )
     if counts[SignalState.UNHEALTHY] > 0:
         return Assessment(Verdict.DOWN, f"no signal says healthy: {summary}")
     return Assessment(Verdict.INCONCLUSIVE, f"no signal could be read: {summary}")

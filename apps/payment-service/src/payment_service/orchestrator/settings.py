@@ -29,6 +29,10 @@ _CLUSTER_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _SUFFIX = re.compile(r"[a-z][a-z0-9-]{0,15}")
 
 
+RECORDING_RESERVE_SECONDS = 10.0
+"""Kept from the function timeout for the state write, the failover call and the page."""
+
+
 def _required(env: Mapping[str, str], name: str, pattern: re.Pattern[str], allowed: str) -> str:
     value = env.get(name, "").strip()
     if not value:
@@ -120,6 +124,19 @@ class OrchestratorSettings:
     """ENVIRONMENT_SUFFIX: label used in notification subjects (optional)."""
     log_level: str = "INFO"
     """LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
+    remote_probe_region: str = ""
+    """REMOTE_PROBE_REGION: the third region whose probe of the primary publishes an alarm
+    (for example us-west-2); empty: no remote probe signal."""
+    remote_probe_alarm_name: str = ""
+    """REMOTE_PROBE_ALARM_NAME: that probe's alarm, in REMOTE_PROBE_REGION."""
+    signals_budget_seconds: float = 8.0
+    """SIGNALS_BUDGET_SECONDS: all signals are read concurrently; a reader still running
+    after this counts as unknown (a hanging us-east-1 API never stalls the evaluation)."""
+    gates_budget_seconds: float = 8.0
+    """GATES_BUDGET_SECONDS: the same bound for reading the switch and the secondary."""
+    function_timeout_seconds: int = 30
+    """FUNCTION_TIMEOUT_SECONDS: the function's timeout; both budgets plus 10 s for recording
+    the state, the failover call and the notification must fit in it."""
     primary_cluster_id: str = ""
     """PRIMARY_CLUSTER_ID: the primary region's cluster identifier, whose
     ``rds:unplanned-global-failover-*`` snapshot a failover copies (optional)."""
@@ -159,7 +176,38 @@ class OrchestratorSettings:
         primary_region = env.get("PRIMARY_REGION", "").strip() or "us-east-1"
         if _REGION.fullmatch(primary_region) is None:
             raise ConfigError(f"PRIMARY_REGION={primary_region!r} is invalid; expected a region")
+        remote_region = env.get("REMOTE_PROBE_REGION", "").strip()
+        if remote_region and _REGION.fullmatch(remote_region) is None:
+            raise ConfigError(
+                f"REMOTE_PROBE_REGION={remote_region!r} is invalid; expected a region"
+            )
+        remote_alarm = env.get("REMOTE_PROBE_ALARM_NAME", "").strip()
+        if bool(remote_region) != bool(remote_alarm):
+            raise ConfigError(
+                "REMOTE_PROBE_REGION and REMOTE_PROBE_ALARM_NAME must be set together; got "
+                f"{remote_region!r} and {remote_alarm!r}"
+            )
+        signals_budget = _number(env, "SIGNALS_BUDGET_SECONDS", 8.0, 1, 60)
+        gates_budget = _number(env, "GATES_BUDGET_SECONDS", 8.0, 1, 60)
+        timeout = _integer(env, "FUNCTION_TIMEOUT_SECONDS", 30, 10, 900)
+        if signals_budget + gates_budget + RECORDING_RESERVE_SECONDS > timeout:
+            raise ConfigError(
+                f"SIGNALS_BUDGET_SECONDS={signals_budget:g} + GATES_BUDGET_SECONDS="
+                f"{gates_budget:g} + {RECORDING_RESERVE_SECONDS:g} s for recording exceed "
+                f"FUNCTION_TIMEOUT_SECONDS={timeout}; expected a sum below the timeout"
+            )
+        probe_timeout = _number(env, "PROBE_TIMEOUT_SECONDS", 3.0, 0.5, 10.0)
+        if probe_timeout >= signals_budget:
+            raise ConfigError(
+                f"PROBE_TIMEOUT_SECONDS={probe_timeout:g} is not below SIGNALS_BUDGET_SECONDS="
+                f"{signals_budget:g}; expected a probe timeout shorter than the signals budget"
+            )
         return cls(
+            remote_probe_region=remote_region,
+            remote_probe_alarm_name=remote_alarm,
+            signals_budget_seconds=signals_budget,
+            gates_budget_seconds=gates_budget,
+            function_timeout_seconds=timeout,
             region=_required(env, "AWS_REGION", _REGION, "an AWS region such as us-east-2"),
             global_cluster_id=_required(
                 env, "GLOBAL_CLUSTER_ID", _GLOBAL_CLUSTER, "an Aurora global cluster identifier"
@@ -188,7 +236,7 @@ class OrchestratorSettings:
                 min_spacing_seconds=_number(env, "MIN_EVALUATION_SPACING_SECONDS", 20.0, 0, 600),
                 stale_after_seconds=_number(env, "COUNTER_STALE_SECONDS", 600.0, 60, 86400),
             ),
-            probe_timeout_seconds=_number(env, "PROBE_TIMEOUT_SECONDS", 3.0, 0.5, 10.0),
+            probe_timeout_seconds=probe_timeout,
             probe_no_response_unhealthy=_boolean(env, "PROBE_NO_RESPONSE_IS_UNHEALTHY"),
             decision_ttl_days=_integer(env, "DECISION_TTL_DAYS", 90, 1, 3650),
             environment_suffix=suffix,

@@ -1,27 +1,30 @@
-"""SigV4-signed calls to the payment API (API Gateway ``AWS_IAM`` authorization)."""
+"""Calls to the payment API as a client does: ``Authorization: Bearer <client id>.<key>``.
+
+The payment routes use a Lambda TOKEN authorizer whose key hashes exist in both regions
+(apps/payment-service authorizer.py), so the same header works behind the failover name
+in either region. The live tests take the client key from ``PAYMENT_DR_CLIENT_KEY``.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
-from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
+from payment_service.authorizer import TOKEN
 
-SERVICE = "execute-api"
 USER_AGENT = "payment-dr-live-tests"
+CLIENT_KEY_ENV = "PAYMENT_DR_CLIENT_KEY"
 
 
-class Credentials(Protocol):
-    """What SigV4 needs (``botocore`` credentials, frozen or not)."""
-
-    access_key: str
-    secret_key: str
-    token: str | None
+def client_key_from(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The ``<client id>.<key>`` the live tests send, or None when it is not configured."""
+    value = environ.get(CLIENT_KEY_ENV, "").strip()
+    return value or None
 
 
 @dataclass(frozen=True)
@@ -48,17 +51,17 @@ def build_request(
     *,
     body: bytes | None = None,
     headers: Mapping[str, str] | None = None,
-    region: str | None = None,
-    credentials: Credentials | None = None,
+    client_key: str | None = None,
 ) -> urllib.request.Request:
-    """A request for urllib; signed for ``execute-api`` in ``region`` when given credentials."""
+    """A request for urllib; with ``client_key``, authorized as that API client."""
     all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
-    if credentials is not None:
-        if region is None:
-            raise ValueError("a signed request needs the region of the API")
-        aws_request = AWSRequest(method=method, url=url, data=body or b"", headers=all_headers)
-        SigV4Auth(credentials, SERVICE, region).add_auth(aws_request)
-        all_headers = {str(k): str(v) for k, v in aws_request.headers.items()}
+    if client_key is not None:
+        authorization = f"Bearer {client_key}"
+        if TOKEN.fullmatch(authorization) is None:
+            raise ValueError(
+                f"{CLIENT_KEY_ENV}: expected '<client id>.<43-character base64url key>'"
+            )
+        all_headers["Authorization"] = authorization
     return urllib.request.Request(url, data=body, headers=all_headers, method=method)
 
 

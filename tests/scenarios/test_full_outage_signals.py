@@ -1,0 +1,222 @@
+"""A whole us-east-1 outage seen from outside it, and a DynamoDB-only fault that must not
+fail over.
+
+In a regional outage the Route 53 API (control plane in us-east-1) and the us-east-1
+CloudWatch API hang until their client timeouts, and the primary's direct hostname is
+black-holed. The orchestrator must decide from vantage points outside us-east-1, within its
+evaluation budget.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import boto3  # type: ignore[import-untyped]
+import pytest
+
+from payment_service.orchestrator import rules
+from payment_service.orchestrator.clients import Clients
+from payment_service.orchestrator.engine import Orchestrator
+from payment_service.orchestrator.model import (
+    Action,
+    OrchestratorState,
+    Signal,
+    SignalName,
+    SignalState,
+    Thresholds,
+    Verdict,
+)
+from payment_service.orchestrator.probes import ProbeResult
+from payment_service.orchestrator.settings import OrchestratorSettings
+from tests.scenarios.conftest import PRIMARY_URL, SECONDARY, SECONDARY_URL, World
+from tests.scenarios.fakes import STANDBY_BODY, BlackholedProbe, HangingApi
+
+THIRD = "us-west-2"
+REMOTE_ALARM = "payment-processing-primary-probe-usw2-scn"
+
+
+def unknown(name: SignalName, detail: str = "unreadable: TimeoutError") -> Signal:
+    return Signal(name, SignalState.UNKNOWN, detail)
+
+
+def test_two_silent_vantage_points_are_down_without_any_us_east_1_signal() -> None:
+    signals = (
+        unknown(SignalName.ROUTE53),
+        rules.probe_signal(None, "TimeoutError"),
+        unknown(SignalName.ALARM),
+        rules.remote_probe_signal("ALARM", THIRD),
+    )
+    assessment = rules.assess(signals)
+    assert assessment.verdict is Verdict.DOWN
+    assert assessment.reason.startswith("no response from 2 independent vantage points")
+
+
+def test_one_silent_vantage_point_alone_is_inconclusive() -> None:
+    signals = (
+        unknown(SignalName.ROUTE53),
+        rules.probe_signal(None, "TimeoutError"),
+        unknown(SignalName.ALARM),
+        rules.remote_probe_signal(None, THIRD, "unreadable: TimeoutError"),
+    )
+    assert rules.assess(signals).verdict is Verdict.INCONCLUSIVE
+
+
+def test_a_vantage_point_that_reaches_the_primary_keeps_it_healthy() -> None:
+    signals = (
+        unknown(SignalName.ROUTE53),
+        rules.probe_signal(None, "TimeoutError"),
+        unknown(SignalName.ALARM),
+        rules.remote_probe_signal("OK", THIRD),
+    )
+    assert rules.assess(signals).verdict is Verdict.HEALTHY
+
+
+def test_a_dynamodb_only_fault_in_us_east_1_never_fails_over() -> None:
+    # /health answers 200 "degraded" when only the DynamoDB cache fails: the probe is healthy,
+    # so even a counter one short of N is reset and nothing is decided.
+    thresholds = Thresholds(consecutive_failures=3)
+    previous = OrchestratorState(consecutive_down=2, last_counted_at=1000.0)
+    signals = (
+        rules.route53_signal([True] * 8),
+        rules.probe_signal(200),
+        rules.alarm_signal("OK"),
+    )
+    assessment = rules.assess(signals)
+    counted, note = rules.advance(previous, assessment, 1060.0, thresholds)
+    decision = rules.decide(
+        previous=previous,
+        counted=counted,
+        counter_note=note,
+        assessment=assessment,
+        thresholds=thresholds,
+        problem=None,
+        gates=None,
+    )
+    assert assessment.verdict is Verdict.HEALTHY
+    assert decision.action is Action.NONE
+    assert decision.state.consecutive_down == 0
+
+
+@pytest.fixture
+def outage(world: World) -> Iterator[tuple[World, HangingApi, HangingApi, BlackholedProbe]]:
+    route53 = HangingApi(("get_health_check_status",), hang_seconds=30.0)
+    cloudwatch = HangingApi(("describe_alarms",), hang_seconds=30.0)
+    probe = BlackholedProbe(
+        blackholed={PRIMARY_URL}, answers={SECONDARY_URL: ProbeResult(503, STANDBY_BODY)}
+    )
+    remote = boto3.client("cloudwatch", region_name=THIRD)
+    remote.put_metric_alarm(
+        AlarmName=REMOTE_ALARM,
+        Namespace="PaymentDR/Probe",
+        MetricName="PrimaryReachable",
+        Statistic="Minimum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="LessThanThreshold",
+    )
+    remote.set_alarm_state(AlarmName=REMOTE_ALARM, StateValue="ALARM", StateReason="outage")
+    yield world, route53, cloudwatch, probe
+    for hanging in (route53, cloudwatch):
+        hanging.release()
+    probe.released.set()
+
+
+def _orchestrator(
+    world: World, route53: HangingApi, cloudwatch: HangingApi, probe: BlackholedProbe, **env: str
+) -> Orchestrator:
+    settings = OrchestratorSettings.from_env(
+        world.env(REMOTE_PROBE_REGION=THIRD, REMOTE_PROBE_ALARM_NAME=REMOTE_ALARM, **env)
+    )
+    clients = Clients(
+        rds=world.rds.client(SECONDARY),
+        route53=route53,
+        cloudwatch=cloudwatch,
+        ssm=world.ssm,
+        dynamodb=world.dynamodb,
+        sns=world.sns,
+        remote_alarms=boto3.client("cloudwatch", region_name=THIRD),
+    )
+    return Orchestrator(settings, clients, probe=probe, clock=world.clock, sleep=world.sleeps)
+
+
+def test_full_outage_fails_over_by_itself_while_us_east_1_apis_hang(
+    outage: tuple[World, HangingApi, HangingApi, BlackholedProbe],
+) -> None:
+    world, route53, cloudwatch, probe = outage
+    orchestrator = _orchestrator(
+        world,
+        route53,
+        cloudwatch,
+        probe,
+        CONSECUTIVE_FAILURES="2",
+        PROBE_TIMEOUT_SECONDS="0.5",
+        SIGNALS_BUDGET_SECONDS="1",
+        GATES_BUDGET_SECONDS="1",
+        FUNCTION_TIMEOUT_SECONDS="12",
+    )
+    first = world.evaluate(orchestrator)
+    second = world.evaluate(orchestrator)
+
+    assert (first.action, first.verdict) == (Action.NONE, "down")
+    assert second.action is Action.FAIL_OVER
+    states = {s.name.value: (s.state.value, s.no_response) for s in second.signals}
+    assert states == {
+        "route53_health_check": ("unknown", False),
+        "direct_probe": ("unknown", True),
+        "primary_alarm": ("unknown", False),
+        "remote_probe": ("unhealthy", True),
+    }
+    assert route53.calls == ["get_health_check_status"] * 2
+    assert cloudwatch.calls == ["describe_alarms"] * 2
+    assert world.failover_calls() == [
+        {
+            "GlobalClusterIdentifier": world.names.global_cluster,
+            "TargetDbClusterIdentifier": world.rds.secondary_arn,
+            "AllowDataLoss": True,
+        }
+    ]
+
+
+def test_one_evaluation_fits_in_the_function_timeout_when_every_us_east_1_call_hangs(
+    outage: tuple[World, HangingApi, HangingApi, BlackholedProbe],
+) -> None:
+    world, route53, cloudwatch, probe = outage
+    probe.ignores_timeout = True  # even a probe that hangs past its own timeout
+    orchestrator = _orchestrator(
+        world,
+        route53,
+        cloudwatch,
+        probe,
+        CONSECUTIVE_FAILURES="1",
+        PROBE_TIMEOUT_SECONDS="0.5",
+        SIGNALS_BUDGET_SECONDS="1",
+        GATES_BUDGET_SECONDS="1",
+        FUNCTION_TIMEOUT_SECONDS="12",
+    )
+    started = time.monotonic()
+    record = world.evaluate(orchestrator)
+    elapsed = time.monotonic() - started
+
+    # The hangs last 30 s; the function would time out at 12 s.
+    assert elapsed < 3.0
+    assert record.action is Action.FAIL_OVER
+    details = {s.name.value: s.detail for s in record.signals}
+    assert details["direct_probe"] == "no answer within the 1s budget"
+    assert details["route53_health_check"] == "no answer within the 1s budget"
+
+
+def test_budgets_that_do_not_fit_the_function_timeout_are_refused(world: World) -> None:
+    with pytest.raises(Exception, match="exceed FUNCTION_TIMEOUT_SECONDS=30"):
+        OrchestratorSettings.from_env(
+            world.env(SIGNALS_BUDGET_SECONDS="12", GATES_BUDGET_SECONDS="9")
+        )
+    with pytest.raises(Exception, match="PROBE_TIMEOUT_SECONDS=5 is not below"):
+        OrchestratorSettings.from_env(
+            world.env(PROBE_TIMEOUT_SECONDS="5", SIGNALS_BUDGET_SECONDS="5")
+        )
+    with pytest.raises(Exception, match="REMOTE_PROBE_REGION='us-west' is invalid"):
+        OrchestratorSettings.from_env(
+            world.env(REMOTE_PROBE_REGION="us-west", REMOTE_PROBE_ALARM_NAME="a")
+        )

@@ -555,3 +555,42 @@ def test_each_stack_outputs_what_operators_and_live_tests_read(
         outputs["api_invoke_url"]["value"]
         == f"https://api-{code}-{APP_SUFFIX}.payments.example.com"
     )
+
+
+def test_orchestrator_may_copy_only_the_failover_snapshot_and_never_delete(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    secondary = synthesized_app.stack(SECONDARY)
+    doc = secondary["resource"]
+    policy = next(p for p in doc["aws_iam_role_policy"].values() if "orchestrator" in p["role"])
+    statements = {
+        s["sid"]: s
+        for s in secondary["data"]["aws_iam_policy_document"][
+            policy["policy"].removeprefix("${").split(".")[2]
+        ]["statement"]
+    }
+    cluster = f"payment-processing-aurora-use1-{APP_SUFFIX}"
+    copies = f"payment-processing-failover-copy-use1-{APP_SUFFIX}"
+    copy = statements["CopyFailoverSnapshot"]
+    assert copy["actions"] == ["rds:CopyDBClusterSnapshot"]
+    assert [r.split(":cluster-snapshot:")[1] for r in copy["resources"]] == [
+        f"rds:unplanned-global-failover-{cluster}-*",
+        f"{copies}-*",
+    ]
+    assert all(r.startswith("arn:aws:rds:us-east-1:") for r in copy["resources"])
+    find = statements["FindFailoverSnapshot"]
+    assert find["actions"] == ["rds:DescribeDBClusterSnapshots"]
+    assert find["resources"][1:] == copy["resources"]
+    assert "aws_rds_clusteraurora_cluster_" in find["resources"][0]
+    assert find["resources"][0].endswith("arn}")
+    kms = statements["UsePrimaryKeyThroughRdsToCopySnapshot"]
+    assert kms["actions"] == ["kms:CreateGrant", "kms:DescribeKey"]
+    assert kms["condition"][0]["values"] == ["rds.us-east-1.amazonaws.com"]
+    actions = [a for s in statements.values() for a in s["actions"]]
+    assert not [a for a in actions if "Delete" in a]
+    functions = {f["function_name"]: f for f in doc["aws_lambda_function"].values()}
+    variables = next(
+        f["environment"]["variables"] for n, f in functions.items() if "orchestrator" in n
+    )
+    assert variables["PRIMARY_CLUSTER_ID"] == cluster
+    assert variables["FAILOVER_SNAPSHOT_PREFIX"] == copies

@@ -18,6 +18,14 @@ SECONDARY_CLUSTER = "arn:aws:rds:us-east-2:111111111111:cluster:payment-processi
 TOPIC = "arn:aws:sns:us-east-2:111111111111:payment-processing-alerts-use2-test"
 HEALTH_CHECK = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 ALARM = "payment-processing-health-check-use1-test"
+PRIMARY_KEY = "arn:aws:kms:us-east-1:111111111111:key/k1"
+FAILOVER_SNAPSHOTS = (
+    "arn:aws:rds:us-east-1:{account}:cluster-snapshot:"
+    "rds:unplanned-global-failover-payment-processing-aurora-use1-test-*"
+)
+COPIES = (
+    "arn:aws:rds:us-east-1:{account}:cluster-snapshot:payment-processing-failover-copy-use1-test-*"
+)
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +126,20 @@ def test_every_orchestrator_statement_is_pinned(synth: Synth) -> None:
             ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
             [table],
         ),
+        "FindFailoverSnapshot": allow(
+            "FindFailoverSnapshot",
+            ["rds:DescribeDBClusterSnapshots"],
+            [
+                PRIMARY_CLUSTER,
+                FAILOVER_SNAPSHOTS.format(account=account),
+                COPIES.format(account=account),
+            ],
+        ),
+        "CopyFailoverSnapshot": allow(
+            "CopyFailoverSnapshot",
+            ["rds:CopyDBClusterSnapshot"],
+            [FAILOVER_SNAPSHOTS.format(account=account), COPIES.format(account=account)],
+        ),
         "Notify": allow("Notify", ["sns:Publish"], [TOPIC]),
         "UseKeyThroughSnsAndDynamoDb": {
             **allow("UseKeyThroughSnsAndDynamoDb", ["kms:Decrypt", "kms:GenerateDataKey"], [KEY]),
@@ -130,6 +152,34 @@ def test_every_orchestrator_statement_is_pinned(synth: Synth) -> None:
             ],
         },
     }
+
+
+def test_with_the_primary_key_the_copy_may_use_it_through_rds_only(bundle: Bundle) -> None:
+    def build(stack: TerraformStack) -> None:
+        FailoverOrchestrator(stack, "orchestrator", props(bundle, primary_kms_key_arn=PRIMARY_KEY))
+
+    found = statements(synth_stack(build, region="us-east-2"))
+
+    assert found["UsePrimaryKeyThroughRdsToCopySnapshot"] == {
+        "sid": "UsePrimaryKeyThroughRdsToCopySnapshot",
+        "effect": "Allow",
+        "actions": ["kms:CreateGrant", "kms:DescribeKey"],
+        "resources": [PRIMARY_KEY],
+        "condition": [
+            {
+                "test": "StringEquals",
+                "variable": "kms:ViaService",
+                "values": ["rds.us-east-1.amazonaws.com"],
+            }
+        ],
+    }
+    assert not [a for st in found.values() for a in st["actions"] if "Delete" in a]
+
+
+def test_the_function_knows_the_old_primary_and_the_copy_prefix(synth: Synth) -> None:
+    variables = synth.only("aws_lambda_function")["environment"]["variables"]
+    assert variables["PRIMARY_CLUSTER_ID"] == "payment-processing-aurora-use1-test"
+    assert variables["FAILOVER_SNAPSHOT_PREFIX"] == "payment-processing-failover-copy-use1-test"
 
 
 def test_the_policy_belongs_to_the_orchestrators_own_role(synth: Synth) -> None:

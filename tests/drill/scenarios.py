@@ -100,6 +100,10 @@ class UnplannedResult:
     """How long before the kill the oldest lost payment was acknowledged."""
     evaluations: tuple[Evaluation, ...]
     outcome: Outcome
+    acked_ids: dict[str, str] = field(default_factory=dict)
+    """Idempotency key -> payment id of every 201 the client received (reconcile checks)."""
+    in_doubt: tuple[str, ...] = ()
+    """Keys whose request got no answer (committed or not: the client cannot know)."""
 
 
 @dataclass(frozen=True)
@@ -306,6 +310,8 @@ def run_unplanned(
             for at, verdict, count, action in orchestrator.trace
         ),
         outcome=outcome,
+        acked_ids={ack.key: ack.payment_id for ack in run.client.acks},
+        in_doubt=tuple(run.client.in_doubt),
     )
 
 

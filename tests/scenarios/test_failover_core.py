@@ -37,7 +37,11 @@ def test_plan_refuses_a_target_that_is_not_a_cluster_arn() -> None:
 def test_plans_name_their_promotion_call_and_target_region() -> None:
     failover = plan_promotion(Promotion.FAILOVER, "g", TARGET)
     switchover = plan_promotion(Promotion.SWITCHOVER, "g", TARGET)
-    assert [step.name for step in failover.steps] == ["FailoverGlobalCluster"]
+    assert [step.name for step in failover.steps] == [
+        "FailoverGlobalCluster",
+        "CopyDBClusterSnapshot",
+    ]
+    assert [step.required for step in failover.steps] == [True, False]
     assert [step.name for step in switchover.steps] == ["SwitchoverGlobalCluster"]
     assert failover.target_region == "us-east-2"
 
@@ -69,6 +73,7 @@ def test_a_failed_required_step_stops_the_plan_an_optional_one_does_not() -> Non
     assert [(s.name, s.ok) for s in result.steps] == [
         ("Fence", False),
         ("FailoverGlobalCluster", True),
+        ("CopyDBClusterSnapshot", False),
     ]
 
     world = FakeRdsWorld("g", SOURCE, TARGET)

@@ -267,6 +267,7 @@ class PaymentDrStack(TerraformStack):
                 schedule_minutes=config.orchestrator_schedule_minutes,
                 auto_failover_enabled=config.auto_failover_enabled,
                 log_retention_days=config.log_retention_days,
+                primary_kms_key_arn=primary.key_arn,
                 provider=self.provider,
             ),
         )

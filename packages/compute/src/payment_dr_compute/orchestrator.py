@@ -65,6 +65,11 @@ class FailoverOrchestratorProps:
     """Initial value of the switch parameter; later deploys leave the live value alone."""
 
     log_retention_days: int = 365
+    primary_kms_key_arn: str | None = None
+    """The primary region's key, which encrypts the primary cluster and so its failover
+    snapshot; with it the function may use the key through RDS in that region to copy the
+    snapshot (``None``: no KMS grant; the copy of an encrypted snapshot is then refused)."""
+
     provider: TerraformProvider | None = None
 
     def validate(self) -> None:
@@ -138,10 +143,21 @@ class FailoverOrchestrator(Construct):
             f"arn:aws:rds::{account}:global-cluster:{props.global_cluster_identifier}"
         )
         clusters = (props.primary_cluster_arn, props.secondary_cluster_arn)
+        # The rds:unplanned-global-failover-<old primary>-<time> snapshot is taken in the old
+        # primary's region once it is back (Aurora User Guide, "Recovering an Amazon Aurora
+        # global database from an unplanned outage"); copies are <copy prefix>-<time>. Resource
+        # types of DescribeDBClusterSnapshots (cluster, cluster-snapshot) and of
+        # CopyDBClusterSnapshot (cluster-snapshot): Service Authorization Reference, "Actions,
+        # resources, and condition keys for Amazon RDS". Nothing grants a delete.
+        primary_cluster_id = namer.of(names.AURORA_CLUSTER, region=props.primary_region)
+        copy_prefix = namer.of(names.AURORA_FAILOVER_SNAPSHOT_COPY, region=props.primary_region)
+        snapshot_arn = f"arn:aws:rds:{props.primary_region}:{account}:cluster-snapshot:"
+        failover_snapshots = f"{snapshot_arn}rds:unplanned-global-failover-{primary_cluster_id}-*"
+        snapshot_copies = f"{snapshot_arn}{copy_prefix}-*"
         alarm_arn = (
             f"arn:aws:cloudwatch:{props.primary_region}:{account}:alarm:{props.primary_alarm_name}"
         )
-        statements = (
+        statements: tuple[PolicyStatement, ...] = (
             PolicyStatement(
                 "PromoteSecondary",
                 ("rds:FailoverGlobalCluster",),
@@ -167,6 +183,16 @@ class FailoverOrchestrator(Construct):
                 ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"),
                 (self.decision_table.arn,),
             ),
+            PolicyStatement(
+                "FindFailoverSnapshot",
+                ("rds:DescribeDBClusterSnapshots",),
+                (props.primary_cluster_arn, failover_snapshots, snapshot_copies),
+            ),
+            PolicyStatement(
+                "CopyFailoverSnapshot",
+                ("rds:CopyDBClusterSnapshot",),
+                (failover_snapshots, snapshot_copies),
+            ),
             PolicyStatement("Notify", ("sns:Publish",), (props.alert_topic_arn,)),
             PolicyStatement(
                 "UseKeyThroughSnsAndDynamoDb",
@@ -181,6 +207,22 @@ class FailoverOrchestrator(Construct):
                 ),
             ),
         )
+        if props.primary_kms_key_arn is not None:
+            statements = (
+                *statements,
+                PolicyStatement(
+                    "UsePrimaryKeyThroughRdsToCopySnapshot",
+                    ("kms:CreateGrant", "kms:DescribeKey"),
+                    (props.primary_kms_key_arn,),
+                    (
+                        (
+                            "StringEquals",
+                            "kms:ViaService",
+                            (f"rds.{props.primary_region}.amazonaws.com",),
+                        ),
+                    ),
+                ),
+            )
         self.function = RegionalFunction(
             self,
             "function",
@@ -210,6 +252,8 @@ class FailoverOrchestrator(Construct):
                     "ENVIRONMENT_SUFFIX": namer.suffix,
                     # The evaluation's budgets are checked against this at cold start.
                     "FUNCTION_TIMEOUT_SECONDS": str(ORCHESTRATOR_TIMEOUT_SECONDS),
+                    "PRIMARY_CLUSTER_ID": primary_cluster_id,
+                    "FAILOVER_SNAPSHOT_PREFIX": copy_prefix,
                 },
                 memory_mb=256,
                 timeout_seconds=ORCHESTRATOR_TIMEOUT_SECONDS,

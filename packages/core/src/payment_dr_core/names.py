@@ -34,6 +34,9 @@ AURORA_MONITORING_ROLE = NameSpec(K.IAM_ROLE, "rds-monitoring", regional=True)
 AURORA_MASTER_SECRET = NameSpec(K.SECRET, "aurora-master")
 AURORA_FINAL_SNAPSHOT = NameSpec(K.RDS_CLUSTER_SNAPSHOT, "aurora-final", regional=True)
 """Final snapshot each production cluster takes when it is deleted."""
+AURORA_FAILOVER_SNAPSHOT_COPY = NameSpec(K.RDS_CLUSTER_SNAPSHOT, "failover-copy", regional=True)
+"""Start of the manual copies of an ``rds:unplanned-global-failover-*`` snapshot, in the old
+primary's region; each copy is ``<this>-<snapshot time, YYYYMMDDHHMMSS>``."""
 SESSION_TABLE = NameSpec(K.DYNAMODB_TABLE, "sessions")
 DATA_BUCKET = NameSpec(K.S3_BUCKET, "data", regional=True)
 ACCESS_LOG_BUCKET = NameSpec(K.S3_BUCKET, "access-logs", regional=True)
@@ -100,6 +103,7 @@ ALL: tuple[NameSpec, ...] = (
     AURORA_MONITORING_ROLE,
     AURORA_MASTER_SECRET,
     AURORA_FINAL_SNAPSHOT,
+    AURORA_FAILOVER_SNAPSHOT_COPY,
     SESSION_TABLE,
     DATA_BUCKET,
     ACCESS_LOG_BUCKET,

@@ -87,6 +87,20 @@ class AlarmsApi(Protocol):
         ...
 
 
+class RdsByRegion:
+    """One RDS client per region; asking for another region is an error."""
+
+    def __init__(self, clients: Mapping[str, RdsApi]) -> None:
+        self._clients = dict(clients)
+
+    def rds(self, region: str) -> RdsApi:
+        """The client of ``region``."""
+        client = self._clients.get(region)
+        if client is None:
+            raise ValueError(f"no RDS client for region {region!r}; have {sorted(self._clients)}")
+        return client
+
+
 class FixedRegionRds:
     """One RDS client, bound to one region; asking for another region is an error.
 

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 
 from payment_service.failover.clients import RegionalRds, describe_error
 from payment_service.failover.plan import FailoverPlan, PlanResult, StepResult
+from payment_service.failover.snapshots import (
+    CopiedSnapshot,
+    SnapshotApi,
+    SnapshotCopy,
+    copy_failover_snapshots,
+)
 from payment_service.failover.throttle import with_throttle_retry
 from payment_service.failover.topology import Member, Topology, TopologyError, parse_global_cluster
 from payment_service.logging import get_logger
@@ -129,6 +135,21 @@ class GlobalDatabase:
             ),
             sleep=self._sleep,
         )
+
+    def copy_failover_snapshots(self, copy: SnapshotCopy) -> tuple[CopiedSnapshot, ...]:
+        """Copy the old primary's ``rds:unplanned-global-failover-*`` snapshots to manual
+        snapshots, with the RDS client of ``copy.region`` (the old primary's Region)."""
+        client = self._rds.rds(copy.region)
+        if not isinstance(client, SnapshotApi):
+            raise TypeError(f"the RDS client for {copy.region} cannot copy snapshots")
+        copies = copy_failover_snapshots(client, copy)
+        for copied in copies:
+            _log.warning(
+                "failover_snapshot_copied" if copied.created else "failover_snapshot_kept",
+                source=copied.source,
+                target=copied.target,
+            )
+        return copies
 
     def execute(self, plan: FailoverPlan) -> PlanResult:
         """Run the steps of ``plan`` in order; stop at the first failed required step."""

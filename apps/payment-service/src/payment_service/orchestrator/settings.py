@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from payment_service.errors import ConfigError
+from payment_service.failover.snapshots import SnapshotCopy
 from payment_service.orchestrator.model import Thresholds
 
 _REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
@@ -24,6 +25,7 @@ _HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/[\x21-\x7e]*)?")
 _ALARM = re.compile(r"[^\x00-\x1f]{1,255}")
 _PARAMETER = re.compile(r"/?[a-zA-Z0-9_.\-/]{1,1011}")
 _TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_CLUSTER_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _SUFFIX = re.compile(r"[a-z][a-z0-9-]{0,15}")
 
 
@@ -135,6 +137,21 @@ class OrchestratorSettings:
     function_timeout_seconds: int = 30
     """FUNCTION_TIMEOUT_SECONDS: the function's timeout; both budgets plus 10 s for recording
     the state, the failover call and the notification must fit in it."""
+    primary_cluster_id: str = ""
+    """PRIMARY_CLUSTER_ID: the primary region's cluster identifier, whose
+    ``rds:unplanned-global-failover-*`` snapshot a failover copies (optional)."""
+    failover_snapshot_prefix: str = ""
+    """FAILOVER_SNAPSHOT_PREFIX: start of the manual copies' identifiers (optional; without
+    it, or without PRIMARY_CLUSTER_ID, the copy step fails and says so)."""
+
+    @property
+    def snapshot_copy(self) -> SnapshotCopy | None:
+        """Where the failover snapshot is copied, or ``None`` when not configured."""
+        if not self.primary_cluster_id or not self.failover_snapshot_prefix:
+            return None
+        return SnapshotCopy(
+            self.primary_region, self.primary_cluster_id, self.failover_snapshot_prefix
+        )
 
     @property
     def secondary_cluster_region(self) -> str:
@@ -224,4 +241,18 @@ class OrchestratorSettings:
             decision_ttl_days=_integer(env, "DECISION_TTL_DAYS", 90, 1, 3650),
             environment_suffix=suffix,
             log_level=log_level,
+            **_snapshot_settings(env, primary_region),
         )
+
+
+def _snapshot_settings(env: Mapping[str, str], primary_region: str) -> dict[str, str]:
+    cluster = env.get("PRIMARY_CLUSTER_ID", "").strip()
+    prefix = env.get("FAILOVER_SNAPSHOT_PREFIX", "").strip()
+    if cluster and _CLUSTER_ID.fullmatch(cluster) is None:
+        raise ConfigError(f"PRIMARY_CLUSTER_ID={cluster!r} is invalid; expected a cluster id")
+    if prefix:
+        try:
+            SnapshotCopy(primary_region, cluster or "unset", prefix)
+        except ValueError as exc:
+            raise ConfigError(f"FAILOVER_SNAPSHOT_PREFIX: {exc}") from exc
+    return {"primary_cluster_id": cluster, "failover_snapshot_prefix": prefix}

@@ -71,6 +71,9 @@ class Clients:
     sns: SnsClient
     remote_alarms: AlarmsApi | None = None
     """CloudWatch in the third region (the remote probe's alarm); ``None``: not configured."""
+    local_alarms: AlarmsApi | None = None
+    """CloudWatch in the orchestrator's own region (this region's probe alarm); ``None``: not
+    configured."""
 
 
 def boto3_clients(
@@ -80,11 +83,13 @@ def boto3_clients(
     alarm_region: str,
     topic_region: str,
     remote_probe_region: str | None = None,
+    local_probe: bool = False,
 ) -> Clients:
     """Real clients: SSM and DynamoDB in ``region``, RDS (botocore retries off) in
     ``rds_region``, CloudWatch in ``alarm_region`` and ``remote_probe_region``, SNS in
-    ``topic_region``."""
+    ``topic_region``; with ``local_probe``, also CloudWatch in ``region``."""
     return Clients(
+        local_alarms=boto3_client("cloudwatch", region, LAMBDA_LIMITS) if local_probe else None,
         remote_alarms=(
             boto3_client("cloudwatch", remote_probe_region, LAMBDA_LIMITS)
             if remote_probe_region

@@ -134,9 +134,7 @@ def run_probe(
     """Probe once, print the record (one line, as EMF requires) and return it."""
     started = clock()
     result = bounded_probe(probe, settings.url, settings.timeout_seconds)
-    record = emf_record(
-        settings, result, (clock() - started) * 1000.0, int(wall_clock() * 1000)
-    )
+    record = emf_record(settings, result, (clock() - started) * 1000.0, int(wall_clock() * 1000))
     stream = out if out is not None else sys.stdout
     stream.write(json.dumps(record, separators=(",", ":")) + "\n")
     stream.flush()

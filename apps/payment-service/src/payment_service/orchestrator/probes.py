@@ -130,7 +130,9 @@ def read_remote_probe(client: AlarmsApi, alarm_name: str, region: str) -> Signal
     return rules.remote_probe_signal(None, region)
 
 
-def secondary_probe_signal(state_value: str | None, region: str, error: str | None = None) -> Signal:
+def secondary_probe_signal(
+    state_value: str | None, region: str, error: str | None = None
+) -> Signal:
     """This region's scheduled probe alarm: ``ALARM`` (no answer for its evaluation periods) is
     unhealthy, ``OK`` healthy, anything else unknown. Not a vantage point of its own: the
     orchestrator's direct probe already speaks for this region (``no_response`` stays off)."""

@@ -70,6 +70,16 @@ class FailoverOrchestratorProps:
     snapshot; with it the function may use the key through RDS in that region to copy the
     snapshot (``None``: no KMS grant; the copy of an encrypted snapshot is then refused)."""
 
+    secondary_probe_alarm_name: str | None = None
+    """The no-response alarm of the scheduled probe in ``region`` (:class:`PrimaryProbe`);
+    None: not read."""
+
+    remote_probe_region: str | None = None
+    """The third region whose probe's alarm is the second independent vantage point."""
+
+    remote_probe_alarm_name: str | None = None
+    """That probe's no-response alarm, in ``remote_probe_region``; set with it or not at all."""
+
     provider: TerraformProvider | None = None
 
     def validate(self) -> None:
@@ -82,6 +92,20 @@ class FailoverOrchestratorProps:
                 self.region,
                 f"the secondary region, not the primary ({self.primary_region})",
             )
+        if (self.remote_probe_region is None) != (self.remote_probe_alarm_name is None):
+            raise ConfigError(
+                "remote_probe_region",
+                self.remote_probe_region,
+                "set together with remote_probe_alarm_name, or both None",
+            )
+        if self.remote_probe_region is not None:
+            validate_region("remote_probe_region", self.remote_probe_region)
+            if self.remote_probe_region in (self.region, self.primary_region):
+                raise ConfigError(
+                    "remote_probe_region",
+                    self.remote_probe_region,
+                    f"a third region, neither {self.primary_region} nor {self.region}",
+                )
         check_all(
             [
                 (
@@ -173,6 +197,7 @@ class FailoverOrchestrator(Construct):
                 (f"arn:aws:route53:::healthcheck/{props.primary_health_check_id}",),
             ),
             PolicyStatement("ReadPrimaryAlarm", ("cloudwatch:DescribeAlarms",), (alarm_arn,)),
+            *self._probe_statements(props, account),
             PolicyStatement(
                 "ReadSwitch",
                 ("ssm:GetParameter",),
@@ -254,6 +279,7 @@ class FailoverOrchestrator(Construct):
                     "FUNCTION_TIMEOUT_SECONDS": str(ORCHESTRATOR_TIMEOUT_SECONDS),
                     "PRIMARY_CLUSTER_ID": primary_cluster_id,
                     "FAILOVER_SNAPSHOT_PREFIX": copy_prefix,
+                    **self._probe_environment(props),
                 },
                 memory_mb=256,
                 timeout_seconds=ORCHESTRATOR_TIMEOUT_SECONDS,
@@ -287,6 +313,38 @@ class FailoverOrchestrator(Construct):
             source_arn=self.schedule.arn,
             provider=provider,
         )
+
+    @staticmethod
+    def _probe_statements(
+        props: FailoverOrchestratorProps, account: str
+    ) -> tuple[PolicyStatement, ...]:
+        """DescribeAlarms on the vantage points' alarms, each by its ARN in its region
+        (CloudWatch's DescribeAlarms takes alarm ARNs as resources: Service Authorization
+        Reference, "Actions, resources, and condition keys for Amazon CloudWatch")."""
+        arns = []
+        if props.secondary_probe_alarm_name is not None:
+            arns.append(
+                f"arn:aws:cloudwatch:{props.region}:{account}:alarm:"
+                f"{props.secondary_probe_alarm_name}"
+            )
+        if props.remote_probe_region is not None and props.remote_probe_alarm_name is not None:
+            arns.append(
+                f"arn:aws:cloudwatch:{props.remote_probe_region}:{account}:alarm:"
+                f"{props.remote_probe_alarm_name}"
+            )
+        if not arns:
+            return ()
+        return (PolicyStatement("ReadProbeAlarms", ("cloudwatch:DescribeAlarms",), tuple(arns)),)
+
+    @staticmethod
+    def _probe_environment(props: FailoverOrchestratorProps) -> dict[str, str]:
+        environment = {}
+        if props.secondary_probe_alarm_name is not None:
+            environment["SECONDARY_PROBE_ALARM_NAME"] = props.secondary_probe_alarm_name
+        if props.remote_probe_region is not None and props.remote_probe_alarm_name is not None:
+            environment["REMOTE_PROBE_REGION"] = props.remote_probe_region
+            environment["REMOTE_PROBE_ALARM_NAME"] = props.remote_probe_alarm_name
+        return environment
 
     @property
     def function_arn(self) -> str:

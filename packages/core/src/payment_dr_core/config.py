@@ -235,6 +235,12 @@ class EnvironmentConfig:
     """HTTPS endpoint (an incident-management webhook) subscribed to the alert topics in
     both regions. Empty: none. Production needs this or ``alert_email``."""
 
+    probe_region: str = "us-west-2"
+    """Third region, neither the primary nor the secondary, that runs a probe of the
+    primary's direct ``/health`` every minute, with its alarm: one of the two independent
+    vantage points (with the secondary region) from which the failover orchestrator decides
+    that the primary region is down when no us-east-1 signal can be read."""
+
     owner: str = "platform-engineering"
     """Owner tag."""
 
@@ -281,6 +287,7 @@ class EnvironmentConfig:
         self._check_az_ids()
         self._check_endpoints()
         self._check_state()
+        self._check_probe_region()
         self._check_data_protection()
         self._check_paging()
         self._check_names()
@@ -467,8 +474,29 @@ class EnvironmentConfig:
             "path segments of letters, digits, '_.-' separated by '/'",
         ).apply(state.key_prefix)
 
+    def _check_probe_region(self) -> None:
+        validate_region("probe_region", self.probe_region)
+        region_code(self.probe_region)
+        pair = (self.regions.primary, self.regions.secondary)
+        if self.probe_region in pair:
+            raise ConfigError(
+                "probe_region",
+                self.probe_region,
+                f"a third region, neither the primary ({pair[0]}) nor the secondary "
+                f"({pair[1]}): a probe there is an independent vantage point",
+            )
+
     def _check_names(self) -> None:
         namer = self.namer
+        for spec in names.PROBE_NAMES:
+            try:
+                namer.of(spec, region=self.probe_region)
+            except ConfigError as exc:
+                raise ConfigError(
+                    "suffix",
+                    self.suffix,
+                    f"a suffix short enough for every generated name; {exc}",
+                ) from exc
         for spec in names.ALL:
             for region in (self.regions.primary, self.regions.secondary):
                 try:

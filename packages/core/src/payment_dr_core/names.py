@@ -78,11 +78,23 @@ ORCHESTRATOR_SCHEDULE = NameSpec(K.EVENTBRIDGE_RULE, "failover-orchestrator", re
 DECISION_TABLE = NameSpec(K.DYNAMODB_TABLE, "failover-decisions")
 SWITCH_PARAMETER = NameSpec(K.SSM_PARAMETER, "auto-failover-enabled")
 
+# vantage points: probes of the primary's direct /health from outside the primary region
+# (the secondary region and the third, probe region)
+PROBE_FUNCTION = NameSpec(K.LAMBDA_FUNCTION, "primary-probe", regional=True)
+PROBE_SCHEDULE = NameSpec(K.EVENTBRIDGE_RULE, "primary-probe", regional=True)
+PROBE_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "primary-no-response", regional=True)
+"""In ALARM when the probe in that region got no response from the primary at all."""
+PROBE_NAMES: tuple[NameSpec, ...] = (PROBE_FUNCTION, PROBE_SCHEDULE, PROBE_ALARM, KMS_KEY_ALIAS)
+"""The names also created in the probe region (config validation builds them there)."""
+
 ALL: tuple[NameSpec, ...] = (
     ORCHESTRATOR_FUNCTION,
     ORCHESTRATOR_SCHEDULE,
     DECISION_TABLE,
     SWITCH_PARAMETER,
+    PROBE_FUNCTION,
+    PROBE_SCHEDULE,
+    PROBE_ALARM,
     VPC,
     PRIVATE_SUBNET,
     PRIVATE_ROUTE_TABLE,

@@ -78,6 +78,9 @@ class Clients:
     """CloudWatch in the third region (the remote probe's alarm); ``None``: not configured."""
     rds_primary: RdsApi | None = None
     """Primary cluster's region: copying the failover snapshot there once it is back."""
+    local_alarms: AlarmsApi | None = None
+    """CloudWatch in the orchestrator's own region (this region's probe alarm); ``None``: not
+    configured."""
 
 
 def boto3_clients(
@@ -88,12 +91,14 @@ def boto3_clients(
     topic_region: str,
     remote_probe_region: str | None = None,
     primary_rds_region: str | None = None,
+    local_probe: bool = False,
 ) -> Clients:
     """Real clients: SSM and DynamoDB in ``region``, RDS (botocore retries off) in
     ``rds_region`` and ``primary_rds_region``, CloudWatch in ``alarm_region`` and
-    ``remote_probe_region``, SNS in
-    ``topic_region``."""
+    ``remote_probe_region``, SNS in ``topic_region``; with ``local_probe``, also CloudWatch
+    in ``region``."""
     return Clients(
+        local_alarms=boto3_client("cloudwatch", region, LAMBDA_LIMITS) if local_probe else None,
         remote_alarms=(
             boto3_client("cloudwatch", remote_probe_region, LAMBDA_LIMITS)
             if remote_probe_region

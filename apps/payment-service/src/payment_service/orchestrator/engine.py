@@ -190,6 +190,16 @@ class Orchestrator:
                     ),
                 ),
             )
+        local = clients.local_alarms
+        if local is not None and settings.secondary_probe_alarm_name:
+            readers += (
+                (
+                    SignalName.SECONDARY_PROBE,
+                    lambda: probes.read_secondary_probe(
+                        local, settings.secondary_probe_alarm_name, settings.region
+                    ),
+                ),
+            )
         return bounded_reads(readers, settings.signals_budget_seconds)
 
     def _primary_readers(self) -> tuple[Callable[[], Signal], ...]:

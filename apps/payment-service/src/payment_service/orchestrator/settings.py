@@ -129,6 +129,9 @@ class OrchestratorSettings:
     (for example us-west-2); empty: no remote probe signal."""
     remote_probe_alarm_name: str = ""
     """REMOTE_PROBE_ALARM_NAME: that probe's alarm, in REMOTE_PROBE_REGION."""
+    secondary_probe_alarm_name: str = ""
+    """SECONDARY_PROBE_ALARM_NAME: the no-response alarm of the scheduled probe in this
+    (the orchestrator's) region; empty: not read."""
     signals_budget_seconds: float = 8.0
     """SIGNALS_BUDGET_SECONDS: all signals are read concurrently; a reader still running
     after this counts as unknown (a hanging us-east-1 API never stalls the evaluation)."""
@@ -187,6 +190,12 @@ class OrchestratorSettings:
                 "REMOTE_PROBE_REGION and REMOTE_PROBE_ALARM_NAME must be set together; got "
                 f"{remote_region!r} and {remote_alarm!r}"
             )
+        secondary_alarm = env.get("SECONDARY_PROBE_ALARM_NAME", "").strip()
+        if secondary_alarm and _ALARM.fullmatch(secondary_alarm) is None:
+            raise ConfigError(
+                f"SECONDARY_PROBE_ALARM_NAME={secondary_alarm!r} is invalid; expected a "
+                "CloudWatch alarm name"
+            )
         signals_budget = _number(env, "SIGNALS_BUDGET_SECONDS", 8.0, 1, 60)
         gates_budget = _number(env, "GATES_BUDGET_SECONDS", 8.0, 1, 60)
         timeout = _integer(env, "FUNCTION_TIMEOUT_SECONDS", 30, 10, 900)
@@ -205,6 +214,7 @@ class OrchestratorSettings:
         return cls(
             remote_probe_region=remote_region,
             remote_probe_alarm_name=remote_alarm,
+            secondary_probe_alarm_name=secondary_alarm,
             signals_budget_seconds=signals_budget,
             gates_budget_seconds=gates_budget,
             function_timeout_seconds=timeout,

@@ -13,8 +13,10 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 OUTDIR := apps/dr-app/cdktf.out
 LINT_PATHS := packages apps tests scripts tools
+# Construct packages whose tests live in packages/<name>/tests (each run by itself: make test-package).
+TEST_PACKAGES := core network data compute edge observability
 
-.PHONY: help install synth test lint format checkov bench bench-cdktn clean diagram drill dist versions live hcl
+.PHONY: help install synth test test-package lint format checkov bench bench-cdktn clean diagram drill dist versions live hcl
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -43,6 +45,9 @@ lint: $(INSTALLED) ## ruff (lint and format check) and mypy --strict
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
+	@# Each package's tests are checked on their own: they import their helper module by name.
+	set -e; for pkg in $(TEST_PACKAGES); do \
+		MYPYPATH=packages/$$pkg/tests $(VENV)/bin/mypy --no-error-summary packages/$$pkg/tests/*.py; done
 
 format: $(INSTALLED) ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
@@ -52,6 +57,10 @@ test: $(INSTALLED) ## Lint, type-check, then all tests (checkov gate over the sy
 	bash scripts/ensure-postgres.sh
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
+
+test-package: $(INSTALLED) ## One construct package's tests: make test-package PKG=network
+	@test -n "$(PKG)" -a -d "packages/$(PKG)/tests" || { echo "PKG must be one of: $(TEST_PACKAGES)" >&2; exit 2; }
+	cd packages/$(PKG) && $(PY) -m pytest -p no:cacheprovider tests
 
 bench: $(INSTALLED) ## Synth time (lazy and eager) vs the floor, mypy memory; handler p50/p99, cold import, bundle size
 	bash scripts/ensure-postgres.sh

@@ -301,13 +301,3 @@ def test_standard_tags() -> None:
         "ManagedBy": "cdktf",
         "RegionRole": "secondary",
     }
-
-
-def test_example_environment_file_is_valid() -> None:
-    from dr_app.paths import ENVIRONMENTS_DIR
-
-    config = load_config(
-        environ={"ENVIRONMENT_SUFFIX": "example"}, environments_dir=ENVIRONMENTS_DIR
-    )
-    assert config.state.bucket == "example-payment-dr-tfstate"
-    assert config.alert_email == "oncall@example.com"

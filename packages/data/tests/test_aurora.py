@@ -6,6 +6,20 @@ from typing import Any
 import pytest
 from cdktf import TerraformOutput, TerraformStack
 
+from data_testing import (
+    PRIMARY,
+    PRIMARY_KEY,
+    SECONDARY,
+    SECONDARY_KEY,
+    SECONDARY_PROVIDER,
+    Json,
+    Synth,
+    address,
+    output,
+    reference,
+    secondary_provider,
+    synth_stack,
+)
 from payment_dr_core import ConfigError, Namer
 from payment_dr_data import (
     ENGINE_VERSION,
@@ -14,18 +28,6 @@ from payment_dr_data import (
     AuroraGlobalSecondary,
     AuroraGlobalSecondaryProps,
 )
-from tests.data.common import (
-    PRIMARY,
-    PRIMARY_KEY,
-    SECONDARY,
-    SECONDARY_KEY,
-    SECONDARY_PROVIDER,
-    address,
-    output,
-    reference,
-    secondary_provider,
-)
-from tests.synth import Json, Synth, synth_stack
 
 LAMBDA_SG = "sg-0123456789abcdef0"
 PRIMARY_SUBNETS = (

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 from cdktf import TerraformStack
-
-from payment_dr_data import AuroraGlobalPrimary, AuroraGlobalSecondary
-from tests.data.common import PRIMARY, SECONDARY_PROVIDER, secondary_provider
-from tests.data.test_aurora import (
+from test_aurora import (
     PRIMARY_SUBNETS,
     SECONDARY_SUBNETS,
     primary_props,
     secondary_props,
 )
-from tests.synth import Json, Synth, synth_stack
+
+from data_testing import PRIMARY, SECONDARY_PROVIDER, Json, Synth, secondary_provider, synth_stack
+from payment_dr_data import AuroraGlobalPrimary, AuroraGlobalSecondary
 
 PROTECTED = {
     "deletion_protection": True,

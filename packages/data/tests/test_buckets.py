@@ -8,6 +8,20 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf import Testing as TfTesting
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
+from data_testing import (
+    PRIMARY,
+    PRIMARY_KEY,
+    SECONDARY,
+    SECONDARY_KEY,
+    SECONDARY_PROVIDER,
+    Json,
+    Synth,
+    address,
+    output,
+    reference,
+    secondary_provider,
+    synth_stack,
+)
 from payment_dr_core import ConfigError, Namer, NameSpec, ResourceKind, names
 from payment_dr_data import (
     AccessLogBucket,
@@ -17,18 +31,6 @@ from payment_dr_data import (
     SecureBucket,
     SecureBucketProps,
 )
-from tests.data.common import (
-    PRIMARY,
-    PRIMARY_KEY,
-    SECONDARY,
-    SECONDARY_KEY,
-    SECONDARY_PROVIDER,
-    address,
-    output,
-    reference,
-    secondary_provider,
-)
-from tests.synth import Json, Synth, synth_stack
 
 SOURCE_NAME = "payment-processing-data-use1-test"
 SOURCE_ARN = f"arn:aws:s3:::{SOURCE_NAME}"

@@ -5,6 +5,19 @@ from typing import Any
 import pytest
 from cdktf import TerraformOutput, TerraformStack
 
+from data_testing import (
+    PRIMARY,
+    PRIMARY_KEY,
+    SECONDARY,
+    SECONDARY_KEY,
+    SECONDARY_PROVIDER,
+    Synth,
+    address,
+    output,
+    reference,
+    secondary_provider,
+    synth_stack,
+)
 from payment_dr_core import ConfigError, Namer
 from payment_dr_data import (
     PARTITION_KEY,
@@ -15,18 +28,6 @@ from payment_dr_data import (
     SessionTableReplica,
     SessionTableReplicaProps,
 )
-from tests.data.common import (
-    PRIMARY,
-    PRIMARY_KEY,
-    SECONDARY,
-    SECONDARY_KEY,
-    SECONDARY_PROVIDER,
-    address,
-    output,
-    reference,
-    secondary_provider,
-)
-from tests.synth import Synth, synth_stack
 
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:111111111111:table/payment-processing-sessions-test"
 

@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 from cdktf import TerraformOutput, TerraformStack
 
-from payment_dr_core import Namer
-from payment_dr_edge import FailoverRouting, HostedZone, HostedZoneProps
-from tests.edge.common import (
+from edge_testing import (
     DOMAIN,
     PRIMARY,
     PRIMARY_HOST,
@@ -22,13 +20,16 @@ from tests.edge.common import (
     SECONDARY_TARGET,
     SECONDARY_TARGET_ZONE,
     TOPIC,
+    Synth,
     of_construct,
     provider_reference,
     region_provider,
     routing_props,
+    synth_stack,
     throwaway_stack,
 )
-from tests.synth import Synth, synth_stack
+from payment_dr_core import Namer
+from payment_dr_edge import FailoverRouting, HostedZone, HostedZoneProps
 
 Json = dict[str, Any]
 ALTERNATIVE_REGIONS = ("us-west-1", "eu-west-1", "ap-southeast-2", "sa-east-1")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cdktf import TerraformOutput, TerraformStack
 
+from edge_testing import Synth, synth_stack
 from payment_dr_edge import HostedZone, HostedZoneProps
-from tests.synth import Synth, synth_stack
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,7 @@ import pytest
 from cdktf import Fn, Token
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from payment_dr_core import ConfigError
-from payment_dr_edge import HostedZoneProps, RegionalApi
-from tests.edge.common import (
+from edge_testing import (
     ACCOUNT,
     DOMAIN,
     PRIMARY,
@@ -26,6 +24,8 @@ from tests.edge.common import (
     routing_props,
     throwaway_stack,
 )
+from payment_dr_core import ConfigError
+from payment_dr_edge import HostedZoneProps, RegionalApi
 
 
 class Providers:

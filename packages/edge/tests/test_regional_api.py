@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from cdktf import TerraformOutput, TerraformStack
 
-from payment_dr_edge import PAYMENT_REQUEST_SCHEMA, RegionalApi
-from tests.edge.common import (
+from edge_testing import (
     DOMAIN,
     PRIMARY,
     PRIMARY_FUNCTION,
@@ -20,13 +19,15 @@ from tests.edge.common import (
     SECONDARY_FUNCTION,
     SECONDARY_KEY,
     ZONE_ID,
+    Synth,
     api_props,
     invoke_arn,
     of_construct,
     provider_reference,
     region_provider,
+    synth_stack,
 )
-from tests.synth import Synth, synth_stack
+from payment_dr_edge import PAYMENT_REQUEST_SCHEMA, RegionalApi
 
 Json = dict[str, Any]
 ROLES = ("primary", "secondary")

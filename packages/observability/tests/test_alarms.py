@@ -8,17 +8,7 @@ from typing import Any, NamedTuple
 import pytest
 from cdktf import TerraformStack
 
-from payment_dr_core import ConfigError, Namer, RegionRole
-from payment_dr_observability import (
-    AlarmThresholds,
-    AlertTopics,
-    AlertTopicsProps,
-    ApiStage,
-    DrAlarms,
-    DrAlarmsProps,
-    S3ReplicationRule,
-)
-from tests.observability.common import (
+from observability_testing import (
     API_NAME,
     DESTINATION_BUCKET,
     HEALTH_CHECK,
@@ -35,10 +25,22 @@ from tests.observability.common import (
     SOURCE_BUCKET,
     STAGE,
     TABLE,
+    Json,
+    Synth,
     reference,
     secondary_provider,
+    synth_stack,
 )
-from tests.synth import Json, Synth, synth_stack
+from payment_dr_core import ConfigError, Namer, RegionRole
+from payment_dr_observability import (
+    AlarmThresholds,
+    AlertTopics,
+    AlertTopicsProps,
+    ApiStage,
+    DrAlarms,
+    DrAlarmsProps,
+    S3ReplicationRule,
+)
 
 RULE = S3ReplicationRule(SOURCE_BUCKET, DESTINATION_BUCKET, RULE_ID)
 API = ApiStage(API_NAME, STAGE)

@@ -9,6 +9,19 @@ import pytest
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
+from observability_testing import (
+    ORCHESTRATOR,
+    PRIMARY,
+    PRIMARY_KEY,
+    PRIMARY_TOPIC,
+    SECONDARY,
+    SECONDARY_KEY,
+    Json,
+    Synth,
+    address,
+    reference,
+    synth_stack,
+)
 from payment_dr_core import ConfigError, Namer
 from payment_dr_observability import (
     AlertTopics,
@@ -16,17 +29,6 @@ from payment_dr_observability import (
     CrossRegionSubscription,
     CrossRegionSubscriptionProps,
 )
-from tests.observability.common import (
-    ORCHESTRATOR,
-    PRIMARY,
-    PRIMARY_KEY,
-    PRIMARY_TOPIC,
-    SECONDARY,
-    SECONDARY_KEY,
-    address,
-    reference,
-)
-from tests.synth import Json, Synth, synth_stack
 
 PRIMARY_REGION_PROVIDER = "aws.primary_region"
 EMAIL = "oncall@example.com"

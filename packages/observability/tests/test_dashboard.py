@@ -9,17 +9,7 @@ import pytest
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 
-from payment_dr_core import ConfigError, Namer
-from payment_dr_observability import (
-    ApiStage,
-    DrDashboard,
-    DrDashboardProps,
-    RegionView,
-    S3ReplicationRule,
-    build_dashboard_body,
-)
-from payment_dr_observability.dashboard_body import DashboardBody, MetricLine, Widget
-from tests.observability.common import (
+from observability_testing import (
     API_NAME,
     DESTINATION_BUCKET,
     HEALTH_CHECK,
@@ -33,10 +23,21 @@ from tests.observability.common import (
     SOURCE_BUCKET,
     STAGE,
     TABLE,
+    Synth,
     address,
     secondary_provider,
+    synth_stack,
 )
-from tests.synth import Synth, synth_stack
+from payment_dr_core import ConfigError, Namer
+from payment_dr_observability import (
+    ApiStage,
+    DrDashboard,
+    DrDashboardProps,
+    RegionView,
+    S3ReplicationRule,
+    build_dashboard_body,
+)
+from payment_dr_observability.dashboard_body import DashboardBody, MetricLine, Widget
 
 RULE = S3ReplicationRule(SOURCE_BUCKET, DESTINATION_BUCKET, RULE_ID)
 API = ApiStage(API_NAME, STAGE)

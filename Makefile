@@ -28,15 +28,13 @@ $(POETRY_VENV)/bin/poetry:
 
 $(INSTALLED): $(POETRY_VENV)/bin/poetry pyproject.toml poetry.lock $(wildcard packages/*/pyproject.toml apps/*/pyproject.toml)
 	$(POETRY) check --lock
-	$(POETRY) install --no-interaction --sync
+	$(POETRY) sync --no-interaction
 	touch $@
 
 install: $(INSTALLED) ## Install Poetry and the workspace (.venv)
 
-synth: $(INSTALLED) ## Synthesize the default environment into apps/dr-app/cdktf.out and summarize it
-	rm -rf $(OUTDIR)
-	cd apps/dr-app && $(PY) main.py
-	$(PY) -m dr_app.synth_report $(OUTDIR)
+synth: $(INSTALLED) ## Validate the config, then synthesize it into apps/dr-app/cdktf.out and summarize it
+	$(VENV)/bin/payment-dr-synth --clean --outdir $(OUTDIR)
 
 checkov: synth ## Synthesize, then run the checkov gate over the stacks
 	$(PY) -m dr_app.checkov_gate $(OUTDIR)/stacks

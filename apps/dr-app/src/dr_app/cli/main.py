@@ -22,7 +22,7 @@ from dr_app.cli.commands import drill, failover, planned, rto_budget, status
 from dr_app.cli.context import CliContext, Exit
 from dr_app.cli.dns import Resolver, socket_resolver
 from dr_app.cli.names import ResourceNames
-from dr_app.paths import ENVIRONMENTS_DIR
+from dr_app.paths import environments_dir
 from payment_dr_core import ConfigError, EnvironmentConfig, RegionPair, load_config
 
 PRODUCTION_WORDS = frozenset({"prod", "production", "prd", "live"})
@@ -59,6 +59,11 @@ def build_parser(environ: dict[str, str]) -> argparse.ArgumentParser:
         "--suffix",
         default=environ.get("ENVIRONMENT_SUFFIX") or "dev",
         help="environment suffix (default $ENVIRONMENT_SUFFIX or dev)",
+    )
+    parser.add_argument(
+        "--environments-dir",
+        help="directory of <suffix>.toml files (default $PAYMENT_DR_ENVIRONMENTS_DIR, the "
+        "checkout's apps/dr-app/environments, or ./environments)",
     )
     parser.add_argument("--region-primary", help="primary region (default from config)")
     parser.add_argument("--region-secondary", help="secondary region (default from config)")
@@ -97,7 +102,8 @@ def configure_logs(verbosity: int, json_logs: bool, stream: TextIO) -> None:
 
 def _context(args: argparse.Namespace, runtime: Runtime) -> CliContext:
     config = load_config(
-        {**runtime.environ, "ENVIRONMENT_SUFFIX": str(args.suffix)}, ENVIRONMENTS_DIR
+        {**runtime.environ, "ENVIRONMENT_SUFFIX": str(args.suffix)},
+        environments_dir(args.environments_dir, runtime.environ),
     )
     regions = RegionPair(
         primary=str(args.region_primary or config.regions.primary),

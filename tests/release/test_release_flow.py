@@ -168,7 +168,7 @@ def test_release_two_changed_packages_and_the_dependent_whose_range_excluded_one
     code, out = _release(repo, "--dry-run")
     assert code == 0, out
     assert out.splitlines()[:5] == [
-        "release payment-dr-core 0.1.1 (2 file(s) changed since payment-dr-core-v0.1.0)"
+        "release payment-dr-core 0.1.1 (4 file(s) changed since payment-dr-core-v0.1.0)"
         " -> tag payment-dr-core-v0.1.1",
         "release payment-dr-network 0.2.0 (3 file(s) changed since payment-dr-network-v0.1.0)"
         " -> tag payment-dr-network-v0.2.0",

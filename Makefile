@@ -16,7 +16,7 @@ LINT_PATHS := packages apps tests scripts tools
 # Construct packages whose tests live in packages/<name>/tests (each run by itself: make test-package).
 TEST_PACKAGES := core network data compute edge observability
 
-.PHONY: help install synth test test-package lint format checkov bench bench-cdktn clean diagram drill dist versions live hcl
+.PHONY: help install synth test test-package lint format checkov bench bench-cdktn clean diagram drill dist versions release live hcl
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -78,8 +78,11 @@ dist: $(POETRY_VENV)/bin/poetry ## Build an sdist and a wheel of every package i
 	rm -rf dist
 	set -e; for pkg in $(PACKAGE_DIRS); do (cd $$pkg && $(POETRY) build --no-interaction --output $(CURDIR)/dist); done
 
-versions: $(INSTALLED) ## Versions bumped where packages changed (BASE=<ref> to override), __version__ consistent
+versions: $(INSTALLED) ## Bumps and CHANGELOG entries where packages changed (BASE=<ref>), __version__, dependency ranges
 	$(PY) scripts/check_versions.py $(if $(BASE),--base $(BASE))
+
+release: $(INSTALLED) ## Release the changed packages (docs/releasing.md): DRY_RUN=1, REPOSITORY_URL=<upload URL>
+	$(PY) scripts/release.py $(if $(DRY_RUN),--dry-run) $(if $(REPOSITORY_URL),--repository-url $(REPOSITORY_URL))
 
 live: $(INSTALLED) ## Live tests against a deployed environment (PAYMENT_DR_OUTPUTS_FILE=<file>)
 	$(PY) -m pytest tests/live -m live -rs

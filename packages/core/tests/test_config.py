@@ -301,3 +301,52 @@ def test_standard_tags() -> None:
         "ManagedBy": "cdktf",
         "RegionRole": "secondary",
     }
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"backup_retention_days": "7"},
+            "backup_retention_days: got '7'; allowed: an integer (type error: got a string)",
+        ),
+        (
+            {"backup_retention_days": 7.5},
+            "backup_retention_days: got 7.5; allowed: an integer (type error: got a float)",
+        ),
+        (
+            {"api_throttle_rate": True},
+            "api_throttle_rate: got True; allowed: an integer (type error: got a boolean)",
+        ),
+        (
+            {"waf_enabled": "yes"},
+            "waf_enabled: got 'yes'; allowed: true or false (type error: got a string)",
+        ),
+        (
+            {"interface_endpoints": "secretsmanager"},
+            "interface_endpoints: got 'secretsmanager'; allowed: an array of strings "
+            "(type error: got a string)",
+        ),
+        (
+            {"state": {"bucket": 1}},
+            "state.bucket: got 1; allowed: a string (type error: got an integer)",
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_a_type_error_naming_the_key(
+    data: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        config_from_mapping("dev", data)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize("region", ["us-est-1", "us-east-9", "eu-middle-1"])
+def test_an_unknown_region_is_refused_by_name(region: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        config_from_mapping("dev", {"regions": {"primary": "us-east-2", "secondary": region}})
+    assert error.value.field == "regions.secondary"
+    assert str(error.value).startswith(
+        f"regions.secondary: got {region!r}; allowed: an existing AWS Region; "
+        f"{region!r} is not one (known: af-south-1, ap-east-1,"
+    )

@@ -63,16 +63,16 @@ def resolve(
     source = ConfigSource(
         chosen, directory / f"{chosen}.toml", (directory / f"{chosen}.toml").is_file()
     )
-    if not source.used and chosen != DEFAULT_SUFFIX:
-        warn.write(
-            f"payment-dr-synth: warning: no {source.file}; synthesizing {chosen!r} with the "
-            "defaults\n"
-        )
     try:
         config = load_config({**environ, "ENVIRONMENT_SUFFIX": chosen}, directory)
     except ConfigError as exc:
         where = source.file if source.used else "environment"
         raise SynthError(f"{where}: {exc}") from exc
+    if not source.used and chosen != DEFAULT_SUFFIX:
+        warn.write(
+            f"payment-dr-synth: warning: no {source.file}; synthesizing {chosen!r} with the "
+            "defaults\n"
+        )
     return config, source
 
 

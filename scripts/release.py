@@ -140,10 +140,10 @@ def plan_release(root: Path, packages: list[Package]) -> Plan:
             reasons[package.name] = "never released"
         else:
             tag, version = released
-            changed = changed_since(root, package, tag)
-            if not changed:
+            files = changed_since(root, package, tag)
+            if not files:
                 continue
-            reasons[package.name] = f"{len(changed)} file(s) changed since {tag}"
+            reasons[package.name] = f"{len(files)} file(s) changed since {tag}"
             if Version(package.version) <= Version(version):
                 failures.append(
                     f"FAIL  {package.name}: changed since {tag} but its version "
@@ -163,9 +163,9 @@ def plan_release(root: Path, packages: list[Package]) -> Plan:
     # Dependents whose range excludes a new version: widen, bump, release; until stable.
     current = {p.name: p for p in packages}
     edits: dict[str, Edit] = {}
-    changed = True
-    while changed:
-        changed = False
+    growing = True
+    while growing:
+        growing = False
         for package in list(current.values()):
             for requirement, target in workspace_requirements(package, list(current.values())):
                 if target.name not in reasons:
@@ -189,7 +189,7 @@ def plan_release(root: Path, packages: list[Package]) -> Plan:
                 current[package.name] = replace(
                     package, version=edit.new_version, dependencies=dependencies
                 )
-                changed = True
+                growing = True
     ordered = _build_order(list(current.values()), set(reasons))
     return Plan(release=ordered, reasons=reasons, edits=edits, failures=failures)
 

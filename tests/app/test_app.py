@@ -503,3 +503,14 @@ def test_each_stack_outputs_what_operators_and_live_tests_read(
     assert outputs["region"]["value"] == region
     assert outputs["api_domain_name"]["value"] == f"api-{APP_SUFFIX}.payments.example.com"
     assert outputs["api_invoke_url"]["value"].startswith("${aws_api_gateway_stage.")
+
+
+def test_both_stacks_require_a_terraform_with_write_only_arguments(
+    synthesized_app: SynthesizedApp, production_app: SynthesizedApp
+) -> None:
+    # Write-only arguments need Terraform 1.11; ephemeral resources 1.10.
+    for app in (synthesized_app, production_app):
+        for role in (PRIMARY, SECONDARY):
+            terraform = app.stack(role)["terraform"]
+            assert terraform["required_version"] == ">= 1.11.0"
+            assert "ephemeral" in app.stack(PRIMARY)

@@ -321,6 +321,7 @@ def release(args: argparse.Namespace) -> int:
                 *shlex.split(args.twine),
                 "upload",
                 "--non-interactive",
+                "--skip-existing",
                 "--repository-url",
                 url,
                 *(str(path) for path in built),

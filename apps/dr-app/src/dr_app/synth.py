@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
     build_app(config, outdir).app.synth()
     if not args.no_report:
-        print(render(outdir.resolve(), summarize(outdir)))
+        print(render(outdir.resolve(), summarize(outdir.resolve())))
         print(source.describe())
     return 0
 

@@ -292,3 +292,17 @@ def test_status_reads_the_config_from_the_environments_directory(
 
     assert by_flag["dns"]["name"] == "pay.payments.example.com"
     assert by_variable["dns"]["name"] == "pay.payments.example.com"
+
+
+def test_a_config_error_names_the_file_and_the_key(world: World, tmp_path: Path) -> None:
+    (tmp_path / f"{SUFFIX}.toml").write_text("failover_consecutive_checks = 2.5\n")
+
+    result = run(
+        WorldClients(world.rds), "--environments-dir", str(tmp_path), "--suffix", SUFFIX, "status"
+    )
+
+    assert result.code == 2
+    assert result.err == (
+        f"payment-dr: configuration error: {tmp_path / f'{SUFFIX}.toml'}: "
+        "failover_consecutive_checks: got 2.5; allowed: an integer (type error: got a float)\n"
+    )

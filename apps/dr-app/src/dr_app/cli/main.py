@@ -101,10 +101,14 @@ def configure_logs(verbosity: int, json_logs: bool, stream: TextIO) -> None:
 
 
 def _context(args: argparse.Namespace, runtime: Runtime) -> CliContext:
-    config = load_config(
-        {**runtime.environ, "ENVIRONMENT_SUFFIX": str(args.suffix)},
-        environments_dir(args.environments_dir, runtime.environ),
-    )
+    directory = environments_dir(args.environments_dir, runtime.environ)
+    try:
+        config = load_config({**runtime.environ, "ENVIRONMENT_SUFFIX": str(args.suffix)}, directory)
+    except ConfigError as exc:
+        source = directory / f"{args.suffix}.toml"
+        if not source.is_file():
+            raise
+        raise ConfigError(f"{source}: {exc.field}", exc.value, exc.allowed) from exc
     regions = RegionPair(
         primary=str(args.region_primary or config.regions.primary),
         secondary=str(args.region_secondary or config.regions.secondary),

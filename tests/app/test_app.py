@@ -618,3 +618,14 @@ def test_orchestrator_may_copy_only_the_failover_snapshot_and_never_delete(
     )
     assert variables["PRIMARY_CLUSTER_ID"] == cluster
     assert variables["FAILOVER_SNAPSHOT_PREFIX"] == copies
+
+
+def test_both_stacks_require_a_terraform_with_write_only_arguments(
+    synthesized_app: SynthesizedApp, production_app: SynthesizedApp
+) -> None:
+    # Write-only arguments need Terraform 1.11; ephemeral resources 1.10.
+    for app in (synthesized_app, production_app):
+        for role in (PRIMARY, SECONDARY):
+            terraform = app.stack(role)["terraform"]
+            assert terraform["required_version"] == ">= 1.11.0"
+            assert "ephemeral" in app.stack(PRIMARY)

@@ -80,6 +80,9 @@ from payment_dr_observability import (
     S3ReplicationRule,
 )
 
+REQUIRED_TERRAFORM = ">= 1.11.0"
+"""The Terraform versions that can apply the synthesized stacks."""
+
 
 class PaymentDrStack(TerraformStack):
     """The resources of one region of an environment.
@@ -127,6 +130,11 @@ class PaymentDrStack(TerraformStack):
         tags = [AwsProviderDefaultTags(tags=standard_tags(config, role))]
         self.provider = AwsProvider(self, "aws", region=self.region, default_tags=tags)
         configure_backend(self, config, self.stack_name)
+        # The stacks use an ephemeral resource (Terraform 1.10+) and write-only arguments:
+        # "To use write-only arguments, you must use Terraform v.1.11 or later"
+        # (https://developer.hashicorp.com/terraform/language/manage-sensitive-data/write-only).
+        # An older terraform stops at init with this constraint instead of a parse error.
+        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
         namer = config.namer
 
         if primary is None:

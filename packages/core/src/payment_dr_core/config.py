@@ -607,11 +607,58 @@ _STATE_KEYS = {f.name for f in dataclasses.fields(StateBackendConfig)}
 _REGION_KEYS = {f.name for f in dataclasses.fields(RegionPair)}
 
 
+_EXPECTED: dict[str, tuple[tuple[type, ...], str]] = {
+    "int": ((int,), "an integer"),
+    "str": ((str,), "a string"),
+    "bool": ((bool,), "true or false"),
+    "float": ((int, float), "a number"),
+}
+
+
+def _toml_type(value: object) -> str:
+    """What a parsed TOML value is, in the words of the TOML spec."""
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind, words in ((int, "an integer"), (float, "a float"), (str, "a string")):
+        if isinstance(value, kind):
+            return words
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "a table"
+    return type(value).__name__
+
+
+def _check_types(prefix: str, cls: type, table: Mapping[str, Any]) -> None:
+    """Refuse a value of the wrong TOML type (``"7"`` or ``7.5`` for an integer) as a type error."""
+    hints = {f.name: str(f.type) for f in dataclasses.fields(cls)}
+    for key, value in table.items():
+        hint = hints.get(key, "")
+        expected = _EXPECTED.get(hint)
+        if expected is not None:
+            kinds, words = expected
+            wrong_bool = isinstance(value, bool) and hint != "bool"
+            if wrong_bool or not isinstance(value, kinds):
+                raise ConfigError(
+                    f"{prefix}{key}", value, f"{words} (type error: got {_toml_type(value)})"
+                )
+        elif hint == "tuple[str, ...]" and (
+            not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value)
+        ):
+            raise ConfigError(
+                f"{prefix}{key}",
+                value,
+                f"an array of strings (type error: got {_toml_type(value)})",
+            )
+
+
 def config_from_mapping(suffix: str, data: Mapping[str, Any]) -> EnvironmentConfig:
-    """Build a config from parsed TOML; unknown keys are refused, not ignored."""
+    """Build a config from parsed TOML; unknown keys are refused, not ignored, and a value of
+    the wrong type is a type error naming the key."""
     unknown = sorted(set(data) - _TOP_LEVEL)
     if unknown:
         raise ConfigError(unknown[0], data[unknown[0]], f"one of {sorted(_TOP_LEVEL)}")
+    _check_types("", EnvironmentConfig, data)
     values: dict[str, Any] = dict(data)
     for key, allowed_keys, kind in (
         ("state", _STATE_KEYS, StateBackendConfig),
@@ -626,6 +673,7 @@ def config_from_mapping(suffix: str, data: Mapping[str, Any]) -> EnvironmentConf
                 raise ConfigError(
                     f"{key}.{extra[0]}", table[extra[0]], f"one of {sorted(allowed_keys)}"
                 )
+            _check_types(f"{key}.", kind, table)
             values[key] = kind(**table)
     for key in ("interface_endpoints", "primary_az_ids", "secondary_az_ids"):
         if isinstance(values.get(key), list):

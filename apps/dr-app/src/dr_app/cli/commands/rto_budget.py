@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from dr_app.cli.budget import (
@@ -15,7 +16,7 @@ from dr_app.cli.budget import (
 from dr_app.cli.context import CliContext, Exit
 from dr_app.cli.output import emit
 from dr_app.cli.synthesized import load_app
-from dr_app.paths import DEFAULT_OUTDIR
+from dr_app.paths import output_dir
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,8 +27,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--synth-dir",
         type=Path,
-        default=DEFAULT_OUTDIR,
-        help="cdktf output directory (default apps/dr-app/cdktf.out)",
+        default=None,
+        help="cdktf output directory (default $PAYMENT_DR_OUTDIR, the checkout's "
+        "apps/dr-app/cdktf.out, or ./cdktf.out)",
     )
     parser.add_argument("--rto-objective-minutes", type=float, default=30.0)
     parser.add_argument("--rpo-objective-minutes", type=float, default=15.0)
@@ -110,7 +112,7 @@ def _defaults(ctx: CliContext) -> Defaults:
 def run(ctx: CliContext, args: argparse.Namespace) -> int:
     """Print the budget; exit 1 when an RTO or the RPO is over its objective, 3 when no
     synthesized stack was found for the suffix (nothing was verified)."""
-    outdir = Path(args.synth_dir)
+    outdir = output_dir(args.synth_dir, os.environ)
     suffix = ctx.names.suffix
     app = load_app(outdir, (f"payment-dr-{suffix}-primary", f"payment-dr-{suffix}-secondary"))
     budget = compute_budget(

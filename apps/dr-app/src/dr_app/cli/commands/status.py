@@ -69,15 +69,37 @@ def gather(
         document["members"] = [
             _member_lines(ctx, topology, lines, m.region) for m in topology.members
         ]
+    errors_before = len(ctx.errors)
     checks = read_health_checks(ctx)
-    document["health_checks"] = [check.to_json() for check in checks]
-    lines.extend(_health_check_lines(checks))
+    # A failed Route 53 call is "unknown", not "none found": say only what was seen.
+    checks_unknown = any(e.service == "route53" for e in ctx.errors[errors_before:])
+    document["health_checks"] = None if checks_unknown else [c.to_json() for c in checks]
+    if checks_unknown:
+        lines.append("health checks: unknown (the Route 53 calls failed)")
+    else:
+        lines.extend(_health_check_lines(checks))
     alarms: list[dict[str, str]] = []
+    unknown_regions: list[str] = []
     for region in (names.primary_region, names.secondary_region):
-        alarms.extend(read_alarms(ctx, region) or [])
+        found = read_alarms(ctx, region)
+        if found is None:
+            unknown_regions.append(region)
+        else:
+            alarms.extend(found)
     document["alarms"] = alarms
+    document["alarms_unknown_regions"] = unknown_regions
     firing = [alarm for alarm in alarms if alarm["state"] == "ALARM"]
-    lines.append(f"alarms: {len(alarms)} found, {len(firing)} in ALARM")
+    if len(unknown_regions) == 2:
+        lines.append(
+            f"alarms: unknown (the CloudWatch calls failed in {', '.join(unknown_regions)})"
+        )
+    elif unknown_regions:
+        lines.append(
+            f"alarms: {len(alarms)} found, {len(firing)} in ALARM; {unknown_regions[0]}: unknown "
+            "(the CloudWatch calls failed)"
+        )
+    else:
+        lines.append(f"alarms: {len(alarms)} found, {len(firing)} in ALARM")
     lines.extend(f"  ALARM {alarm['region']} {alarm['name']}" for alarm in firing)
     answer = resolver(domain) if domain else None
     document["dns"] = answer.to_json() if answer else None

@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
+import structlog
 
 from payment_service.failover import (
     SnapshotCopy,
@@ -136,6 +137,31 @@ def test_the_orchestrator_copies_the_snapshot_once_the_old_region_is_back(world:
     (copied,) = copies(rds)
     assert copied.startswith(f"{PREFIX}-")
     assert FAILOVER_SNAPSHOT in snapshot_ids(rds)
+
+
+def test_a_snapshot_not_taken_yet_is_pending_not_a_failure(world: World) -> None:
+    """Until the old region is back (or after a planned switchover, which takes no failover
+    snapshot) the copy step waits: logged once per evaluation as pending, never as failed."""
+    rds = primary_rds()
+    orchestrator = world.orchestrator(rds_primary=rds)
+    world.primary_down()
+    with structlog.testing.capture_logs() as failing_over:
+        for _ in range(3):  # the third down verdict fails over
+            world.evaluate(orchestrator)
+    world.evaluate(orchestrator)  # failover in progress
+    with structlog.testing.capture_logs() as logs:
+        record = world.evaluate(orchestrator)
+
+    # The failing-over run does not call the old primary's Region: the copy is pending there too.
+    assert [e.get("step") for e in failing_over if e["event"] == "failover_step_pending"] == [
+        "CopyDBClusterSnapshot"
+    ]
+    assert not [e for e in failing_over if e["event"] == "failover_step_failed"]
+    assert record.action is Action.ALREADY_PROMOTED
+    events = [(entry["event"], entry.get("step")) for entry in logs]
+    assert ("failover_step_pending", "CopyDBClusterSnapshot") in events
+    assert not [event for event, _ in events if event == "failover_step_failed"]
+    assert copies(rds) == []
 
 
 def test_the_orchestrator_without_a_copy_prefix_copies_nothing(world: World) -> None:

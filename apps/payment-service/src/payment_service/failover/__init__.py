@@ -59,6 +59,7 @@ from payment_service.failover.snapshots import (
     CopiedSnapshot,
     SnapshotCopy,
     SnapshotNotYetTakenError,
+    StepNotReadyError,
     copy_failover_snapshots,
     copy_name,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "SnapshotCopy",
     "SnapshotNotYetTakenError",
     "Step",
+    "StepNotReadyError",
     "StepResult",
     "Topology",
     "TopologyError",

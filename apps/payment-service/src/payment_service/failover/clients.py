@@ -87,6 +87,10 @@ class AlarmsApi(Protocol):
         ...
 
 
+class NoClientForRegionError(ValueError):
+    """No RDS client was given for that region (by design: a run that must not call it)."""
+
+
 class RdsByRegion:
     """One RDS client per region; asking for another region is an error."""
 
@@ -97,7 +101,9 @@ class RdsByRegion:
         """The client of ``region``."""
         client = self._clients.get(region)
         if client is None:
-            raise ValueError(f"no RDS client for region {region!r}; have {sorted(self._clients)}")
+            raise NoClientForRegionError(
+                f"no RDS client for region {region!r}; have {sorted(self._clients)}"
+            )
         return client
 
 
@@ -115,7 +121,9 @@ class FixedRegionRds:
     def rds(self, region: str) -> RdsApi:
         """The client, when ``region`` is its region."""
         if region != self.region:
-            raise ValueError(f"no RDS client for region {region!r}; this one is for {self.region}")
+            raise NoClientForRegionError(
+                f"no RDS client for region {region!r}; this one is for {self.region}"
+            )
         return self._client
 
 

@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from payment_service.failover.clients import RegionalRds, describe_error
+from payment_service.failover.clients import NoClientForRegionError, RegionalRds, describe_error
 from payment_service.failover.plan import FailoverPlan, PlanResult, StepResult
 from payment_service.failover.snapshots import (
     CopiedSnapshot,
     SnapshotApi,
     SnapshotCopy,
+    StepNotReadyError,
     copy_failover_snapshots,
 )
 from payment_service.failover.throttle import with_throttle_retry
@@ -139,7 +140,12 @@ class GlobalDatabase:
     def copy_failover_snapshots(self, copy: SnapshotCopy) -> tuple[CopiedSnapshot, ...]:
         """Copy the old primary's ``rds:unplanned-global-failover-*`` snapshots to manual
         snapshots, with the RDS client of ``copy.region`` (the old primary's Region)."""
-        client = self._rds.rds(copy.region)
+        try:
+            client = self._rds.rds(copy.region)
+        except NoClientForRegionError as exc:
+            # The evaluation that fails over does not call the old primary's (failed) Region;
+            # the copy waits for a later run that does.
+            raise StepNotReadyError(f"{exc}: the copy waits for a run that calls it") from exc
         if not isinstance(client, SnapshotApi):
             raise TypeError(f"the RDS client for {copy.region} cannot copy snapshots")
         copies = copy_failover_snapshots(client, copy)
@@ -162,6 +168,11 @@ class GlobalDatabase:
         for step in plan.steps:
             try:
                 step.run(self, plan)
+            except StepNotReadyError as exc:
+                _log.info("failover_step_pending", step=step.name, reason=str(exc))
+                results.append(StepResult(step.name, exc))
+                if step.required:
+                    break
             except Exception as exc:
                 _log.error("failover_step_failed", step=step.name, reason=describe_error(exc))
                 results.append(StepResult(step.name, exc))

@@ -54,8 +54,14 @@ class SnapshotApi(Protocol):
         ...
 
 
-class SnapshotNotYetTakenError(Exception):
-    """No failover snapshot exists yet (the old primary's Region has not come back)."""
+class StepNotReadyError(Exception):
+    """A plan step's precondition does not hold yet: nothing failed, the step is retried later
+    (logged as ``failover_step_pending``, not as a failure)."""
+
+
+class SnapshotNotYetTakenError(StepNotReadyError):
+    """No failover snapshot exists yet (the old primary's Region has not come back, or the last
+    promotion was a planned switchover, which takes none)."""
 
 
 @dataclass(frozen=True)

@@ -113,11 +113,27 @@ class FakeRdsWorld:
             self.failover_state["Status"] = "failing-over"
         if self.reads_left > 0:
             return
+        unplanned = bool(self.failover_state and self.failover_state.get("IsDataLossAllowed"))
         for arn, member in self.members.items():
+            was_writer = member.is_writer
             member.is_writer = arn == self.pending_target
+            if unplanned and was_writer:
+                # After FailoverGlobalCluster with AllowDataLoss the old primary is demoted
+                # (FailoverState.FromDbClusterArn, "the Aurora DB cluster that is currently
+                # being demoted", RDS API Reference) but is not a replicating secondary: it
+                # rejoins as one only once its Region is back (Aurora User Guide, "Recovering
+                # an Amazon Aurora global database from an unplanned outage").
+                member.synchronization = "pending-resync"
         self.status = "available"
         self.failover_state = None
         self.pending_target = None
+
+    def region_back(self, region: str) -> None:
+        """The Region is reachable again: its demoted cluster rejoins as a secondary."""
+        self.down_regions.discard(region)
+        for member in self.members.values():
+            if member.region == region and not member.is_writer:
+                member.synchronization = "connected"
 
 
 class FakeRds:

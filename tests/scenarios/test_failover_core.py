@@ -13,7 +13,7 @@ from payment_service.failover import (
     plan_promotion,
 )
 from payment_service.failover.clients import LAMBDA_LIMITS, OPERATOR_LIMITS, boto3_rds
-from tests.scenarios.fakes import FakeRdsWorld, Sleeps, client_error
+from tests.scenarios.fakes import FakeRdsWorld, Sleeps, client_error, cluster_arn
 
 TARGET = "arn:aws:rds:us-east-2:123456789012:cluster:standby"
 SOURCE = "arn:aws:rds:us-east-1:123456789012:cluster:writer"
@@ -115,3 +115,33 @@ def test_other_clients_keep_a_bounded_number_of_attempts() -> None:
     config = boto3_client("ssm", "us-east-2", LAMBDA_LIMITS)._client_config
     assert config.retries == {"total_max_attempts": 3, "mode": "standard"}
     assert (config.connect_timeout, config.read_timeout) == (3, 10)
+
+
+def test_unplanned_failover_leaves_the_old_primary_disconnected_until_its_region_is_back() -> None:
+    primary = cluster_arn("us-east-1", "payment-processing-aurora-use1-x")
+    secondary = cluster_arn("us-east-2", "payment-processing-aurora-use2-x")
+    world = FakeRdsWorld("payment-processing-aurora-global-x", primary, secondary, 1)
+    world.down_regions.add("us-east-1")
+    rds = world.client("us-east-2")
+    rds.failover_global_cluster(
+        GlobalClusterIdentifier="payment-processing-aurora-global-x",
+        TargetDbClusterIdentifier=secondary,
+        AllowDataLoss=True,
+    )
+
+    def members() -> dict[str, tuple[bool, str | None]]:
+        cluster = rds.describe_global_clusters(
+            GlobalClusterIdentifier="payment-processing-aurora-global-x"
+        )["GlobalClusters"][0]
+        return {
+            m["DBClusterArn"]: (m["IsWriter"], m.get("SynchronizationStatus"))
+            for m in cluster["GlobalClusterMembers"]
+        }
+
+    assert members() == {primary: (False, "pending-resync"), secondary: (True, None)}
+    world.region_back("us-east-1")
+    assert members() == {primary: (False, "connected"), secondary: (True, None)}
+    # the promotion call went to the secondary's Region, the only one that answers
+    assert [(region, op) for region, op, _ in world.calls if "over" in op] == [
+        ("us-east-2", "failover_global_cluster")
+    ]

@@ -73,9 +73,14 @@ def _orchestrator(world: World, **env: str) -> Orchestrator:
 def test_the_secondary_probe_alarm_is_read_in_the_orchestrators_region(probed: World) -> None:
     record = probed.evaluate(_orchestrator(probed))
     signals = {s.name: s for s in record.signals}
-    assert signals[SignalName.SECONDARY_PROBE].state is SignalState.HEALTHY
-    assert signals[SignalName.SECONDARY_PROBE].detail == "primary answers the probe in us-east-2"
-    assert signals[SignalName.REMOTE_PROBE].state is SignalState.HEALTHY
+    # NoResponse alarms in OK: the primary answered (with any status), which is not health
+    assert signals[SignalName.SECONDARY_PROBE].state is SignalState.UNKNOWN
+    assert (
+        signals[SignalName.SECONDARY_PROBE].detail
+        == "primary answers the probe in us-east-2 (any status)"
+    )
+    assert signals[SignalName.REMOTE_PROBE].state is SignalState.UNKNOWN
+    assert signals[SignalName.REMOTE_PROBE].detail == "primary answers from us-west-2 (any status)"
 
 
 def test_a_secondary_probe_alarm_is_not_a_second_vantage_point(probed: World) -> None:

@@ -134,11 +134,15 @@ def secondary_probe_signal(
     state_value: str | None, region: str, error: str | None = None
 ) -> Signal:
     """This region's scheduled probe alarm: ``ALARM`` (no answer for its evaluation periods) is
-    unhealthy, ``OK`` healthy, anything else unknown. Not a vantage point of its own: the
-    orchestrator's direct probe already speaks for this region (``no_response`` stays off)."""
+    unhealthy; ``OK`` (an answer of any status) and anything else unknown. Not a vantage
+    point of its own: the orchestrator's direct probe already speaks for this region
+    (``no_response`` stays off)."""
     name = SignalName.SECONDARY_PROBE
     if state_value == "OK":
-        return Signal(name, SignalState.HEALTHY, f"primary answers the probe in {region}")
+        # NoResponse alarm: OK means an answer of any status (503 included), not health.
+        return Signal(
+            name, SignalState.UNKNOWN, f"primary answers the probe in {region} (any status)"
+        )
     if state_value == "ALARM":
         return Signal(name, SignalState.UNHEALTHY, f"no response to the probe in {region}")
     if state_value is None:

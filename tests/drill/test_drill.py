@@ -39,7 +39,11 @@ def assert_failed_over_once(result: UnplannedResult) -> None:
     down = down_run(result.evaluations)
     assert [e.consecutive_down for e in down] == [1, 2, 3]
     assert all(e.at > 0 for e in down), "no down verdict before the outage"
-    assert all(e.verdict == "healthy" for e in result.evaluations if e.at < 0)
+    before = [e.verdict for e in result.evaluations if e.at < 0]
+    # Before the outage the primary was seen healthy, and never down. (An evaluation whose
+    # probe missed its 0.5 s timeout on a starved CPU is inconclusive, which is correct.)
+    assert "healthy" in before, before
+    assert "down" not in before, before
     # FailoverGlobalCluster with AllowDataLoss, sent once, to the secondary's region
     assert result.failover_requests == (
         (

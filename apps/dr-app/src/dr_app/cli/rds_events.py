@@ -21,6 +21,11 @@ https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Message
 * category ``failover``: RDS-EVENT-0069 to RDS-EVENT-0073 (an in-region failover of the
   cluster: failed, restarted, finished, begun in the same or across Availability Zones).
 
+RDS emits events on a best-effort basis; they may be out of order or missing (Aurora User
+Guide, "Monitoring Amazon Aurora events"), so they corroborate the global cluster's state and
+never stand in for it. The IDs above are from that table; newer revisions of the page may list
+more global failover events, which the category match covers.
+
 A DescribeEvents ``Event`` carries ``EventCategories``, ``Message``, ``Date``,
 ``SourceIdentifier``, ``SourceType`` and ``SourceArn``, but no event ID, so events are chosen
 by those category names and, for an event filed under another category, by a message naming a

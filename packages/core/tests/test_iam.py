@@ -8,7 +8,7 @@ from typing import Any
 
 import cdktf
 import pytest
-from cdktf import TerraformStack, Testing
+from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from payment_dr_core import ConfigError
@@ -28,7 +28,7 @@ class Synth:
 
 @pytest.fixture(scope="module")
 def synth() -> Synth:
-    stack = TerraformStack(Testing.app(), "test")
+    stack = TerraformStack(cdktf.Testing.app(), "test")
     AwsProvider(stack, "aws", region="us-east-1")
     service_assume_role_policy(stack, "plain", service="lambda.amazonaws.com", provider=None)
     service_assume_role_policy(
@@ -38,7 +38,7 @@ def synth() -> Synth:
         source_account="123456789012",
         provider=None,
     )
-    return Synth(json.loads(Testing.synth(stack)))
+    return Synth(json.loads(cdktf.Testing.synth(stack)))
 
 
 def test_trust_policy_without_condition(synth: Synth) -> None:

@@ -13,8 +13,10 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 OUTDIR := apps/dr-app/cdktf.out
 LINT_PATHS := packages apps tests scripts tools
+# Construct packages whose tests live in packages/<name>/tests (each run by itself: make test-package).
+TEST_PACKAGES := core network data compute edge observability
 
-.PHONY: help install synth test lint format checkov bench bench-cdktn clean diagram drill dist versions live hcl mutate mutate-ci
+.PHONY: help install synth test test-package lint format checkov bench bench-cdktn clean diagram drill dist versions release live hcl mutate mutate-ci
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -26,15 +28,13 @@ $(POETRY_VENV)/bin/poetry:
 
 $(INSTALLED): $(POETRY_VENV)/bin/poetry pyproject.toml poetry.lock $(wildcard packages/*/pyproject.toml apps/*/pyproject.toml)
 	$(POETRY) check --lock
-	$(POETRY) install --no-interaction --sync
+	$(POETRY) sync --no-interaction
 	touch $@
 
 install: $(INSTALLED) ## Install Poetry and the workspace (.venv)
 
-synth: $(INSTALLED) ## Synthesize the default environment into apps/dr-app/cdktf.out and summarize it
-	rm -rf $(OUTDIR)
-	cd apps/dr-app && $(PY) main.py
-	$(PY) -m dr_app.synth_report $(OUTDIR)
+synth: $(INSTALLED) ## Validate the config, then synthesize it into apps/dr-app/cdktf.out and summarize it
+	$(VENV)/bin/payment-dr-synth --clean --outdir $(OUTDIR)
 
 checkov: synth ## Synthesize, then run the checkov gate over the stacks
 	$(PY) -m dr_app.checkov_gate $(OUTDIR)/stacks
@@ -43,6 +43,9 @@ lint: $(INSTALLED) ## ruff (lint and format check) and mypy --strict
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
+	@# Each package's tests are checked on their own: they import their helper module by name.
+	set -e; for pkg in $(TEST_PACKAGES); do \
+		MYPYPATH=packages/$$pkg/tests $(VENV)/bin/mypy --no-error-summary packages/$$pkg/tests/*.py; done
 
 format: $(INSTALLED) ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
@@ -52,6 +55,10 @@ test: $(INSTALLED) ## Lint, type-check, then all tests (checkov gate over the sy
 	bash scripts/ensure-postgres.sh
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
+
+test-package: $(INSTALLED) ## One construct package's tests: make test-package PKG=network
+	@test -n "$(PKG)" -a -d "packages/$(PKG)/tests" || { echo "PKG must be one of: $(TEST_PACKAGES)" >&2; exit 2; }
+	cd packages/$(PKG) && $(PY) -m pytest -p no:cacheprovider tests
 
 bench: $(INSTALLED) ## Synth time (lazy and eager) vs the floor, mypy memory; handler p50/p99, cold import, bundle size
 	bash scripts/ensure-postgres.sh
@@ -72,8 +79,11 @@ dist: $(POETRY_VENV)/bin/poetry ## Build an sdist and a wheel of every package i
 	rm -rf dist
 	set -e; for pkg in $(PACKAGE_DIRS); do (cd $$pkg && $(POETRY) build --no-interaction --output $(CURDIR)/dist); done
 
-versions: $(INSTALLED) ## Versions bumped where packages changed (BASE=<ref> to override), __version__ consistent
+versions: $(INSTALLED) ## Bumps and CHANGELOG entries where packages changed (BASE=<ref>), __version__, dependency ranges
 	$(PY) scripts/check_versions.py $(if $(BASE),--base $(BASE))
+
+release: $(INSTALLED) ## Release the changed packages (docs/releasing.md): DRY_RUN=1, REPOSITORY_URL=<upload URL>
+	$(PY) scripts/release.py $(if $(DRY_RUN),--dry-run) $(if $(REPOSITORY_URL),--repository-url $(REPOSITORY_URL))
 
 live: $(INSTALLED) ## Live tests against a deployed environment (PAYMENT_DR_OUTPUTS_FILE=<file>)
 	$(PY) -m pytest tests/live -m live -rs

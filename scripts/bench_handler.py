@@ -32,7 +32,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from doc_sections import replace_section  # noqa: E402
 
-from dr_app.bundles import SERVICE_DIR, service_requirements  # noqa: E402
+from dr_app.bundles import service_requirements, service_source  # noqa: E402
 from payment_dr_compute.bundle import build_bundle  # noqa: E402
 from payment_service.logging import configure_logging  # noqa: E402
 from tests.drill.pair import ReplicatedPair  # noqa: E402
@@ -97,9 +97,7 @@ def cold_import_ms(runs: int = 7) -> float:
 def bundle_kib() -> float:
     """Size of the deterministic payment-service bundle."""
     with tempfile.TemporaryDirectory() as out:
-        bundle = build_bundle(
-            SERVICE_DIR / "src" / "payment_service", service_requirements(), Path(out) / "b.zip"
-        )
+        bundle = build_bundle(service_source(), service_requirements(), Path(out) / "b.zip")
         return bundle.size_bytes / 1024
 
 

@@ -10,7 +10,7 @@ ratios compare like with like:
 - the same app with ``PAYMENT_DR_EAGER_AWS_BINDINGS=1``: the provider package's own
   ``__init__``, which imports all ~2,200 submodules;
 - ``make synth`` on the installed workspace (synth, then the report);
-- ``pytest tests/network`` (one package's tests), lazy and eager;
+- ``pytest packages/network/tests`` (one package's tests), lazy and eager;
 - ``--mypy``: mypy over the tree with a cold cache, wall time and peak memory, with the
   project's settings and without the provider ``__init__`` override (the "before");
 - ``--suite``: the whole pytest suite, lazy and eager (minutes; the "before and after").
@@ -123,8 +123,8 @@ def measure(runs: int, eager_runs: int, with_mypy: bool, with_suite: bool) -> Re
                 results.eager.append(timed([sys.executable, "main.py"], APP_DIR, app_env))
     results.make_synth.append(timed(["make", "--no-print-directory", "synth"], REPO, env))
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    results.network_tests.append(timed([*pytest, "tests/network"], REPO, env))
-    results.network_tests_eager.append(timed([*pytest, "tests/network"], REPO, eager_env))
+    results.network_tests.append(timed([*pytest, "packages/network/tests"], REPO, env))
+    results.network_tests_eager.append(timed([*pytest, "packages/network/tests"], REPO, eager_env))
     if with_mypy:
         results.mypy = measure_mypy(env)
     if with_suite:
@@ -195,8 +195,8 @@ def report(results: Results) -> str:
         table_row("full default app (both stacks), lazy bindings", results.lazy),
         table_row("full default app, eager bindings (the package's own `__init__`)", results.eager),
         table_row("`make synth` (installed workspace: synth + report)", results.make_synth),
-        table_row("`pytest tests/network`, lazy bindings", results.network_tests),
-        table_row("`pytest tests/network`, eager bindings", results.network_tests_eager),
+        table_row("`pytest packages/network/tests`, lazy bindings", results.network_tests),
+        table_row("`pytest packages/network/tests`, eager bindings", results.network_tests_eager),
     ]
     for name, run in results.mypy.items():
         what = f"mypy --strict, whole tree, cold cache, {name} provider `__init__` override"

@@ -6,8 +6,13 @@ For every package (``packages/*`` and ``apps/*`` with a ``pyproject.toml``):
    its ``pyproject.toml``. This check always runs.
 2. If any file under the package directory changed between a base ref and ``HEAD``
    (``git diff --name-only <base>...HEAD -- <dir>``), its version must be greater than the
-   version at the base (compared with ``packaging.version``). A package that does not exist
-   at the base is new and needs no bump.
+   version at the base (compared with ``packaging.version``), and its ``CHANGELOG.md`` must
+   have a ``## [<version>] - YYYY-MM-DD`` entry that lists something. A package that does
+   not exist at the base is new and needs no bump (but still needs the entry).
+3. Every dependency of a package on another package of the workspace must admit that
+   package's current version: a ``payment-dr-network`` at 0.2.0 next to an app that requires
+   ``<0.2.0`` fails (``make release`` widens the range and bumps the app). This check always
+   runs.
 
 The base is ``--base REF`` when given. Otherwise, per package, the most recent tag merged
 into ``HEAD`` that matches ``v*`` or ``<package>-v*`` (``<package>`` being the project name
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +36,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 PACKAGE_GLOBS = ("packages/*/pyproject.toml", "apps/*/pyproject.toml")
@@ -50,6 +58,8 @@ class Package:
     name: str
     version: str
     import_name: str
+    dependencies: tuple[str, ...] = ()
+    """``[project].dependencies`` as written (PEP 508 strings)."""
 
 
 def _run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -107,12 +117,16 @@ def discover(root: Path) -> list[Package]:
             name, version = project.get("name"), project.get("version")
             if not isinstance(name, str) or not isinstance(version, str):
                 raise CheckError(f"{where}: [project] needs string 'name' and 'version'")
+            dependencies = project.get("dependencies", [])
+            if not isinstance(dependencies, list):
+                raise CheckError(f"{where}: [project] dependencies must be a list")
             packages.append(
                 Package(
                     directory=pyproject.parent.relative_to(root).as_posix(),
                     name=name,
                     version=version,
                     import_name=_import_name(pyproject.parent, text),
+                    dependencies=tuple(str(d) for d in dependencies),
                 )
             )
     return packages
@@ -150,6 +164,63 @@ def check_declared_versions(root: Path, packages: Sequence[Package]) -> list[str
                 f"{package.name}: __version__ {declared!r} in {init} differs from "
                 f"version {package.version!r} in {package.directory}/pyproject.toml"
             )
+    return failures
+
+
+def changelog_entry(root: Path, package: Package, version: str | None = None) -> list[str]:
+    """The ``- `` items of the ``## [<version>] - YYYY-MM-DD`` entry of the package's
+    CHANGELOG.md (default: its current version); empty when there is no such entry."""
+    path = root / package.directory / "CHANGELOG.md"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    wanted = re.escape(version or package.version)
+    heading = re.search(rf"^## \[{wanted}\] - \d{{4}}-\d{{2}}-\d{{2}}$", text, re.MULTILINE)
+    if heading is None:
+        return []
+    entry = text[heading.end() :].split("\n## ", 1)[0]
+    return [line for line in entry.splitlines() if line.startswith("- ")]
+
+
+def check_changelog(root: Path, package: Package) -> str | None:
+    """A failure line when the current version has no CHANGELOG entry with items."""
+    if changelog_entry(root, package):
+        return None
+    return (
+        f"FAIL  {package.name} {package.version}: {package.directory}/CHANGELOG.md has no "
+        f"'## [{package.version}] - YYYY-MM-DD' entry listing the changes"
+    )
+
+
+def workspace_requirements(
+    package: Package, packages: Sequence[Package]
+) -> list[tuple[Requirement, Package]]:
+    """The package's requirements that name another workspace package, with that package."""
+    by_name = {canonicalize_name(p.name): p for p in packages}
+    found = []
+    for line in package.dependencies:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement as exc:
+            raise CheckError(f"{package.directory}/pyproject.toml: {line!r}: {exc}") from exc
+        target = by_name.get(canonicalize_name(requirement.name))
+        if target is not None and target is not package:
+            found.append((requirement, target))
+    return found
+
+
+def check_ranges(packages: Sequence[Package]) -> list[str]:
+    """One failure line per dependency range that excludes the workspace's version."""
+    failures = []
+    for package in packages:
+        for requirement, target in workspace_requirements(package, packages):
+            if not requirement.specifier.contains(target.version, prereleases=True):
+                failures.append(
+                    f"FAIL  {package.name} requires {requirement}, which excludes "
+                    f"{target.name} {target.version} of this workspace: widen the range in "
+                    f"{package.directory}/pyproject.toml and bump {package.name} "
+                    "(make release does both)"
+                )
     return failures
 
 
@@ -199,6 +270,9 @@ def check_bump(root: Path, package: Package, base: str) -> tuple[bool, str]:
         ) from exc
     if not changed.strip():
         return True, f"ok    {package.name} {package.version}: unchanged since {base}"
+    missing_entry = check_changelog(root, package)
+    if missing_entry is not None:
+        return False, f"{missing_entry} (changed since {base})"
     old = version_at(root, base, package)
     if old is None:
         return True, f"ok    {package.name} {package.version}: new since {base}"
@@ -225,7 +299,11 @@ def run(root: Path, base: str | None, out: list[str]) -> int:
         out.append(f"FAIL  {line}")
     if not mismatches:
         out.append(f"ok    __version__ matches pyproject.toml in all {len(packages)} packages")
-    failed = bool(mismatches)
+    range_failures = check_ranges(packages)
+    out.extend(range_failures)
+    if not range_failures:
+        out.append("ok    every dependency range admits the workspace's version of the package")
+    failed = bool(mismatches) or bool(range_failures)
     if base is not None and not _ref_exists(root, base):
         out.append(f"FAIL  base {base!r} is not a commit in this repository")
         return 1

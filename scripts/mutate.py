@@ -91,18 +91,18 @@ TARGETS = {
             "naming",
             "packages/core/src/payment_dr_core/naming.py",
             (
-                "tests/core/test_naming.py",
+                "packages/core/tests/test_naming.py",
                 "tests/core/test_name_limits.py",
-                "tests/core/test_config.py",
-                "tests/data/test_names.py",
-                "tests/observability/test_names.py",
+                "packages/core/tests/test_config.py",
+                "packages/data/tests/test_data_names.py",
+                "packages/observability/tests/test_observability_names.py",
             ),
             "physical names and their AWS limits",
         ),
         Target(
             "validation",
             "packages/core/src/payment_dr_core/validation.py",
-            ("tests/core/test_validation.py", "tests/core/test_config.py"),
+            ("tests/core/test_validation.py", "packages/core/tests/test_config.py"),
             "config validation rules",
         ),
         Target(

@@ -1,22 +1,15 @@
-"""CDKTF entry point: synthesizes the environment named by ENVIRONMENT_SUFFIX (default dev).
+"""CDKTF entry point (``cdktf synth`` runs it): the same as ``payment-dr-synth``.
 
-The config is loaded and validated first, so a bad value fails in well under a second,
-before the provider bindings (a few seconds to load through jsii) are imported.
+The config is loaded and validated first, so a bad value fails in well under a second with
+one line naming the file and the key, before the provider bindings (a few seconds to load
+through jsii) are imported.
 """
 
 from __future__ import annotations
 
-from dr_app.paths import ENVIRONMENTS_DIR
-from payment_dr_core import load_config
+import sys
 
-
-def main() -> None:
-    """Validate the config, then build and synthesize both stacks."""
-    config = load_config(environments_dir=ENVIRONMENTS_DIR)
-    from dr_app.app import build_app  # deferred: importing it loads jsii
-
-    build_app(config).app.synth()
-
+from dr_app.synth import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(["--no-report", *sys.argv[1:]]))

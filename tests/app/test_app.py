@@ -54,9 +54,10 @@ def test_default_provider_region(
 
 def test_secondary_has_an_aliased_primary_region_provider(synthesized_app: SynthesizedApp) -> None:
     aliased = [p for p in synthesized_app.stack(SECONDARY)["provider"]["aws"] if "alias" in p]
-    assert aliased == [aliased[0]]
-    assert aliased[0]["alias"] == "primary_region"
-    assert aliased[0]["region"] == "us-east-1"
+    assert [(p["alias"], p["region"]) for p in aliased] == [
+        ("primary_region", "us-east-1"),
+        ("probe_region", "us-west-2"),
+    ]
 
 
 def test_primary_uses_its_secondary_region_provider_only_for_the_secondary_key(
@@ -206,7 +207,11 @@ def test_every_log_group_is_encrypted_with_its_own_stacks_key(
 ) -> None:
     for doc in synthesized_app.stacks.values():
         for group in doc["resource"]["aws_cloudwatch_log_group"].values():
-            # the primary's own key, or the secondary-region key the primary stack created
+            # the primary's own key, or the secondary-region key the primary stack created,
+            # or (the probe in the probe region) the key the secondary stack creates there
+            if group.get("provider") == "aws.probe_region":
+                assert group["kms_key_id"].startswith("${aws_kms_key.probe-region-key_")
+                continue
             assert group["kms_key_id"].startswith(("${aws_kms_key.key_", "${data.terraform_remote"))
             if group["kms_key_id"].startswith("${data."):
                 assert "secondary-region-key" in group["kms_key_id"]
@@ -249,7 +254,9 @@ def test_secondary_region_resources_use_the_secondary_key(synthesized_app: Synth
         ]
         assert secret["kms_key_id"] == f"${{aws_kms_key.{own_key}.arn}}"
     secondary = synthesized_app.stack(SECONDARY)
-    assert "aws_kms_key" not in secondary["resource"]
+    # the secondary stack creates one key: in the probe region, for the probe there
+    (probe_key,) = secondary["resource"]["aws_kms_key"].values()
+    assert probe_key["provider"] == "aws.probe_region"
     secondary_key = next(
         o for name, o in primary["output"].items() if "secondary-region-key" in name
     )
@@ -348,8 +355,9 @@ def test_synth_report_counts_resources_and_reports_bundle_sizes(
         doc = synthesized_app.stacks[name]
         assert summary.resource_count == sum(len(v) for v in doc["resource"].values())
         bundles = [a for a in summary.assets if a[0].endswith("payment-service.zip")]
-        # api + authorizer + migrate in both regions, plus the orchestrator in the secondary
-        assert len(bundles) == (4 if name.endswith("-secondary") else 3)
+        # api + authorizer + migrate in both regions, plus the orchestrator and the probes
+        # of us-east-2 and of the probe region in the secondary
+        assert len(bundles) == (6 if name.endswith("-secondary") else 3)
         assert all(size > 100 * 1024 for _, size in bundles)
     text = render(synthesized_app.outdir, list(summaries.values()))
     assert "payment-service.zip" in text
@@ -373,9 +381,21 @@ def test_each_region_alerts_on_its_own_topic_encrypted_with_its_own_key(
         assert local
         own_topic = "${aws_sns_topic.alerts_topic_" + topic_id(doc) + ".arn}"
         assert all(a["alarm_actions"] == [own_topic] for a in local)
-        # only the Route 53 health alarm sits in the other region (us-east-1), on its topic
-        elsewhere = [a["metric_name"] for a in alarms if a.get("provider", "aws") != "aws"]
-        assert elsewhere == ([] if role is PRIMARY else ["HealthCheckStatus"])
+        # only the Route 53 health alarm sits in us-east-1, on its topic; the probe region's
+        # no-response alarm has no action (the orchestrator reads its state)
+        elsewhere = sorted(
+            (a["provider"], a["metric_name"], tuple(a.get("alarm_actions", ())))
+            for a in alarms
+            if a.get("provider", "aws") != "aws"
+        )
+        if role is PRIMARY:
+            assert elsewhere == []
+        else:
+            assert [(p, m) for p, m, _ in elsewhere] == [
+                ("aws.primary_region", "HealthCheckStatus"),
+                ("aws.probe_region", "NoResponse"),
+            ]
+            assert elsewhere[1][2] == ()
 
 
 def topic_id(doc: dict[str, Any]) -> str:
@@ -504,8 +524,12 @@ def test_orchestrator_runs_in_the_secondary_outside_the_vpc_with_scoped_promotio
     assert promote["resources"][0].startswith("arn:aws:rds::")
     text = json.dumps(synthesized_app.stacks)
     assert "RemoveFromGlobalCluster" not in text
-    (rule,) = doc["aws_cloudwatch_event_rule"].values()
-    assert rule["schedule_expression"] == "rate(1 minute)"
+    rules = {r["name"]: r for r in doc["aws_cloudwatch_event_rule"].values()}
+    assert {name: r["schedule_expression"] for name, r in rules.items()} == {
+        f"payment-processing-failover-orchestrator-use2-{APP_SUFFIX}": "rate(1 minute)",
+        f"payment-processing-primary-probe-use2-{APP_SUFFIX}": "rate(1 minute)",
+        f"payment-processing-primary-probe-usw2-{APP_SUFFIX}": "rate(1 minute)",
+    }
 
 
 def test_primary_alarms_reach_the_orchestrator_across_regions(
@@ -555,3 +579,53 @@ def test_each_stack_outputs_what_operators_and_live_tests_read(
         outputs["api_invoke_url"]["value"]
         == f"https://api-{code}-{APP_SUFFIX}.payments.example.com"
     )
+
+
+def test_orchestrator_may_copy_only_the_failover_snapshot_and_never_delete(
+    synthesized_app: SynthesizedApp,
+) -> None:
+    secondary = synthesized_app.stack(SECONDARY)
+    doc = secondary["resource"]
+    policy = next(p for p in doc["aws_iam_role_policy"].values() if "orchestrator" in p["role"])
+    statements = {
+        s["sid"]: s
+        for s in secondary["data"]["aws_iam_policy_document"][
+            policy["policy"].removeprefix("${").split(".")[2]
+        ]["statement"]
+    }
+    cluster = f"payment-processing-aurora-use1-{APP_SUFFIX}"
+    copies = f"payment-processing-failover-copy-use1-{APP_SUFFIX}"
+    copy = statements["CopyFailoverSnapshot"]
+    assert copy["actions"] == ["rds:CopyDBClusterSnapshot"]
+    assert [r.split(":cluster-snapshot:")[1] for r in copy["resources"]] == [
+        f"rds:unplanned-global-failover-{cluster}-*",
+        f"{copies}-*",
+    ]
+    assert all(r.startswith("arn:aws:rds:us-east-1:") for r in copy["resources"])
+    find = statements["FindFailoverSnapshot"]
+    assert find["actions"] == ["rds:DescribeDBClusterSnapshots"]
+    assert find["resources"][1:] == copy["resources"]
+    assert "aws_rds_clusteraurora_cluster_" in find["resources"][0]
+    assert find["resources"][0].endswith("arn}")
+    kms = statements["UsePrimaryKeyThroughRdsToCopySnapshot"]
+    assert kms["actions"] == ["kms:CreateGrant", "kms:DescribeKey"]
+    assert kms["condition"][0]["values"] == ["rds.us-east-1.amazonaws.com"]
+    actions = [a for s in statements.values() for a in s["actions"]]
+    assert not [a for a in actions if "Delete" in a]
+    functions = {f["function_name"]: f for f in doc["aws_lambda_function"].values()}
+    variables = next(
+        f["environment"]["variables"] for n, f in functions.items() if "orchestrator" in n
+    )
+    assert variables["PRIMARY_CLUSTER_ID"] == cluster
+    assert variables["FAILOVER_SNAPSHOT_PREFIX"] == copies
+
+
+def test_both_stacks_require_a_terraform_with_write_only_arguments(
+    synthesized_app: SynthesizedApp, production_app: SynthesizedApp
+) -> None:
+    # Write-only arguments need Terraform 1.11; ephemeral resources 1.10.
+    for app in (synthesized_app, production_app):
+        for role in (PRIMARY, SECONDARY):
+            terraform = app.stack(role)["terraform"]
+            assert terraform["required_version"] == ">= 1.11.0"
+            assert "ephemeral" in app.stack(PRIMARY)

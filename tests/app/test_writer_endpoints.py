@@ -26,7 +26,7 @@ def test_no_secondary_function_uses_the_secondary_clusters_own_writer_endpoint(
     synthesized_app: SynthesizedApp,
 ) -> None:
     functions = _functions(synthesized_app.stack(SECONDARY))
-    assert len(functions) == 4
+    assert len(functions) == 6  # api, authorizer, migrate, orchestrator, two probes
     for name, function in functions.items():
         text = json.dumps(function)
         assert CLUSTER_ENDPOINT_REFERENCE.search(text) is None, name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from dr_app.cli.commands import status as status_command
 from dr_app.cli.context import CliContext
@@ -244,3 +245,64 @@ def test_configuration_errors_exit_2(world: World) -> None:
     assert result.code == 2
     assert "configuration error" in result.err
     assert "suffix" in result.err
+
+
+def test_status_says_unknown_where_the_calls_failed(world: World) -> None:
+    world.rds.down_regions.update({PRIMARY, SECONDARY})
+    clients = WorldClients(world.rds, down={PRIMARY, SECONDARY, "global"})
+
+    result = run(clients, "--suffix", SUFFIX, "status")
+
+    assert "health checks: unknown (the Route 53 calls failed)" in result.out
+    assert f"alarms: unknown (the CloudWatch calls failed in {PRIMARY}, {SECONDARY})" in result.out
+    assert "none found" not in result.out
+    assert "0 found" not in result.out
+
+
+def test_status_counts_the_alarms_it_read_and_names_the_region_it_could_not(
+    world: World,
+) -> None:
+    world.rds.down_regions.add(PRIMARY)
+    clients = WorldClients(world.rds, down={PRIMARY})
+
+    text = run(clients, "--suffix", SUFFIX, "status")
+    document = run(clients, "--suffix", SUFFIX, "--json", "status").json()
+
+    assert f"; {PRIMARY}: unknown (the CloudWatch calls failed)" in text.out
+    assert document["alarms_unknown_regions"] == [PRIMARY]
+
+
+def test_status_reads_the_config_from_the_environments_directory(
+    world: World, tmp_path: Path
+) -> None:
+    (tmp_path / f"{SUFFIX}.toml").write_text('domain_name = "pay.payments.example.com"\n')
+    clients = WorldClients(world.rds)
+
+    by_flag = run(
+        clients, "--environments-dir", str(tmp_path), "--suffix", SUFFIX, "--json", "status"
+    ).json()
+    by_variable = run(
+        clients,
+        "--suffix",
+        SUFFIX,
+        "--json",
+        "status",
+        environ={"PAYMENT_DR_ENVIRONMENTS_DIR": str(tmp_path)},
+    ).json()
+
+    assert by_flag["dns"]["name"] == "pay.payments.example.com"
+    assert by_variable["dns"]["name"] == "pay.payments.example.com"
+
+
+def test_a_config_error_names_the_file_and_the_key(world: World, tmp_path: Path) -> None:
+    (tmp_path / f"{SUFFIX}.toml").write_text("failover_consecutive_checks = 2.5\n")
+
+    result = run(
+        WorldClients(world.rds), "--environments-dir", str(tmp_path), "--suffix", SUFFIX, "status"
+    )
+
+    assert result.code == 2
+    assert result.err == (
+        f"payment-dr: configuration error: {tmp_path / f'{SUFFIX}.toml'}: "
+        "failover_consecutive_checks: got 2.5; allowed: an integer (type error: got a float)\n"
+    )

@@ -49,10 +49,17 @@ class Region:
     """One region: a name and the server its handler uses."""
 
     def __init__(
-        self, name: str, server: PostgresServer, password: str, store: SharedIdempotencyStore
+        self,
+        name: str,
+        server: PostgresServer,
+        password: str,
+        store: SharedIdempotencyStore,
+        address: tuple[str, int] | None = None,
     ) -> None:
         self.name = name
         self.server = server
+        self.address = address or (server.host, server.port)
+        """Where the handler connects: the server, or a proxy in front of it."""
         self._password = password
         self._store = store
         self._databases: list[Database] = []
@@ -61,8 +68,8 @@ class Region:
         """A new handler instance with its own connection (one execution environment)."""
         database = Database(
             DatabaseSettings(
-                host=self.server.host,
-                port=self.server.port,
+                host=self.address[0],
+                port=self.address[1],
                 name=DATABASE,
                 secret_arn=SECRET_ARN,
                 ca_bundle=self.server.ca_file,

@@ -20,25 +20,34 @@ production schedule is in ``payment-dr rto-budget``.
 
 from __future__ import annotations
 
+import enum
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from payment_service.orchestrator import rules
-from payment_service.orchestrator.model import (
-    Action,
-    GateReadings,
-    OrchestratorState,
-    SwitchState,
-    Thresholds,
+from tests.drill.blackhole import BlackholeProxy
+from tests.drill.control import (
+    PRIMARY_REGION,
+    PRIMARY_URL,
+    SECONDARY_REGION,
+    SECONDARY_URL,
+    DrillOrchestrator,
+    HealthState,
+    RegionProbe,
 )
-from payment_service.orchestrator.probes import ProbeResult, secondary_readiness
 from tests.drill.pair import ReplicatedPair
-from tests.drill.regions import Region, SharedIdempotencyStore, health
+from tests.drill.regions import Region, SharedIdempotencyStore
 from tests.drill.traffic import Ack, Client, Router
 
-PRIMARY_REGION = "us-east-1"
-SECONDARY_REGION = "us-east-2"
+
+class Outage(enum.Enum):
+    """What happens to the primary region in an unplanned failover."""
+
+    KILL = "kill"
+    """The primary database server is killed; connections to it are refused."""
+    REGION = "region"
+    """Full-region outage: the primary and every probe of it black-holed, no Route 53 API."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +62,13 @@ class DrillSettings:
     check_interval: float = 0.2
     """Health checker (Route 53 stand-in) period."""
     failure_threshold: int = 3
+    probe_timeout: float = 0.5
+    """Timeout of every probe of a region's ``/health`` (health checker, vantage points, the
+    orchestrator's own: its PROBE_TIMEOUT_SECONDS)."""
+    vantage_threshold: int = 2
+    """Probes without a response before a vantage point's alarm goes to ALARM."""
     evaluation_interval: float = 0.5
-    """Orchestrator period."""
-    consecutive_failures: int = 3
+    """Orchestrator period (its real settings: CONSECUTIVE_FAILURES 3, budgets of 1 s)."""
     recovery_timeout: float = 20.0
 
 
@@ -71,6 +84,10 @@ class Evaluation:
     verdict: str
     consecutive_down: int
     action: str
+    seconds: float = 0.0
+    """How long the evaluation took."""
+    signals: tuple[tuple[str, str], ...] = ()
+    """(signal, state) as the orchestrator recorded them."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,22 @@ class UnplannedResult:
     """How long before the kill the oldest lost payment was acknowledged."""
     evaluations: tuple[Evaluation, ...]
     outcome: Outcome
+    acked_ids: dict[str, str] = field(default_factory=dict)
+    """Idempotency key -> payment id of every 201 the client received (reconcile checks)."""
+    in_doubt: tuple[str, ...] = ()
+    """Keys whose request got no answer (committed or not: the client cannot know)."""
+    outage: Outage = Outage.KILL
+    acked_after_cut: tuple[str, ...] = ()
+    """Keys the client saw acknowledged by the old primary after replication was cut (its
+    own clock)."""
+    acked_during_cut: tuple[str, ...] = ()
+    """Keys acknowledged while the WAL receiver was being stopped (either way possible)."""
+    failover_requests: tuple[tuple[str, dict[str, object]], ...] = ()
+    """(region, parameters) of every promotion call the orchestrator sent to RDS."""
+    probe_calls_over_timeout: int = 0
+    """Probe calls that took more than their timeout (+0.25 s): expected 0."""
+    vantage_alarm_seconds: tuple[tuple[str, float | None], ...] = ()
+    """Seconds after the outage when each vantage point's alarm went to ALARM."""
 
 
 @dataclass(frozen=True)
@@ -122,17 +155,25 @@ def _outcome(pair: ReplicatedPair, client: Client, prefix: str) -> Outcome:
 
 
 class HealthChecker:
-    """Route 53 stand-in: probes the primary's ``/health``; after ``failure_threshold``
+    """Route 53 stand-in (its data plane, which keeps working in a us-east-1 outage): probes
+    the primary's ``/health`` with the probe's timeout; after ``failure_threshold``
     consecutive failures it reports unhealthy and moves the client's traffic (DNS failover)."""
 
     def __init__(
-        self, primary: Region, secondary: Region, router: Router, settings: DrillSettings
+        self,
+        probe: RegionProbe,
+        secondary: Region,
+        router: Router,
+        settings: DrillSettings,
+        state: HealthState,
+        on_unhealthy: Callable[[], None],
     ) -> None:
-        self._service = primary.service()
+        self._probe = probe
         self._secondary = secondary
         self._router = router
         self._settings = settings
-        self.healthy = True
+        self._state = state
+        self._on_unhealthy = on_unhealthy
         self.failed_over_at: float | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="drill-dns", daemon=True)
@@ -147,88 +188,13 @@ class HealthChecker:
     def _run(self) -> None:
         failures = 0
         while not self._stop.wait(self._settings.check_interval):
-            status, _body = health(self._service)
-            failures = 0 if status == 200 else failures + 1
-            if failures >= self._settings.failure_threshold and self.healthy:
-                self.healthy = False
+            result = self._probe(PRIMARY_URL, self._settings.probe_timeout)
+            failures = 0 if result.status == 200 else failures + 1
+            if failures >= self._settings.failure_threshold and self._state.healthy:
+                self._state.healthy = False
                 self.failed_over_at = time.perf_counter()
                 self._router.route_to(self._secondary)
-
-
-class Orchestrator:
-    """The orchestrator's rules on live signals; promotes the standby when they say so."""
-
-    def __init__(
-        self,
-        pair: ReplicatedPair,
-        primary: Region,
-        secondary: Region,
-        checker: HealthChecker,
-        settings: DrillSettings,
-    ) -> None:
-        self._pair = pair
-        self._primary = primary.service()
-        self._secondary = secondary.service()
-        self._checker = checker
-        self._settings = settings
-        self._thresholds = Thresholds(
-            consecutive_failures=settings.consecutive_failures,
-            min_spacing_seconds=0.0,
-            stale_after_seconds=3600.0,
-        )
-        self.trace: list[tuple[float, str, int, str]] = []
-        self.decided_at: float | None = None
-        self.promotion_seconds: float | None = None
-        self.promoted = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="drill-orchestrator", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        state = OrchestratorState()
-        while not self._stop.wait(self._settings.evaluation_interval):
-            now = time.perf_counter()
-            status, _ = health(self._primary)
-            signals = [
-                rules.route53_signal([self._checker.healthy]),
-                rules.probe_signal(status),
-                rules.alarm_signal(None, "no CloudWatch in the drill"),
-            ]
-            assessment = rules.assess(signals)
-            counted, note = rules.advance(state, assessment, now, self._thresholds)
-            gates = None
-            if rules.needs_gates(counted, assessment, self._thresholds):
-                secondary_status, secondary_body = health(self._secondary)
-                readiness = secondary_readiness(
-                    ProbeResult(secondary_status, secondary_body), "available", None
-                )
-                gates = GateReadings(SwitchState.ON, readiness)
-            decision = rules.decide(
-                previous=state,
-                counted=counted,
-                counter_note=note,
-                assessment=assessment,
-                thresholds=self._thresholds,
-                problem=None,
-                gates=gates,
-            )
-            state = replace(decision.state, version=state.version + 1)
-            self.trace.append(
-                (now, assessment.verdict.value, counted.consecutive_down, decision.action.value)
-            )
-            if decision.action is Action.FAIL_OVER:
-                self.decided_at = now
-                started = time.perf_counter()
-                self._pair.standby.promote()
-                self.promotion_seconds = time.perf_counter() - started
-                self.promoted.set()
-                return
+                self._on_unhealthy()
 
 
 @dataclass
@@ -236,11 +202,14 @@ class _Run:
     pair: ReplicatedPair
     settings: DrillSettings
     prefix: str
+    primary_address: tuple[str, int] | None = None
     store: SharedIdempotencyStore = field(default_factory=SharedIdempotencyStore)
 
     def __post_init__(self) -> None:
         password = self.pair.app_password
-        self.primary = Region(PRIMARY_REGION, self.pair.primary, password, self.store)
+        self.primary = Region(
+            PRIMARY_REGION, self.pair.primary, password, self.store, self.primary_address
+        )
         self.secondary = Region(SECONDARY_REGION, self.pair.standby, password, self.store)
         self.router = Router(self.primary)
         budget = self.settings.warmup_seconds + self.settings.recovery_timeout + 30
@@ -259,31 +228,63 @@ def run_unplanned(
     prefix: str,
     settings: DrillSettings = DEFAULT_SETTINGS,
     *,
+    outage: Outage = Outage.KILL,
     cut_replication_before_kill: float | None = None,
 ) -> UnplannedResult:
-    """Kill the primary under load; let the rules promote the standby; measure RTO and RPO.
+    """Take the primary away under load; let the real orchestrator promote the standby;
+    measure RTO and the payments acknowledged then lost.
 
-    ``cut_replication_before_kill`` stops replication that many seconds before the kill, so
+    ``Outage.KILL``: the primary server is killed (``pg_ctl stop -m immediate``); the rest of
+    us-east-1 (its APIs, the Route 53 control plane) keeps answering. ``Outage.REGION``: every
+    connection to the primary (the client's, the probes', the health checker's) goes through
+    a :class:`BlackholeProxy` that stops answering, the server behind it is killed, and the
+    Route 53 and us-east-1 CloudWatch APIs hang.
+
+    ``cut_replication_before_kill`` stops replication that many seconds before the outage, so
     every payment acknowledged in between is lost: a check that loss is detected.
     """
-    run = _Run(pair, settings, prefix)
-    checker = HealthChecker(run.primary, run.secondary, run.router, settings)
-    orchestrator = Orchestrator(pair, run.primary, run.secondary, checker, settings)
+    proxy = BlackholeProxy(pair.primary.host, pair.primary.port)
+    run = _Run(pair, settings, prefix, (proxy.host, proxy.port))
+    region_down = threading.Event()
+    health_state = HealthState()
+    orchestrator = DrillOrchestrator(
+        {PRIMARY_URL: run.primary, SECONDARY_URL: run.secondary},
+        pair.standby.promote,
+        health_state,
+        interval=settings.evaluation_interval,
+        probe_interval=settings.check_interval,
+        probe_threshold=settings.vantage_threshold,
+        us_east_1_down=region_down.is_set,
+    )
+    checker = HealthChecker(
+        orchestrator.probe,
+        run.secondary,
+        run.router,
+        settings,
+        health_state,
+        lambda: None if region_down.is_set() else orchestrator.set_primary_alarm("ALARM"),
+    )
+    cut: tuple[float, float] | None = None
     try:
+        orchestrator.start()
         run.client.start()
         checker.start()
-        orchestrator.start()
         warmup = settings.warmup_seconds
         if cut_replication_before_kill is not None:
             time.sleep(max(0.0, warmup - cut_replication_before_kill))
+            cut_started = time.perf_counter()
             pair.cut_replication()
+            cut = (cut_started, time.perf_counter())
             time.sleep(cut_replication_before_kill)
         else:
             time.sleep(warmup)
         killed_at = time.perf_counter()
+        if outage is Outage.REGION:
+            region_down.set()
+            proxy.blackhole()
         pair.primary.stop("immediate")
-        if not orchestrator.promoted.wait(settings.recovery_timeout):
-            raise TimeoutError("the orchestrator rules did not fail over")
+        if not orchestrator.rds.promoted.wait(settings.recovery_timeout):
+            raise TimeoutError(f"the orchestrator did not fail over: {orchestrator.trace[-3:]}")
         first = run.client.wait_for_ack_in(SECONDARY_REGION, killed_at, settings.recovery_timeout)
         time.sleep(settings.after_seconds)
         run.client.stop()
@@ -291,21 +292,51 @@ def run_unplanned(
         checker.stop()
         orchestrator.stop()
         run.close()
+        proxy.close()
+    if orchestrator.errors:
+        raise orchestrator.errors[0]
     outcome = _outcome(pair, run.client, prefix)
     lost_acks = [ack for ack in run.client.acks if ack.key in set(outcome.lost)]
     pair.rotate()
     return UnplannedResult(
         rto_seconds=first.at - killed_at,
         dns_seconds=(checker.failed_over_at or first.at) - killed_at,
-        decision_seconds=(orchestrator.decided_at or first.at) - killed_at,
-        promotion_seconds=orchestrator.promotion_seconds or 0.0,
+        decision_seconds=(orchestrator.rds.requested_at or first.at) - killed_at,
+        promotion_seconds=orchestrator.rds.promotion_seconds or 0.0,
         acked_before_kill=sum(1 for ack in run.client.acks if ack.at < killed_at),
         lost_window_ms=_window(lost_acks, killed_at),
         evaluations=tuple(
-            Evaluation(at - killed_at, verdict, count, action)
-            for at, verdict, count, action in orchestrator.trace
+            Evaluation(
+                e.started - killed_at, e.verdict, e.consecutive_down, e.action, e.seconds, e.signals
+            )
+            for e in orchestrator.trace
         ),
         outcome=outcome,
+        acked_ids={ack.key: ack.payment_id for ack in run.client.acks},
+        in_doubt=tuple(run.client.in_doubt),
+        outage=outage,
+        acked_after_cut=tuple(
+            ack.key
+            for ack in run.client.acks
+            if cut and ack.region == PRIMARY_REGION and ack.at > cut[1]
+        ),
+        acked_during_cut=tuple(
+            ack.key
+            for ack in run.client.acks
+            if cut and ack.region == PRIMARY_REGION and cut[0] <= ack.at <= cut[1]
+        ),
+        failover_requests=tuple(
+            (region, dict(params))
+            for region, operation, params in orchestrator.rds.calls
+            if operation in ("failover_global_cluster", "switchover_global_cluster")
+        ),
+        probe_calls_over_timeout=sum(
+            1 for call in orchestrator.probe.calls if call.seconds > call.timeout + 0.25
+        ),
+        vantage_alarm_seconds=tuple(
+            (v.region, None if v.alarm_at is None else v.alarm_at - killed_at)
+            for v in orchestrator.vantage_points
+        ),
     )
 
 

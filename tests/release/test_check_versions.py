@@ -44,7 +44,12 @@ class Repo:
         return result.stdout
 
     def write_package(
-        self, directory: str, name: str, version: str, init_version: str | None = None
+        self,
+        directory: str,
+        name: str,
+        version: str,
+        init_version: str | None = None,
+        changelog: bool = True,
     ) -> None:
         module = name.replace("-", "_")
         package = self.root / directory
@@ -56,6 +61,11 @@ class Repo:
         (package / "src" / module / "__init__.py").write_text(
             f'"""{name}."""\n\n__version__ = "{declared}"\n', encoding="utf-8"
         )
+        if changelog:
+            (package / "CHANGELOG.md").write_text(
+                f"# Changelog\n\n## [{version}] - 2026-11-28\n\n- Version {version}.\n",
+                encoding="utf-8",
+            )
 
     def touch(self, path: str, text: str) -> None:
         target = self.root / path
@@ -251,3 +261,37 @@ def test_version_attribute_must_match_pyproject_even_without_a_base(
 
     assert code == 1
     assert expected in output
+
+
+def test_a_bump_without_a_changelog_entry_fails(repo: Repo) -> None:
+    repo.touch("packages/core/src/demo_core/extra.py", "X = 1\n")
+    repo.write_package("packages/core", "demo-core", "0.1.1", changelog=False)
+    repo.commit("core: extra module, 0.1.1, changelog left at 0.1.0")
+
+    code, output = repo.check()
+
+    assert code == 1
+    assert (
+        "FAIL  demo-core 0.1.1: packages/core/CHANGELOG.md has no '## [0.1.1] - YYYY-MM-DD' "
+        "entry listing the changes (changed since v0.1.0)" in output
+    )
+
+
+def test_a_dependency_range_that_excludes_the_workspace_version_fails(repo: Repo) -> None:
+    repo.write_package("packages/core", "demo-core", "0.2.0")
+    service = repo.root / "apps" / "service" / "pyproject.toml"
+    service.write_text(
+        service.read_text().replace(
+            "[project]\n", '[project]\ndependencies = ["demo-core>=0.1.0,<0.2.0"]\n', 1
+        ),
+        encoding="utf-8",
+    )
+    repo.commit("core 0.2.0; the service still pins <0.2.0")
+
+    code, output = repo.check("--base", "HEAD")
+
+    assert code == 1
+    assert (
+        "FAIL  demo-service requires demo-core<0.2.0,>=0.1.0, which excludes demo-core 0.2.0 "
+        "of this workspace" in output
+    )

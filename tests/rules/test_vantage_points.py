@@ -27,10 +27,11 @@ def from_response(text: str) -> str:
 @pytest.mark.parametrize(
     ("value", "error", "expected"),
     [
+        # the alarm is on NoResponse: OK only says the primary answered (a 503 is an answer)
         (
             "OK",
             None,
-            Signal(SignalName.REMOTE_PROBE, H, "primary answers from us-west-2"),
+            Signal(SignalName.REMOTE_PROBE, K, "primary answers from us-west-2 (any status)"),
         ),
         (
             "ALARM",
@@ -64,7 +65,7 @@ def test_alarm_states_are_compared_by_value_not_identity() -> None:
     assert rules.alarm_signal(ok) == Signal(SignalName.ALARM, H, "alarm OK")
     assert rules.alarm_signal(alarm) == Signal(SignalName.ALARM, U, "alarm in ALARM")
     assert rules.remote_probe_signal(ok, THIRD) == Signal(
-        SignalName.REMOTE_PROBE, H, "primary answers from us-west-2"
+        SignalName.REMOTE_PROBE, K, "primary answers from us-west-2 (any status)"
     )
     assert rules.remote_probe_signal(alarm, THIRD) == Signal(
         SignalName.REMOTE_PROBE, U, "no response from us-west-2", no_response=True

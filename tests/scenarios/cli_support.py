@@ -11,10 +11,17 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 from botocore.exceptions import EndpointConnectionError  # type: ignore[import-untyped]
 
-from dr_app.cli.clients import CloudWatchApi, DynamoDbApi, RdsApi, Route53Api, SsmApi
+from dr_app.cli.clients import (
+    CloudWatchApi,
+    DynamoDbApi,
+    RdsApi,
+    RdsEventsApi,
+    Route53Api,
+    SsmApi,
+)
 from dr_app.cli.dns import DnsAnswer
 from dr_app.cli.main import Runtime, run_cli
-from tests.scenarios.fakes import FakeRdsWorld
+from tests.scenarios.fakes import FakeRdsWorld, RdsEventLog
 
 
 class DownClient:
@@ -37,9 +44,19 @@ class WorldClients:
     rds_world: FakeRdsWorld
     down: set[str] = field(default_factory=set)
     """Regions (or ``global`` for Route 53) whose APIs fail."""
+    rds_events_by_region: dict[str, RdsEventsApi] = field(default_factory=dict)
+    """RDS event reads per region (default: a region with no events in its log)."""
 
     def rds(self, region: str) -> RdsApi:
         return self.rds_world.client(region)
+
+    def rds_events(self, region: str) -> RdsEventsApi:
+        if region in self.down or region in self.rds_world.down_regions:
+            client: RdsEventsApi = DownClient("rds", region)
+            return client
+        if region not in self.rds_events_by_region:
+            self.rds_events_by_region[region] = RdsEventLog(region, datetime.now(UTC))
+        return self.rds_events_by_region[region]
 
     def _moto(self, service: str, region: str) -> Any:
         if region in self.down:

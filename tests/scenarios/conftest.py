@@ -76,11 +76,15 @@ class World:
             "DECISION_TABLE_NAME": self.names.decision_table,
             "ALERT_TOPIC_ARN": self.topic_arn,
             "ENVIRONMENT_SUFFIX": SUFFIX,
+            "PRIMARY_CLUSTER_ID": self.names.primary_cluster,
+            "FAILOVER_SNAPSHOT_PREFIX": self.names.failover_snapshot_copies[0],
         }
         env.update(overrides)
         return env
 
-    def orchestrator(self, rds: Any = None, dynamodb: Any = None, **env: str) -> Orchestrator:
+    def orchestrator(
+        self, rds: Any = None, dynamodb: Any = None, rds_primary: Any = None, **env: str
+    ) -> Orchestrator:
         settings = OrchestratorSettings.from_env(self.env(**env))
         clients = Clients(
             rds=rds if rds is not None else self.rds.client(SECONDARY),
@@ -89,6 +93,7 @@ class World:
             ssm=self.ssm,
             dynamodb=dynamodb if dynamodb is not None else self.dynamodb,
             sns=self.sns,
+            rds_primary=rds_primary,
         )
         return Orchestrator(
             settings, clients, probe=self.probe, clock=self.clock, sleep=self.sleeps

@@ -19,6 +19,7 @@
   checker. This wrapper keeps moto for every call (the health check must exist in moto) and
   replaces the observations with scripted ones.
 * :class:`ScriptedProbe`: the HTTPS probe, answering per URL.
+* :class:`RdsEventLog`: RDS ``DescribeEvents`` with DB cluster events (moto records none).
 * :class:`ThrottleOnce`: raises a throttling ``ClientError`` on the first call of one
   operation, then delegates.
 """
@@ -28,6 +29,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError, EndpointConnectionError  # type: ignore[import-untyped]
@@ -113,11 +115,27 @@ class FakeRdsWorld:
             self.failover_state["Status"] = "failing-over"
         if self.reads_left > 0:
             return
+        unplanned = bool(self.failover_state and self.failover_state.get("IsDataLossAllowed"))
         for arn, member in self.members.items():
+            was_writer = member.is_writer
             member.is_writer = arn == self.pending_target
+            if unplanned and was_writer:
+                # After FailoverGlobalCluster with AllowDataLoss the old primary is demoted
+                # (FailoverState.FromDbClusterArn, "the Aurora DB cluster that is currently
+                # being demoted", RDS API Reference) but is not a replicating secondary: it
+                # rejoins as one only once its Region is back (Aurora User Guide, "Recovering
+                # an Amazon Aurora global database from an unplanned outage").
+                member.synchronization = "pending-resync"
         self.status = "available"
         self.failover_state = None
         self.pending_target = None
+
+    def region_back(self, region: str) -> None:
+        """The Region is reachable again: its demoted cluster rejoins as a secondary."""
+        self.down_regions.discard(region)
+        for member in self.members.values():
+            if member.region == region and not member.is_writer:
+                member.synchronization = "connected"
 
 
 class FakeRds:
@@ -398,3 +416,62 @@ class BlackholedProbe:
             self.released.wait(self.hang_seconds if self.ignores_timeout else timeout)
             return ProbeResult(None, error="TimeoutError")
         return self.answers.get(url, ProbeResult(None, error="URLError"))
+
+
+@dataclass
+class RdsEventLog:
+    """RDS ``DescribeEvents`` of one region.
+
+    moto 5.2 implements DescribeEvents but records only DB instance and snapshot events (its
+    ``Event.EVENT_MAP`` has no DB cluster event, let alone a global failover one, and the global
+    cluster calls are this module's fake anyway) and ignores ``Duration`` and ``MaxRecords``.
+    This fake follows the RDS API Reference: ``SourceIdentifier`` without ``SourceType`` is
+    ``InvalidParameterCombination``; ``Duration`` (minutes, default 60) bounds the window
+    ending now; ``MaxRecords`` is 20 to 100 (``InvalidParameterValue`` otherwise) and a
+    ``Marker`` says more are left; each ``Event`` has ``SourceIdentifier``, ``SourceType``,
+    ``Message``, ``EventCategories``, ``Date`` and ``SourceArn``. Events are returned oldest
+    first, as recorded: the order is not something a caller may rely on."""
+
+    region: str
+    now: datetime
+    events: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[dict[str, object]] = field(default_factory=list)
+
+    def record(
+        self, cluster_id: str, minutes_ago: float, categories: list[str], message: str
+    ) -> None:
+        self.events.append(
+            {
+                "SourceIdentifier": cluster_id,
+                "SourceType": "db-cluster",
+                "Message": message,
+                "EventCategories": categories,
+                "Date": self.now - timedelta(minutes=minutes_ago),
+                "SourceArn": cluster_arn(self.region, cluster_id),
+            }
+        )
+        self.events.sort(key=lambda event: event["Date"])
+
+    def describe_events(self, **params: Any) -> dict[str, Any]:
+        self.calls.append(dict(params))
+        source_id = params.get("SourceIdentifier")
+        source_type = params.get("SourceType")
+        if source_id is not None and source_type is None:
+            raise client_error(
+                "InvalidParameterCombination", "DescribeEvents", "SourceType is required"
+            )
+        max_records = int(params.get("MaxRecords", 100))
+        if not 20 <= max_records <= 100:
+            raise client_error("InvalidParameterValue", "DescribeEvents", "MaxRecords 20-100")
+        since = self.now - timedelta(minutes=int(params.get("Duration", 60)))
+        found = [
+            event
+            for event in self.events
+            if event["Date"] >= since
+            and (source_id is None or event["SourceIdentifier"] == source_id)
+            and (source_type is None or event["SourceType"] == source_type)
+        ]
+        response: dict[str, Any] = {"Events": found[:max_records]}
+        if len(found) > max_records:
+            response["Marker"] = f"marker-{max_records}"
+        return response

@@ -13,7 +13,7 @@ from payment_service.failover import (
     plan_promotion,
 )
 from payment_service.failover.clients import LAMBDA_LIMITS, OPERATOR_LIMITS, boto3_rds
-from tests.scenarios.fakes import FakeRdsWorld, Sleeps, client_error
+from tests.scenarios.fakes import FakeRdsWorld, Sleeps, client_error, cluster_arn
 
 TARGET = "arn:aws:rds:us-east-2:123456789012:cluster:standby"
 SOURCE = "arn:aws:rds:us-east-1:123456789012:cluster:writer"
@@ -37,7 +37,11 @@ def test_plan_refuses_a_target_that_is_not_a_cluster_arn() -> None:
 def test_plans_name_their_promotion_call_and_target_region() -> None:
     failover = plan_promotion(Promotion.FAILOVER, "g", TARGET)
     switchover = plan_promotion(Promotion.SWITCHOVER, "g", TARGET)
-    assert [step.name for step in failover.steps] == ["FailoverGlobalCluster"]
+    assert [step.name for step in failover.steps] == [
+        "FailoverGlobalCluster",
+        "CopyDBClusterSnapshot",
+    ]
+    assert [step.required for step in failover.steps] == [True, False]
     assert [step.name for step in switchover.steps] == ["SwitchoverGlobalCluster"]
     assert failover.target_region == "us-east-2"
 
@@ -69,6 +73,7 @@ def test_a_failed_required_step_stops_the_plan_an_optional_one_does_not() -> Non
     assert [(s.name, s.ok) for s in result.steps] == [
         ("Fence", False),
         ("FailoverGlobalCluster", True),
+        ("CopyDBClusterSnapshot", False),
     ]
 
     world = FakeRdsWorld("g", SOURCE, TARGET)
@@ -110,3 +115,33 @@ def test_other_clients_keep_a_bounded_number_of_attempts() -> None:
     config = boto3_client("ssm", "us-east-2", LAMBDA_LIMITS)._client_config
     assert config.retries == {"total_max_attempts": 3, "mode": "standard"}
     assert (config.connect_timeout, config.read_timeout) == (3, 10)
+
+
+def test_unplanned_failover_leaves_the_old_primary_disconnected_until_its_region_is_back() -> None:
+    primary = cluster_arn("us-east-1", "payment-processing-aurora-use1-x")
+    secondary = cluster_arn("us-east-2", "payment-processing-aurora-use2-x")
+    world = FakeRdsWorld("payment-processing-aurora-global-x", primary, secondary, 1)
+    world.down_regions.add("us-east-1")
+    rds = world.client("us-east-2")
+    rds.failover_global_cluster(
+        GlobalClusterIdentifier="payment-processing-aurora-global-x",
+        TargetDbClusterIdentifier=secondary,
+        AllowDataLoss=True,
+    )
+
+    def members() -> dict[str, tuple[bool, str | None]]:
+        cluster = rds.describe_global_clusters(
+            GlobalClusterIdentifier="payment-processing-aurora-global-x"
+        )["GlobalClusters"][0]
+        return {
+            m["DBClusterArn"]: (m["IsWriter"], m.get("SynchronizationStatus"))
+            for m in cluster["GlobalClusterMembers"]
+        }
+
+    assert members() == {primary: (False, "pending-resync"), secondary: (True, None)}
+    world.region_back("us-east-1")
+    assert members() == {primary: (False, "connected"), secondary: (True, None)}
+    # the promotion call went to the secondary's Region, the only one that answers
+    assert [(region, op) for region, op, _ in world.calls if "over" in op] == [
+        ("us-east-2", "failover_global_cluster")
+    ]

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import boto3  # type: ignore[import-untyped]
 import pytest
 
-from payment_service.orchestrator import rules
+from payment_service.orchestrator import probes, rules
 from payment_service.orchestrator.clients import Clients
 from payment_service.orchestrator.engine import Orchestrator
 from payment_service.orchestrator.model import (
@@ -62,14 +62,31 @@ def test_one_silent_vantage_point_alone_is_inconclusive() -> None:
     assert rules.assess(signals).verdict is Verdict.INCONCLUSIVE
 
 
-def test_a_vantage_point_that_reaches_the_primary_keeps_it_healthy() -> None:
+def test_a_vantage_point_that_reaches_the_primary_is_not_a_second_silent_one() -> None:
+    # us-east-2 cannot reach the primary but us-west-2 can (a partition): one silent vantage
+    # point is not two, so nothing is counted
     signals = (
         unknown(SignalName.ROUTE53),
         rules.probe_signal(None, "TimeoutError"),
         unknown(SignalName.ALARM),
         rules.remote_probe_signal("OK", THIRD),
     )
-    assert rules.assess(signals).verdict is Verdict.HEALTHY
+    assert rules.assess(signals).verdict is Verdict.INCONCLUSIVE
+
+
+def test_a_primary_answering_503_to_every_vantage_point_is_down() -> None:
+    # the database is gone behind an API that still answers: the probe alarms (NoResponse)
+    # stay OK, which must not read as healthy
+    signals = (
+        rules.route53_signal([False] * 8),
+        rules.probe_signal(503),
+        rules.alarm_signal("ALARM"),
+        rules.remote_probe_signal("OK", THIRD),
+        probes.secondary_probe_signal("OK", SECONDARY),
+    )
+    assessment = rules.assess(signals)
+    assert assessment.verdict is Verdict.DOWN
+    assert assessment.reason.startswith("no signal says healthy")
 
 
 def test_a_dynamodb_only_fault_in_us_east_1_never_fails_over() -> None:

@@ -81,7 +81,15 @@ def test_manual_and_automatic_failover_make_the_same_calls(
     assert len(plans) == 2
     automatic_plan, manual_plan = plans
     assert automatic_plan == manual_plan
-    assert [step.name for step in manual_plan.steps] == ["FailoverGlobalCluster"]
+    assert [step.name for step in manual_plan.steps] == [
+        "FailoverGlobalCluster",
+        "CopyDBClusterSnapshot",
+    ]
+    assert manual_plan.snapshot_copy is not None
+    assert (manual_plan.snapshot_copy.region, manual_plan.snapshot_copy.copy_prefix) == (
+        "us-east-1",
+        "payment-processing-failover-copy-use1-scn",
+    )
     assert (manual_plan.global_cluster_id, manual_plan.target_arn) == (
         GLOBAL_CLUSTER,
         SECONDARY_ARN,

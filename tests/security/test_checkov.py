@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,17 @@ def test_exceptions_without_reason_are_refused(tmp_path: Path) -> None:
     path.write_text('[[exception]]\ncheck = "CKV_AWS_1"\nresource = ".*"\nreason = "because"\n')
     with pytest.raises(ValueError, match="real reason"):
         load_exceptions(path)
+
+
+def test_the_scanned_copy_drops_only_the_terraform_version_constraint(
+    synthesized_app: SynthesizedApp, tmp_path: Path
+) -> None:
+    from dr_app.checkov_gate import scannable_copy
+
+    copy = scannable_copy(synthesized_app.stacks_dir, tmp_path)
+    for name, original in synthesized_app.stacks.items():
+        scanned = json.loads((copy / name / "cdk.tf.json").read_text())
+        assert original["terraform"]["required_version"] == ">= 1.11.0"
+        assert "required_version" not in scanned["terraform"]
+        scanned["terraform"]["required_version"] = ">= 1.11.0"
+        assert scanned == original

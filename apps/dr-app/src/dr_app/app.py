@@ -7,14 +7,12 @@ from pathlib import Path
 
 from cdktf import App
 
-from dr_app.bundles import payment_service_bundle
+from dr_app.bundles import build_dir_for, payment_service_bundle
+from dr_app.paths import APP_DIR, ENVIRONMENTS_DIR
 from dr_app.stack import PaymentDrStack
 from payment_dr_core import EnvironmentConfig, RegionRole
 
-APP_DIR = Path(__file__).resolve().parents[2]
-"""apps/dr-app: where cdktf.json, main.py and environments/ live."""
-
-ENVIRONMENTS_DIR = APP_DIR / "environments"
+__all__ = ["APP_DIR", "ENVIRONMENTS_DIR", "PaymentDrApp", "build_app"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,7 @@ class PaymentDrApp:
 def build_app(config: EnvironmentConfig, outdir: str | Path | None = None) -> PaymentDrApp:
     """Create both stacks of ``config``'s environment (config is validated already)."""
     app = App(outdir=str(outdir)) if outdir is not None else App()
-    bundle = payment_service_bundle()
+    bundle = payment_service_bundle(build_dir_for(Path(outdir) if outdir is not None else None))
     primary = PaymentDrStack(app, config, RegionRole.PRIMARY, bundle)
     secondary = PaymentDrStack(app, config, RegionRole.SECONDARY, bundle, primary=primary)
     return PaymentDrApp(app=app, primary=primary, secondary=secondary)

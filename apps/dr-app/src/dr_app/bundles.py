@@ -1,27 +1,44 @@
-"""The payment service bundle, built once per synth and shared by both stacks."""
+"""The payment service bundle, built once per synth and shared by both stacks.
+
+The service is the installed ``payment-service`` distribution (a dependency of this app), so
+the bundle is the same from the checkout (an editable install) and from the released wheels.
+"""
 
 from __future__ import annotations
 
-import tomllib
+import importlib.metadata
+import importlib.util
+from pathlib import Path
 
-from dr_app.paths import APP_DIR, REPO_ROOT
+from dr_app.paths import APP_DIR, IN_CHECKOUT
 from payment_dr_compute.bundle import Bundle, build_bundle
 
-SERVICE_DIR = REPO_ROOT / "apps" / "payment-service"
+SERVICE_DISTRIBUTION = "payment-service"
 BUILD_DIR = APP_DIR / "build"
+"""Where the checkout keeps the bundle between synths (outside it: beside the output)."""
 
 
 def service_requirements() -> list[str]:
-    """The runtime dependencies declared by apps/payment-service/pyproject.toml."""
-    project = tomllib.loads((SERVICE_DIR / "pyproject.toml").read_text(encoding="utf-8"))
-    requirements: list[str] = project["project"]["dependencies"]
-    return requirements
+    """The runtime dependencies the installed payment-service declares (no extras)."""
+    declared = importlib.metadata.requires(SERVICE_DISTRIBUTION) or []
+    return [line for line in declared if "extra ==" not in line]
 
 
-def payment_service_bundle() -> Bundle:
-    """Build (or confirm unchanged) ``apps/dr-app/build/payment-service.zip``."""
-    return build_bundle(
-        SERVICE_DIR / "src" / "payment_service",
-        service_requirements(),
-        BUILD_DIR / "payment-service.zip",
-    )
+def service_source() -> Path:
+    """The directory of the installed ``payment_service`` package."""
+    spec = importlib.util.find_spec("payment_service")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("payment_service is not installed (pip install payment-service)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def build_dir_for(outdir: Path | None) -> Path:
+    """``apps/dr-app/build`` in the checkout; ``<outdir>/../build`` for an installed app."""
+    if IN_CHECKOUT or outdir is None:
+        return BUILD_DIR if IN_CHECKOUT else Path.cwd() / "build"
+    return outdir.resolve().parent / "build"
+
+
+def payment_service_bundle(build_dir: Path = BUILD_DIR) -> Bundle:
+    """Build (or confirm unchanged) ``<build_dir>/payment-service.zip``."""
+    return build_bundle(service_source(), service_requirements(), build_dir / "payment-service.zip")

@@ -18,6 +18,8 @@ from payment_dr_compute import (
     FailoverOrchestratorProps,
     PaymentFunctions,
     PaymentFunctionsProps,
+    PrimaryProbe,
+    PrimaryProbeProps,
 )
 from payment_dr_core import (
     ConfigError,
@@ -78,6 +80,9 @@ from payment_dr_observability import (
     S3ReplicationRule,
 )
 
+REQUIRED_TERRAFORM = ">= 1.11.0"
+"""The Terraform versions that can apply the synthesized stacks."""
+
 
 class PaymentDrStack(TerraformStack):
     """The resources of one region of an environment.
@@ -125,6 +130,11 @@ class PaymentDrStack(TerraformStack):
         tags = [AwsProviderDefaultTags(tags=standard_tags(config, role))]
         self.provider = AwsProvider(self, "aws", region=self.region, default_tags=tags)
         configure_backend(self, config, self.stack_name)
+        # The stacks use an ephemeral resource (Terraform 1.10+) and write-only arguments:
+        # "To use write-only arguments, you must use Terraform v.1.11 or later"
+        # (https://developer.hashicorp.com/terraform/language/manage-sensitive-data/write-only).
+        # An older terraform stops at init with this constraint instead of a parse error.
+        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
         namer = config.namer
 
         if primary is None:
@@ -219,6 +229,7 @@ class PaymentDrStack(TerraformStack):
             self._failover_routing(primary)
         self._observability()
         if primary is not None:
+            self._probes(primary, bundle)
             self._orchestrator(primary, bundle)
         self._outputs()
 
@@ -267,6 +278,10 @@ class PaymentDrStack(TerraformStack):
                 schedule_minutes=config.orchestrator_schedule_minutes,
                 auto_failover_enabled=config.auto_failover_enabled,
                 log_retention_days=config.log_retention_days,
+                primary_kms_key_arn=primary.key_arn,
+                secondary_probe_alarm_name=self.probe.alarm_name,
+                remote_probe_region=config.probe_region,
+                remote_probe_alarm_name=self.remote_probe.alarm_name,
                 provider=self.provider,
             ),
         )
@@ -281,6 +296,61 @@ class PaymentDrStack(TerraformStack):
                 function_region=self.region,
                 topic_provider=self.primary_region_provider,
                 function_provider=self.provider,
+            ),
+        )
+
+    def _probes(self, primary: PaymentDrStack, bundle: Bundle) -> None:
+        """Vantage points outside the primary region: a probe of the primary's own hostname
+        in this region and in the probe region, each with its alarm in its own region.
+
+        The probe region gets its own aliased provider and KMS key (for the probe's log group
+        and environment: every consumer uses a key in its own region). Neither depends on
+        us-east-1 at run time, so both keep observing while us-east-1 is down.
+        """
+        config = self.config
+        # The primary's own hostname (its root is the stage), never the failover name.
+        url = f"https://{config.direct_api_domain_name(RegionRole.PRIMARY)}/health"
+        self.probe_region_provider = AwsProvider(
+            self,
+            "aws-probe-region",
+            alias="probe_region",
+            region=config.probe_region,
+            default_tags=[AwsProviderDefaultTags(tags=standard_tags(config, self.role))],
+        )
+        probe_key = RegionalKey(
+            self,
+            "probe-region-key",
+            RegionalKeyProps(
+                namer=config.namer, region=config.probe_region, provider=self.probe_region_provider
+            ),
+        )
+        self.probe = PrimaryProbe(
+            self,
+            "probe",
+            PrimaryProbeProps(
+                namer=config.namer,
+                region=self.region,
+                primary_region=primary.region,
+                bundle=bundle,
+                kms_key_arn=self.key_arn,
+                url=url,
+                alarm_topic_arn=self.alerts.topic_arn,
+                log_retention_days=config.log_retention_days,
+                provider=self.provider,
+            ),
+        )
+        self.remote_probe = PrimaryProbe(
+            self,
+            "remote-probe",
+            PrimaryProbeProps(
+                namer=config.namer,
+                region=config.probe_region,
+                primary_region=primary.region,
+                bundle=bundle,
+                kms_key_arn=probe_key.key_arn,
+                url=url,
+                log_retention_days=config.log_retention_days,
+                provider=self.probe_region_provider,
             ),
         )
 

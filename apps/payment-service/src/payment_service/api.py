@@ -15,6 +15,13 @@ dependency call gets only what is left of it (see :mod:`payment_service.deadline
 ``POST /payments`` the database commit is the last step that decides the answer: after it only
 the optional DynamoDB record is written, and only when the deadline leaves room for the
 call's worst case.
+
+A replay is answered only from a row in the database this region writes to. A DynamoDB
+record whose row is missing there (the writer's last commits were lost in an unplanned
+failover, while the record had already replicated) makes the request be processed again,
+under the payment id the record holds: the client's retry gets ``201`` (not marked as a
+replay) and ``GET /payments/{id}`` finds the payment again. A record whose request hash
+differs still answers ``409`` without the database.
 """
 
 from __future__ import annotations
@@ -48,7 +55,6 @@ from payment_service.gateway import (
     error_response,
     json_response,
     parse_event,
-    raw_json_response,
 )
 from payment_service.health import check_health
 from payment_service.idempotency_cache import (
@@ -193,20 +199,21 @@ class PaymentService:
         cached = self.cache_guard.call(
             "get_item", lambda: self.idempotency_store.get(key), deadline
         ).value
+        record_id: uuid.UUID | None = None
         if cached is not None:
             if cached.request_hash != request_hash:
                 raise IdempotencyConflictError()
-            _log.info("payment_replayed", payment_id=cached.payment_id, source="dynamodb")
-            return raw_json_response(
-                cached.status_code,
-                cached.response,
-                request_id=request.request_id,
-                headers=self._payment_headers(cached.payment_id, replayed=True),
-            )
+            # A record is only a hint: it replicates on its own (global table) and can outlive
+            # the row when an unplanned failover loses the writer's last commits. The replay
+            # is confirmed in the database this region writes to; a missing row is created
+            # again under the id the record holds.
+            record_id = _parse_uuid(cached.payment_id)
 
         if self.fence is not None:
             self.fence.check()  # 503 + Retry-After when this region is not the writer
-        outcome = self.repository.create(key, payment_request, self.region, deadline=deadline)
+        outcome = self.repository.create(
+            key, payment_request, self.region, deadline=deadline, payment_id=record_id
+        )
         # Committed: from here on nothing may turn the answer into an error.
         payment = outcome.payment
         payload = payment.to_json()
@@ -217,10 +224,22 @@ class PaymentService:
             headers=self._payment_headers(str(payment.id), replayed=not outcome.created),
         )
         body = response["body"]
-        if isinstance(body, str):
+        if cached is None and isinstance(body, str):
             record = CachedResult(request_hash, str(payment.id), 201, body)
             self.cache_guard.call(
                 "put_item", lambda: self.idempotency_store.put(key, record), deadline
+            )
+        if record_id is not None and outcome.created:
+            _log.warning(
+                "payment_reprocessed",
+                payment_id=str(payment.id),
+                reason="idempotency_record_without_row",
+            )
+        elif record_id is not None and payment.id != record_id:
+            _log.warning(
+                "idempotency_record_stale",
+                payment_id=str(payment.id),
+                record_payment_id=str(record_id),
             )
         _log.info(
             "payment_created" if outcome.created else "payment_replayed",
@@ -248,6 +267,14 @@ class PaymentService:
         if payment is None:
             raise NotFoundError("no payment with this id", code="payment_not_found")
         return json_response(200, payment.to_json(), request_id=request.request_id)
+
+
+def _parse_uuid(text: str) -> uuid.UUID | None:
+    """``text`` as a UUID, or ``None`` when a record holds something else."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 def build_service(settings: Settings) -> PaymentService:

@@ -13,9 +13,10 @@ Item layout (one item per idempotency key):
 
 PostgreSQL stays the source of truth for exactly-once: a record is written only after the
 payment transaction committed, first writer wins (conditional put), and a missing, expired
-or unreadable record only means the request goes to the database. A hit answers a replay
-(or a conflicting reuse of the key) without a database write, also in a region whose
-database is a read-only standby when the table is a global table.
+or unreadable record only means the request goes to the database. A hit with a different
+request hash rejects the reuse of the key without the database; a hit with the same hash is
+only a hint, confirmed in the writer before a replay (the record replicates on its own and can
+outlive a row an unplanned failover lost; see :mod:`payment_service.api`).
 
 The cache is optional and is treated as such (:class:`CacheGuard`): every call is a single
 attempt with short socket timeouts, starts only when the request deadline leaves room for its

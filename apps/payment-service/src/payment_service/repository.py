@@ -3,7 +3,7 @@
 The ``payments`` table has a UNIQUE constraint on ``idempotency_key`` and stores the hash
 of the canonical request. Creation runs in one transaction:
 
-1. look the key up (a standby that replicated the payment can answer a replay);
+1. look the key up (a row that exists answers a replay);
 2. ``INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING ...``;
 3. when the insert returned nothing, a concurrent or earlier request holds the key: read its
    row and compare request hashes (equal: replay; different: conflict).
@@ -145,8 +145,13 @@ class PaymentRepository:
         region: str,
         *,
         deadline: Deadline | None = None,
+        payment_id: uuid.UUID | None = None,
     ) -> CreateOutcome:
         """Create the payment for ``key`` once; later calls return the same payment.
+
+        ``payment_id`` is the id a new row gets (default: a fresh UUID). The API passes the id
+        of an idempotency record whose row this database lacks (lost in an unplanned failover),
+        so the payment is processed again under the id the client was given.
 
         Raises :class:`IdempotencyConflictError` when ``key`` belongs to a different request.
         Returns only after the transaction committed.
@@ -159,7 +164,7 @@ class PaymentRepository:
                 return found
             rows = connection.run(
                 _INSERT,
-                id=uuid.uuid4(),
+                id=payment_id or uuid.uuid4(),
                 key=key,
                 request_hash=request_hash,
                 amount=request.amount,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     )
     from payment_dr_compute.orchestrator import FailoverOrchestrator, FailoverOrchestratorProps
     from payment_dr_compute.payment_functions import PaymentFunctions, PaymentFunctionsProps
+    from payment_dr_compute.primary_probe import PrimaryProbe, PrimaryProbeProps
 
 __version__ = "0.1.0"
 
@@ -40,6 +41,8 @@ _LAZY = {
     "FailoverOrchestratorProps": "payment_dr_compute.orchestrator",
     "PaymentFunctions": "payment_dr_compute.payment_functions",
     "PaymentFunctionsProps": "payment_dr_compute.payment_functions",
+    "PrimaryProbe": "payment_dr_compute.primary_probe",
+    "PrimaryProbeProps": "payment_dr_compute.primary_probe",
 }
 
 
@@ -58,6 +61,8 @@ __all__ = [
     "PaymentFunctions",
     "PaymentFunctionsProps",
     "PolicyStatement",
+    "PrimaryProbe",
+    "PrimaryProbeProps",
     "RegionalFunction",
     "RegionalFunctionProps",
     "__version__",

@@ -65,6 +65,21 @@ class FailoverOrchestratorProps:
     """Initial value of the switch parameter; later deploys leave the live value alone."""
 
     log_retention_days: int = 365
+    primary_kms_key_arn: str | None = None
+    """The primary region's key, which encrypts the primary cluster and so its failover
+    snapshot; with it the function may use the key through RDS in that region to copy the
+    snapshot (``None``: no KMS grant; the copy of an encrypted snapshot is then refused)."""
+
+    secondary_probe_alarm_name: str | None = None
+    """The no-response alarm of the scheduled probe in ``region`` (:class:`PrimaryProbe`);
+    None: not read."""
+
+    remote_probe_region: str | None = None
+    """The third region whose probe's alarm is the second independent vantage point."""
+
+    remote_probe_alarm_name: str | None = None
+    """That probe's no-response alarm, in ``remote_probe_region``; set with it or not at all."""
+
     provider: TerraformProvider | None = None
 
     def validate(self) -> None:
@@ -77,6 +92,20 @@ class FailoverOrchestratorProps:
                 self.region,
                 f"the secondary region, not the primary ({self.primary_region})",
             )
+        if (self.remote_probe_region is None) != (self.remote_probe_alarm_name is None):
+            raise ConfigError(
+                "remote_probe_region",
+                self.remote_probe_region,
+                "set together with remote_probe_alarm_name, or both None",
+            )
+        if self.remote_probe_region is not None:
+            validate_region("remote_probe_region", self.remote_probe_region)
+            if self.remote_probe_region in (self.region, self.primary_region):
+                raise ConfigError(
+                    "remote_probe_region",
+                    self.remote_probe_region,
+                    f"a third region, neither {self.primary_region} nor {self.region}",
+                )
         check_all(
             [
                 (
@@ -138,10 +167,21 @@ class FailoverOrchestrator(Construct):
             f"arn:aws:rds::{account}:global-cluster:{props.global_cluster_identifier}"
         )
         clusters = (props.primary_cluster_arn, props.secondary_cluster_arn)
+        # The rds:unplanned-global-failover-<old primary>-<time> snapshot is taken in the old
+        # primary's region once it is back (Aurora User Guide, "Recovering an Amazon Aurora
+        # global database from an unplanned outage"); copies are <copy prefix>-<time>. Resource
+        # types of DescribeDBClusterSnapshots (cluster, cluster-snapshot) and of
+        # CopyDBClusterSnapshot (cluster-snapshot): Service Authorization Reference, "Actions,
+        # resources, and condition keys for Amazon RDS". Nothing grants a delete.
+        primary_cluster_id = namer.of(names.AURORA_CLUSTER, region=props.primary_region)
+        copy_prefix = namer.of(names.AURORA_FAILOVER_SNAPSHOT_COPY, region=props.primary_region)
+        snapshot_arn = f"arn:aws:rds:{props.primary_region}:{account}:cluster-snapshot:"
+        failover_snapshots = f"{snapshot_arn}rds:unplanned-global-failover-{primary_cluster_id}-*"
+        snapshot_copies = f"{snapshot_arn}{copy_prefix}-*"
         alarm_arn = (
             f"arn:aws:cloudwatch:{props.primary_region}:{account}:alarm:{props.primary_alarm_name}"
         )
-        statements = (
+        statements: tuple[PolicyStatement, ...] = (
             PolicyStatement(
                 "PromoteSecondary",
                 ("rds:FailoverGlobalCluster",),
@@ -157,6 +197,7 @@ class FailoverOrchestrator(Construct):
                 (f"arn:aws:route53:::healthcheck/{props.primary_health_check_id}",),
             ),
             PolicyStatement("ReadPrimaryAlarm", ("cloudwatch:DescribeAlarms",), (alarm_arn,)),
+            *self._probe_statements(props, account),
             PolicyStatement(
                 "ReadSwitch",
                 ("ssm:GetParameter",),
@@ -166,6 +207,16 @@ class FailoverOrchestrator(Construct):
                 "RecordDecisions",
                 ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"),
                 (self.decision_table.arn,),
+            ),
+            PolicyStatement(
+                "FindFailoverSnapshot",
+                ("rds:DescribeDBClusterSnapshots",),
+                (props.primary_cluster_arn, failover_snapshots, snapshot_copies),
+            ),
+            PolicyStatement(
+                "CopyFailoverSnapshot",
+                ("rds:CopyDBClusterSnapshot",),
+                (failover_snapshots, snapshot_copies),
             ),
             PolicyStatement("Notify", ("sns:Publish",), (props.alert_topic_arn,)),
             PolicyStatement(
@@ -181,6 +232,22 @@ class FailoverOrchestrator(Construct):
                 ),
             ),
         )
+        if props.primary_kms_key_arn is not None:
+            statements = (
+                *statements,
+                PolicyStatement(
+                    "UsePrimaryKeyThroughRdsToCopySnapshot",
+                    ("kms:CreateGrant", "kms:DescribeKey"),
+                    (props.primary_kms_key_arn,),
+                    (
+                        (
+                            "StringEquals",
+                            "kms:ViaService",
+                            (f"rds.{props.primary_region}.amazonaws.com",),
+                        ),
+                    ),
+                ),
+            )
         self.function = RegionalFunction(
             self,
             "function",
@@ -210,6 +277,9 @@ class FailoverOrchestrator(Construct):
                     "ENVIRONMENT_SUFFIX": namer.suffix,
                     # The evaluation's budgets are checked against this at cold start.
                     "FUNCTION_TIMEOUT_SECONDS": str(ORCHESTRATOR_TIMEOUT_SECONDS),
+                    "PRIMARY_CLUSTER_ID": primary_cluster_id,
+                    "FAILOVER_SNAPSHOT_PREFIX": copy_prefix,
+                    **self._probe_environment(props),
                 },
                 memory_mb=256,
                 timeout_seconds=ORCHESTRATOR_TIMEOUT_SECONDS,
@@ -243,6 +313,38 @@ class FailoverOrchestrator(Construct):
             source_arn=self.schedule.arn,
             provider=provider,
         )
+
+    @staticmethod
+    def _probe_statements(
+        props: FailoverOrchestratorProps, account: str
+    ) -> tuple[PolicyStatement, ...]:
+        """DescribeAlarms on the vantage points' alarms, each by its ARN in its region
+        (CloudWatch's DescribeAlarms takes alarm ARNs as resources: Service Authorization
+        Reference, "Actions, resources, and condition keys for Amazon CloudWatch")."""
+        arns = []
+        if props.secondary_probe_alarm_name is not None:
+            arns.append(
+                f"arn:aws:cloudwatch:{props.region}:{account}:alarm:"
+                f"{props.secondary_probe_alarm_name}"
+            )
+        if props.remote_probe_region is not None and props.remote_probe_alarm_name is not None:
+            arns.append(
+                f"arn:aws:cloudwatch:{props.remote_probe_region}:{account}:alarm:"
+                f"{props.remote_probe_alarm_name}"
+            )
+        if not arns:
+            return ()
+        return (PolicyStatement("ReadProbeAlarms", ("cloudwatch:DescribeAlarms",), tuple(arns)),)
+
+    @staticmethod
+    def _probe_environment(props: FailoverOrchestratorProps) -> dict[str, str]:
+        environment = {}
+        if props.secondary_probe_alarm_name is not None:
+            environment["SECONDARY_PROBE_ALARM_NAME"] = props.secondary_probe_alarm_name
+        if props.remote_probe_region is not None and props.remote_probe_alarm_name is not None:
+            environment["REMOTE_PROBE_REGION"] = props.remote_probe_region
+            environment["REMOTE_PROBE_ALARM_NAME"] = props.remote_probe_alarm_name
+        return environment
 
     @property
     def function_arn(self) -> str:

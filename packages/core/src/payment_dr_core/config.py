@@ -235,6 +235,12 @@ class EnvironmentConfig:
     """HTTPS endpoint (an incident-management webhook) subscribed to the alert topics in
     both regions. Empty: none. Production needs this or ``alert_email``."""
 
+    probe_region: str = "us-west-2"
+    """Third region, neither the primary nor the secondary, that runs a probe of the
+    primary's direct ``/health`` every minute, with its alarm: one of the two independent
+    vantage points (with the secondary region) from which the failover orchestrator decides
+    that the primary region is down when no us-east-1 signal can be read."""
+
     owner: str = "platform-engineering"
     """Owner tag."""
 
@@ -281,6 +287,7 @@ class EnvironmentConfig:
         self._check_az_ids()
         self._check_endpoints()
         self._check_state()
+        self._check_probe_region()
         self._check_data_protection()
         self._check_paging()
         self._check_names()
@@ -467,8 +474,29 @@ class EnvironmentConfig:
             "path segments of letters, digits, '_.-' separated by '/'",
         ).apply(state.key_prefix)
 
+    def _check_probe_region(self) -> None:
+        validate_region("probe_region", self.probe_region)
+        region_code(self.probe_region)
+        pair = (self.regions.primary, self.regions.secondary)
+        if self.probe_region in pair:
+            raise ConfigError(
+                "probe_region",
+                self.probe_region,
+                f"a third region, neither the primary ({pair[0]}) nor the secondary "
+                f"({pair[1]}): a probe there is an independent vantage point",
+            )
+
     def _check_names(self) -> None:
         namer = self.namer
+        for spec in names.PROBE_NAMES:
+            try:
+                namer.of(spec, region=self.probe_region)
+            except ConfigError as exc:
+                raise ConfigError(
+                    "suffix",
+                    self.suffix,
+                    f"a suffix short enough for every generated name; {exc}",
+                ) from exc
         for spec in names.ALL:
             for region in (self.regions.primary, self.regions.secondary):
                 try:
@@ -579,11 +607,58 @@ _STATE_KEYS = {f.name for f in dataclasses.fields(StateBackendConfig)}
 _REGION_KEYS = {f.name for f in dataclasses.fields(RegionPair)}
 
 
+_EXPECTED: dict[str, tuple[tuple[type, ...], str]] = {
+    "int": ((int,), "an integer"),
+    "str": ((str,), "a string"),
+    "bool": ((bool,), "true or false"),
+    "float": ((int, float), "a number"),
+}
+
+
+def _toml_type(value: object) -> str:
+    """What a parsed TOML value is, in the words of the TOML spec."""
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind, words in ((int, "an integer"), (float, "a float"), (str, "a string")):
+        if isinstance(value, kind):
+            return words
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "a table"
+    return type(value).__name__
+
+
+def _check_types(prefix: str, cls: type, table: Mapping[str, Any]) -> None:
+    """Refuse a value of the wrong TOML type (``"7"`` or ``7.5`` for an integer) as a type error."""
+    hints = {f.name: str(f.type) for f in dataclasses.fields(cls)}
+    for key, value in table.items():
+        hint = hints.get(key, "")
+        expected = _EXPECTED.get(hint)
+        if expected is not None:
+            kinds, words = expected
+            wrong_bool = isinstance(value, bool) and hint != "bool"
+            if wrong_bool or not isinstance(value, kinds):
+                raise ConfigError(
+                    f"{prefix}{key}", value, f"{words} (type error: got {_toml_type(value)})"
+                )
+        elif hint == "tuple[str, ...]" and (
+            not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value)
+        ):
+            raise ConfigError(
+                f"{prefix}{key}",
+                value,
+                f"an array of strings (type error: got {_toml_type(value)})",
+            )
+
+
 def config_from_mapping(suffix: str, data: Mapping[str, Any]) -> EnvironmentConfig:
-    """Build a config from parsed TOML; unknown keys are refused, not ignored."""
+    """Build a config from parsed TOML; unknown keys are refused, not ignored, and a value of
+    the wrong type is a type error naming the key."""
     unknown = sorted(set(data) - _TOP_LEVEL)
     if unknown:
         raise ConfigError(unknown[0], data[unknown[0]], f"one of {sorted(_TOP_LEVEL)}")
+    _check_types("", EnvironmentConfig, data)
     values: dict[str, Any] = dict(data)
     for key, allowed_keys, kind in (
         ("state", _STATE_KEYS, StateBackendConfig),
@@ -598,6 +673,7 @@ def config_from_mapping(suffix: str, data: Mapping[str, Any]) -> EnvironmentConf
                 raise ConfigError(
                     f"{key}.{extra[0]}", table[extra[0]], f"one of {sorted(allowed_keys)}"
                 )
+            _check_types(f"{key}.", kind, table)
             values[key] = kind(**table)
     for key in ("interface_endpoints", "primary_az_ids", "secondary_az_ids"):
         if isinstance(values.get(key), list):

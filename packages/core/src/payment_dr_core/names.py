@@ -34,6 +34,9 @@ AURORA_MONITORING_ROLE = NameSpec(K.IAM_ROLE, "rds-monitoring", regional=True)
 AURORA_MASTER_SECRET = NameSpec(K.SECRET, "aurora-master")
 AURORA_FINAL_SNAPSHOT = NameSpec(K.RDS_CLUSTER_SNAPSHOT, "aurora-final", regional=True)
 """Final snapshot each production cluster takes when it is deleted."""
+AURORA_FAILOVER_SNAPSHOT_COPY = NameSpec(K.RDS_CLUSTER_SNAPSHOT, "failover-copy", regional=True)
+"""Start of the manual copies of an ``rds:unplanned-global-failover-*`` snapshot, in the old
+primary's region; each copy is ``<this>-<snapshot time, YYYYMMDDHHMMSS>``."""
 SESSION_TABLE = NameSpec(K.DYNAMODB_TABLE, "sessions")
 DATA_BUCKET = NameSpec(K.S3_BUCKET, "data", regional=True)
 ACCESS_LOG_BUCKET = NameSpec(K.S3_BUCKET, "access-logs", regional=True)
@@ -75,11 +78,23 @@ ORCHESTRATOR_SCHEDULE = NameSpec(K.EVENTBRIDGE_RULE, "failover-orchestrator", re
 DECISION_TABLE = NameSpec(K.DYNAMODB_TABLE, "failover-decisions")
 SWITCH_PARAMETER = NameSpec(K.SSM_PARAMETER, "auto-failover-enabled")
 
+# vantage points: probes of the primary's direct /health from outside the primary region
+# (the secondary region and the third, probe region)
+PROBE_FUNCTION = NameSpec(K.LAMBDA_FUNCTION, "primary-probe", regional=True)
+PROBE_SCHEDULE = NameSpec(K.EVENTBRIDGE_RULE, "primary-probe", regional=True)
+PROBE_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "primary-no-response", regional=True)
+"""In ALARM when the probe in that region got no response from the primary at all."""
+PROBE_NAMES: tuple[NameSpec, ...] = (PROBE_FUNCTION, PROBE_SCHEDULE, PROBE_ALARM, KMS_KEY_ALIAS)
+"""The names also created in the probe region (config validation builds them there)."""
+
 ALL: tuple[NameSpec, ...] = (
     ORCHESTRATOR_FUNCTION,
     ORCHESTRATOR_SCHEDULE,
     DECISION_TABLE,
     SWITCH_PARAMETER,
+    PROBE_FUNCTION,
+    PROBE_SCHEDULE,
+    PROBE_ALARM,
     VPC,
     PRIVATE_SUBNET,
     PRIVATE_ROUTE_TABLE,
@@ -100,6 +115,7 @@ ALL: tuple[NameSpec, ...] = (
     AURORA_MONITORING_ROLE,
     AURORA_MASTER_SECRET,
     AURORA_FINAL_SNAPSHOT,
+    AURORA_FAILOVER_SNAPSHOT_COPY,
     SESSION_TABLE,
     DATA_BUCKET,
     ACCESS_LOG_BUCKET,

@@ -10,6 +10,50 @@ from payment_dr_core.errors import ConfigError
 
 _REGION_PATTERN = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
 
+KNOWN_REGIONS = frozenset(
+    {
+        # The aws partition: "Region code" column of the AWS Regions table
+        # (https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html),
+        # the same set as the "aws" partition of botocore's data/endpoints.json (1.35).
+        "af-south-1",
+        "ap-east-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-7",
+        "ca-central-1",
+        "ca-west-1",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "il-central-1",
+        "me-central-1",
+        "me-south-1",
+        "mx-central-1",
+        "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        # The aws-us-gov partition (AWS GovCloud (US) User Guide, "GovCloud Regions").
+        "us-gov-east-1",
+        "us-gov-west-1",
+    }
+)
+"""Region codes a config may name; a typo such as ``us-est-1`` is refused by name."""
+
 _DIRECTION_CODES = {
     "north": "n",
     "south": "s",
@@ -39,6 +83,13 @@ def validate_region(field: str, region: str) -> str:
     """Return ``region`` when it looks like an AWS region name, else raise."""
     if not isinstance(region, str) or _REGION_PATTERN.fullmatch(region) is None:
         raise ConfigError(field, region, "an AWS region name such as us-east-1")
+    if region not in KNOWN_REGIONS:
+        raise ConfigError(
+            field,
+            region,
+            f"an existing AWS Region; {region!r} is not one "
+            f"(known: {', '.join(sorted(KNOWN_REGIONS))})",
+        )
     return region
 
 

@@ -7,13 +7,21 @@ RTO terms (seconds):
   60 s);
 * orchestrator: schedule rate x ``CONSECUTIVE_FAILURES`` (the first unhealthy evaluation can
   come up to one period after detection, then N-1 more periods);
-* promotion: Aurora global database failover, an AWS-documented figure.
+* promotion: Aurora global database failover, an AWS-documented figure ("a few minutes");
+* page to action (manual path only): from the page to a person running ``payment-dr
+  failover``, an assumption the operator states (``--page-to-action-minutes``).
 
-DNS and the writer change in parallel once the outage is detected, and a client needs both, so
-``RTO = detection + max(DNS, orchestrator + promotion)``.
+DNS and the writer change in parallel once the outage is detected, and a client needs both.
+Two paths are reported separately:
 
-RPO terms: the Aurora cross-region replication lag (AWS-documented typical figure) and the S3
-Replication Time Control bound for objects; ``RPO = max`` of the two.
+* automatic: ``RTO = detection + max(DNS, orchestrator + promotion)``;
+* manual (switch off, signals unreadable, a failed automatic attempt: the orchestrator pages
+  after its N evaluations instead of acting):
+  ``RTO = detection + max(DNS, orchestrator + page to action + promotion)``.
+
+RPO terms, one per data store: the Aurora cross-region replication lag, the DynamoDB global
+table replication delay (both AWS-documented typical figures) and the S3 Replication Time
+Control bound for objects; ``RPO = max`` of the three.
 
 Every term says where its value comes from: a synthesized resource, a documented default
 (``default, not synthesized``) or an AWS-documented figure with its source.
@@ -40,12 +48,25 @@ DEFAULT_SCHEDULE_SECONDS = 60
 DEFAULT_CONSECUTIVE_FAILURES = 3
 """The orchestrator's ``CONSECUTIVE_FAILURES`` default."""
 
-PROMOTION_SECONDS = 60
+PROMOTION_SECONDS = 300
 PROMOTION_SOURCE = (
-    'AWS: "promote one of the AWS secondary regions to perform full read/write workloads in '
-    'less than a minute" (https://disaster-recovery.workshop.aws/en/services/databases/aurora/'
-    'global-database.html; also "in under a minute", https://wellarchitectedlabs.com/'
-    "reliability/disaster-recovery/workshop_4/5-failover/5.1-aurora/)"
+    'AWS: "Typically, the chosen secondary cluster assumes the primary role within a few '
+    'minutes" (Aurora User Guide, "Using switchover or failover in Amazon Aurora Global '
+    'Database", managed failover: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/'
+    'aurora-global-database-disaster-recovery.html); "a few minutes" counted as 5 min'
+)
+DEFAULT_PAGE_TO_ACTION_MINUTES = 15.0
+"""Page delivered -> a person has run ``payment-dr failover``: an assumption, not a measure
+(``--page-to-action-minutes`` states yours: your on-call acknowledgement target plus the
+runbook's confirmation steps)."""
+DYNAMODB_LAG_SECONDS = 1
+DYNAMODB_LAG_SOURCE = (
+    "AWS: global tables (version 2019.11.21, multi-Region eventual consistency) replicate "
+    'asynchronously, typically within a second (DynamoDB Developer Guide, "Global tables core '
+    'concepts": https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/'
+    "globaltables-CoreConcepts.html); a typical figure: watch ReplicationLatency. The table "
+    "holds idempotency records only: a lost record sends a retry to the database, it loses no "
+    "payment"
 )
 AURORA_LAG_SECONDS = 1
 AURORA_LAG_SOURCE = (
@@ -68,6 +89,7 @@ class Origin(StrEnum):
     SYNTHESIZED = "synthesized"
     DEFAULT = "default, not synthesized"
     AWS = "AWS-documented figure"
+    ASSUMED = "assumption"
 
 
 @dataclass(frozen=True)
@@ -103,22 +125,32 @@ class Budget:
     objects: Term
     rto_objective_seconds: float
     rpo_objective_seconds: float
+    page_to_action: Term
+    table_lag: Term
 
     @property
     def rto_seconds(self) -> float:
-        """``detection + max(DNS, orchestrator + promotion)``."""
+        """Automatic path: ``detection + max(DNS, orchestrator + promotion)``."""
         writer_path = self.orchestrator.seconds + self.promotion.seconds
         return self.detection.seconds + max(self.dns.seconds, writer_path)
 
     @property
+    def manual_rto_seconds(self) -> float:
+        """Manual path: ``detection + max(DNS, orchestrator + page to action + promotion)``."""
+        writer_path = (
+            self.orchestrator.seconds + self.page_to_action.seconds + self.promotion.seconds
+        )
+        return self.detection.seconds + max(self.dns.seconds, writer_path)
+
+    @property
     def rpo_seconds(self) -> float:
-        """The larger of the database and object bounds."""
-        return max(self.database_lag.seconds, self.objects.seconds)
+        """The largest of the database, table and object bounds."""
+        return max(self.database_lag.seconds, self.table_lag.seconds, self.objects.seconds)
 
     @property
     def rto_ok(self) -> bool:
-        """RTO within its objective."""
-        return self.rto_seconds <= self.rto_objective_seconds
+        """Both paths' RTO within the objective."""
+        return max(self.rto_seconds, self.manual_rto_seconds) <= self.rto_objective_seconds
 
     @property
     def rpo_ok(self) -> bool:
@@ -132,16 +164,38 @@ class Budget:
                 "seconds": self.rto_seconds,
                 "objective_seconds": self.rto_objective_seconds,
                 "within_objective": self.rto_ok,
+                "path": "automatic",
                 "formula": "detection + max(dns, orchestrator + promotion)",
                 "terms": [t.to_json() for t in (self.detection, self.dns, self.orchestrator)]
                 + [self.promotion.to_json()],
+            },
+            "rto_manual": {
+                "seconds": self.manual_rto_seconds,
+                "objective_seconds": self.rto_objective_seconds,
+                "within_objective": self.manual_rto_seconds <= self.rto_objective_seconds,
+                "path": "manual",
+                "formula": "detection + max(dns, orchestrator + page_to_action + promotion)",
+                "terms": [
+                    t.to_json()
+                    for t in (
+                        self.detection,
+                        self.dns,
+                        self.orchestrator,
+                        self.page_to_action,
+                        self.promotion,
+                    )
+                ],
             },
             "rpo": {
                 "seconds": self.rpo_seconds,
                 "objective_seconds": self.rpo_objective_seconds,
                 "within_objective": self.rpo_ok,
-                "formula": "max(database, objects)",
-                "terms": [self.database_lag.to_json(), self.objects.to_json()],
+                "formula": "max(database, table, objects)",
+                "terms": [
+                    self.database_lag.to_json(),
+                    self.table_lag.to_json(),
+                    self.objects.to_json(),
+                ],
             },
         }
 
@@ -272,12 +326,24 @@ def _objects(app: SynthesizedApp) -> Term:
     return Term("objects", label, S3_RTC_MINUTES * 60, Origin.DEFAULT, S3_RTC_SOURCE)
 
 
+def _table(app: SynthesizedApp) -> Term:
+    label = "DynamoDB global table replication: typically within a second"
+    replicas = [r.address for r in app.resources("aws_dynamodb_table_replica")]
+    replicas += [r.address for r in app.resources("aws_dynamodb_table") if r.body.get("replica")]
+    if replicas:
+        source = f"{replicas[0]}; {DYNAMODB_LAG_SOURCE}"
+        return Term("table", label, DYNAMODB_LAG_SECONDS, Origin.AWS, source)
+    label += " (no replica synthesized)"
+    return Term("table", label, DYNAMODB_LAG_SECONDS, Origin.DEFAULT, DYNAMODB_LAG_SOURCE)
+
+
 def compute_budget(
     app: SynthesizedApp,
     *,
     rto_objective_seconds: float,
     rpo_objective_seconds: float,
     defaults: Defaults | None = None,
+    page_to_action_minutes: float = DEFAULT_PAGE_TO_ACTION_MINUTES,
 ) -> Budget:
     """The budget of the synthesized app (defaults, marked, where a value is absent)."""
     return Budget(
@@ -286,7 +352,7 @@ def compute_budget(
         orchestrator=_orchestrator(app, defaults or Defaults()),
         promotion=Term(
             "promotion",
-            'Aurora global database failover: "less than a minute"',
+            'Aurora global database failover: "within a few minutes"',
             PROMOTION_SECONDS,
             Origin.AWS,
             PROMOTION_SOURCE,
@@ -301,4 +367,12 @@ def compute_budget(
         objects=_objects(app),
         rto_objective_seconds=rto_objective_seconds,
         rpo_objective_seconds=rpo_objective_seconds,
+        page_to_action=Term(
+            "page_to_action",
+            f"page -> a person runs payment-dr failover: {page_to_action_minutes:g} min",
+            page_to_action_minutes * 60,
+            Origin.ASSUMED,
+            "--page-to-action-minutes (your on-call target; not measured)",
+        ),
+        table_lag=_table(app),
     )

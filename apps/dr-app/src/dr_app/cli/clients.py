@@ -57,6 +57,21 @@ class Route53Api(core.Route53HealthApi, Protocol):
         ...
 
 
+class RdsEventsApi(Protocol):
+    """RDS event reads (``status``)."""
+
+    def describe_events(
+        self,
+        *,
+        SourceType: str,  # noqa: N803
+        SourceIdentifier: str,  # noqa: N803
+        Duration: int,  # noqa: N803
+        MaxRecords: int,  # noqa: N803
+    ) -> Response:
+        """Events of one source over the last ``Duration`` minutes."""
+        ...
+
+
 class DynamoDbApi(Protocol):
     """DynamoDB calls of the CLI."""
 
@@ -70,6 +85,10 @@ class ClientFactory(Protocol):
 
     def rds(self, region: str) -> RdsApi:
         """RDS in ``region``."""
+        ...
+
+    def rds_events(self, region: str) -> RdsEventsApi:
+        """RDS in ``region``, for its events."""
         ...
 
     def cloudwatch(self, region: str) -> CloudWatchApi:
@@ -109,6 +128,12 @@ class Boto3Clients:
         client: RdsApi = self._cache[key]
         return client
 
+    def rds_events(self, region: str) -> RdsEventsApi:
+        """The RDS client of ``region`` (the same one, botocore retries off: one bounded call)."""
+        self.rds(region)
+        client: RdsEventsApi = self._cache[("rds", region)]
+        return client
+
     def cloudwatch(self, region: str) -> CloudWatchApi:
         """CloudWatch in ``region``."""
         client: CloudWatchApi = self._get("cloudwatch", region)
@@ -136,6 +161,7 @@ __all__ = [
     "CloudWatchApi",
     "DynamoDbApi",
     "RdsApi",
+    "RdsEventsApi",
     "Route53Api",
     "SsmApi",
 ]

@@ -18,11 +18,11 @@ from typing import TextIO
 import structlog
 
 from dr_app.cli.clients import Boto3Clients, ClientFactory
-from dr_app.cli.commands import drill, failover, planned, preflight, rto_budget, status
+from dr_app.cli.commands import drill, failover, planned, preflight, reconcile, rto_budget, status
 from dr_app.cli.context import CliContext, Exit
 from dr_app.cli.dns import Resolver, socket_resolver
 from dr_app.cli.names import ResourceNames
-from dr_app.paths import ENVIRONMENTS_DIR
+from dr_app.paths import environments_dir
 from payment_dr_core import ConfigError, EnvironmentConfig, RegionPair, load_config
 
 PRODUCTION_WORDS = frozenset({"prod", "production", "prd", "live"})
@@ -60,12 +60,17 @@ def build_parser(environ: dict[str, str]) -> argparse.ArgumentParser:
         default=environ.get("ENVIRONMENT_SUFFIX") or "dev",
         help="environment suffix (default $ENVIRONMENT_SUFFIX or dev)",
     )
+    parser.add_argument(
+        "--environments-dir",
+        help="directory of <suffix>.toml files (default $PAYMENT_DR_ENVIRONMENTS_DIR, the "
+        "checkout's apps/dr-app/environments, or ./environments)",
+    )
     parser.add_argument("--region-primary", help="primary region (default from config)")
     parser.add_argument("--region-secondary", help="secondary region (default from config)")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logs on stderr")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (status, planned, failover, drill, rto_budget, preflight):
+    for module in (status, planned, failover, drill, rto_budget, preflight, reconcile):
         module.register(subparsers)
     return parser
 
@@ -96,9 +101,14 @@ def configure_logs(verbosity: int, json_logs: bool, stream: TextIO) -> None:
 
 
 def _context(args: argparse.Namespace, runtime: Runtime) -> CliContext:
-    config = load_config(
-        {**runtime.environ, "ENVIRONMENT_SUFFIX": str(args.suffix)}, ENVIRONMENTS_DIR
-    )
+    directory = environments_dir(args.environments_dir, runtime.environ)
+    try:
+        config = load_config({**runtime.environ, "ENVIRONMENT_SUFFIX": str(args.suffix)}, directory)
+    except ConfigError as exc:
+        source = directory / f"{args.suffix}.toml"
+        if not source.is_file():
+            raise
+        raise ConfigError(f"{source}: {exc.field}", exc.value, exc.allowed) from exc
     regions = RegionPair(
         primary=str(args.region_primary or config.regions.primary),
         secondary=str(args.region_secondary or config.regions.secondary),

@@ -40,10 +40,17 @@ class ResourceNames:
     orchestrator_function: str
     api_domain: str = ""
     """The API's failover domain name (from the environment config)."""
+    failover_snapshot_copies: tuple[str, str] = ("", "")
+    """Start of the manual copies of a failover snapshot, in the primary and the secondary
+    region (the old primary's region is where the copy is made)."""
 
     def region_of(self, role: RegionRole) -> str:
         """The region that plays ``role``."""
         return self.primary_region if role is RegionRole.PRIMARY else self.secondary_region
+
+    def snapshot_copy_of(self, role: RegionRole) -> str:
+        """Start of the failover snapshot copies made in ``role``'s region."""
+        return self.failover_snapshot_copies[0 if role is RegionRole.PRIMARY else 1]
 
     def cluster_of(self, role: RegionRole) -> str:
         """The identifier of ``role``'s regional cluster."""
@@ -83,4 +90,8 @@ class ResourceNames:
                 ResourceKind.LAMBDA_FUNCTION, ORCHESTRATOR_COMPONENT, region=secondary_region
             ),
             api_domain=config.api_domain_name,
+            failover_snapshot_copies=(
+                namer.of(names.AURORA_FAILOVER_SNAPSHOT_COPY, region=primary_region),
+                namer.of(names.AURORA_FAILOVER_SNAPSHOT_COPY, region=secondary_region),
+            ),
         )

@@ -22,7 +22,14 @@ from dr_app.cli.metrics import REPLICATION_LAG, read_lag
 from dr_app.cli.progress import Progress
 from dr_app.cli.topology import Member, Topology, TopologyError, cluster_status, read_topology
 from payment_dr_core import RegionRole
-from payment_service.failover import Promotion, explain_error, plan_promotion
+from payment_service.failover import (
+    PlanResult,
+    Promotion,
+    SnapshotCopy,
+    explain_error,
+    plan_after_failover,
+    plan_promotion,
+)
 
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 DEFAULT_POLL_SECONDS = 10.0
@@ -144,8 +151,11 @@ def promote(
     The plan is the one the orchestrator Lambda runs for the same promotion
     (:func:`payment_service.failover.plan_promotion`).
     """
-    plan = plan_promotion(promotion, ctx.names.global_cluster, target.arn)
-    failed = ctx.database.execute(plan).failed
+    copy = _snapshot_copy(ctx, target) if promotion is Promotion.FAILOVER else None
+    plan = plan_promotion(promotion, ctx.names.global_cluster, target.arn, snapshot_copy=copy)
+    result = ctx.database.execute(plan)
+    _report_optional_steps(ctx, result)
+    failed = result.failed
     if failed is not None and failed.error is not None:
         message = f"{failed.name} failed: {explain_error(failed.error)}"
         return OperationResult(command, "failed", Exit.FAILED, message, target.region)
@@ -209,6 +219,10 @@ def failover(ctx: CliContext, role: RegionRole, options: WaitOptions) -> Operati
         message = f"no member of the global cluster in {region}"
         return OperationResult("failover", "refused", Exit.REFUSED, message, region)
     if target.is_writer and not topology.in_transition:
+        after = ctx.database.execute(
+            plan_after_failover(ctx.names.global_cluster, target.arn, _snapshot_copy(ctx, target))
+        )
+        _report_optional_steps(ctx, after)
         return OperationResult(
             "failover", "already", Exit.OK, f"{region} is already the writer", region
         )
@@ -216,6 +230,31 @@ def failover(ctx: CliContext, role: RegionRole, options: WaitOptions) -> Operati
         ctx.err.write(f"a change is already running ({topology.describe_state()}); waiting\n")
         return _finish_wait(ctx, "failover", target, options)
     return promote(ctx, Promotion.FAILOVER, "failover", target, options)
+
+
+def _snapshot_copy(ctx: CliContext, target: Member) -> SnapshotCopy:
+    """The copy of the old primary's failover snapshot: the old primary is the other role."""
+    old = RegionRole.SECONDARY if target.region == ctx.names.primary_region else RegionRole.PRIMARY
+    return SnapshotCopy(
+        ctx.names.region_of(old), ctx.names.cluster_of(old), ctx.names.snapshot_copy_of(old)
+    )
+
+
+def _report_optional_steps(ctx: CliContext, result: PlanResult) -> None:
+    """Say on stderr what each optional step did (the snapshot copy usually waits for the
+    old primary's region to come back: run ``payment-dr failover`` again then)."""
+    required = {step.name for step in result.plan.steps if step.required}
+    for step in result.steps:
+        if step.name in required:
+            continue
+        if step.ok:
+            ctx.err.write(f"{step.name}: done\n")
+        else:
+            assert step.error is not None
+            ctx.err.write(
+                f"{step.name}: not done ({explain_error(step.error)}); "
+                "run 'payment-dr failover' again once the old primary's region is back\n"
+            )
 
 
 def _finish_wait(

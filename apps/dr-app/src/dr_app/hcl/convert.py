@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -228,21 +228,7 @@ class StackConverter:
             out.add("main.tf", [f"{key} {{", *body_lines(items, INDENT), "}"])
 
     def _variables(self, _key: str, value: Json, out: HclFiles) -> None:
-        for name, raw in value.items():
-            where = f"{self.stack}: variable.{name}"
-            body = single_body(raw, where)
-            items: list[Item] = []
-            for key, setting in body.items():
-                if key == "type":
-                    items.append(("attr", key, [type_constraint(str(setting), where)]))
-                elif key == "validation":
-                    items.extend(condition_blocks(key, setting, INDENT, f"{where}.validation"))
-                elif key != "//":
-                    items.append(("attr", key, render_value(setting, INDENT, literal=True)))
-            out.add(
-                "variables.tf",
-                [f"variable {literal_string(name)} {{", *body_lines(items, INDENT), "}"],
-            )
+        self._named_blocks("variable", "variables.tf", value, out, _variable_setting)
 
     def _locals(self, _key: str, value: Json, out: HclFiles) -> None:
         for body in block_bodies(value, "locals"):
@@ -252,25 +238,49 @@ class StackConverter:
             out.add("locals.tf", ["locals {", *body_lines(items, INDENT), "}"])
 
     def _outputs(self, _key: str, value: Json, out: HclFiles) -> None:
+        self._named_blocks("output", "outputs.tf", value, out, _output_setting)
+
+    def _named_blocks(
+        self,
+        kind: str,
+        filename: str,
+        value: Json,
+        out: HclFiles,
+        setting_items: Callable[[str, Json, str], list[Item]],
+    ) -> None:
+        """One ``<kind> "<name>" { ... }`` block per entry, each setting rendered by
+        ``setting_items`` (the ``//`` metadata key is dropped)."""
         for name, raw in value.items():
-            where = f"{self.stack}: output.{name}"
-            body = single_body(raw, where)
-            items: list[Item] = []
-            for key, setting in body.items():
-                if key == "value":
-                    items.append(("attr", key, render_value(setting, INDENT)))
-                elif key in ("description", "sensitive", "ephemeral"):
-                    items.append(("attr", key, render_value(setting, INDENT, literal=True)))
-                elif key == "depends_on":
-                    items.append(("attr", key, traversal_list(setting, where)))
-                elif key == "precondition":
-                    items.extend(condition_blocks(key, setting, INDENT, f"{where}.{key}"))
-                elif key != "//":
-                    raise ExportError(f"{where}.{key}: unknown output setting")
+            where = f"{self.stack}: {kind}.{name}"
+            items = [
+                item
+                for key, setting in single_body(raw, where).items()
+                if key != "//"
+                for item in setting_items(key, setting, where)
+            ]
             out.add(
-                "outputs.tf",
-                [f"output {literal_string(name)} {{", *body_lines(items, INDENT), "}"],
+                filename, [f"{kind} {literal_string(name)} {{", *body_lines(items, INDENT), "}"]
             )
+
+
+def _variable_setting(key: str, setting: Json, where: str) -> list[Item]:
+    if key == "type":
+        return [("attr", key, [type_constraint(str(setting), where)])]
+    if key == "validation":
+        return list(condition_blocks(key, setting, INDENT, f"{where}.validation"))
+    return [("attr", key, render_value(setting, INDENT, literal=True))]
+
+
+def _output_setting(key: str, setting: Json, where: str) -> list[Item]:
+    if key == "value":
+        return [("attr", key, render_value(setting, INDENT))]
+    if key in ("description", "sensitive", "ephemeral"):
+        return [("attr", key, render_value(setting, INDENT, literal=True))]
+    if key == "depends_on":
+        return [("attr", key, traversal_list(setting, where))]
+    if key == "precondition":
+        return list(condition_blocks(key, setting, INDENT, f"{where}.{key}"))
+    raise ExportError(f"{where}.{key}: unknown output setting")
 
 
 def _comment(body: Mapping[str, Json]) -> list[str]:

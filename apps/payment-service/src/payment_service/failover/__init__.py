@@ -9,6 +9,8 @@ carry.
 * :mod:`~payment_service.failover.topology`: the global cluster model and its parser.
 * :mod:`~payment_service.failover.plan`: :class:`FailoverPlan`, the steps run once a promotion
   is decided (the one place to add fencing and the snapshot copy).
+* :mod:`~payment_service.failover.snapshots`: copying the ``rds:unplanned-global-failover-*``
+  snapshot (in the old primary's Region, once it is back) to a manual snapshot.
 * :mod:`~payment_service.failover.operations`: :class:`GlobalDatabase` (describe, switchover,
   failover, execute a plan, wait for the writer).
 
@@ -37,6 +39,7 @@ from payment_service.failover.clients import (
     ClientLimits,
     FixedRegionRds,
     RdsApi,
+    RdsByRegion,
     RegionalRds,
     describe_error,
     error_code,
@@ -49,13 +52,23 @@ from payment_service.failover.plan import (
     Promotion,
     Step,
     StepResult,
+    plan_after_failover,
     plan_promotion,
+)
+from payment_service.failover.snapshots import (
+    CopiedSnapshot,
+    SnapshotCopy,
+    SnapshotNotYetTakenError,
+    StepNotReadyError,
+    copy_failover_snapshots,
+    copy_name,
 )
 from payment_service.failover.throttle import with_throttle_retry
 from payment_service.failover.topology import Member, Topology, TopologyError, parse_global_cluster
 
 __all__ = [
     "ClientLimits",
+    "CopiedSnapshot",
     "FailoverPlan",
     "FixedRegionRds",
     "GlobalDatabase",
@@ -63,16 +76,23 @@ __all__ = [
     "PlanResult",
     "Promotion",
     "RdsApi",
+    "RdsByRegion",
     "RegionalRds",
+    "SnapshotCopy",
+    "SnapshotNotYetTakenError",
     "Step",
+    "StepNotReadyError",
     "StepResult",
     "Topology",
     "TopologyError",
     "WaitResult",
+    "copy_failover_snapshots",
+    "copy_name",
     "describe_error",
     "error_code",
     "explain_error",
     "parse_global_cluster",
+    "plan_after_failover",
     "plan_promotion",
     "with_throttle_retry",
 ]

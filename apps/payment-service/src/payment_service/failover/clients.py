@@ -87,6 +87,26 @@ class AlarmsApi(Protocol):
         ...
 
 
+class NoClientForRegionError(ValueError):
+    """No RDS client was given for that region (by design: a run that must not call it)."""
+
+
+class RdsByRegion:
+    """One RDS client per region; asking for another region is an error."""
+
+    def __init__(self, clients: Mapping[str, RdsApi]) -> None:
+        self._clients = dict(clients)
+
+    def rds(self, region: str) -> RdsApi:
+        """The client of ``region``."""
+        client = self._clients.get(region)
+        if client is None:
+            raise NoClientForRegionError(
+                f"no RDS client for region {region!r}; have {sorted(self._clients)}"
+            )
+        return client
+
+
 class FixedRegionRds:
     """One RDS client, bound to one region; asking for another region is an error.
 
@@ -101,7 +121,9 @@ class FixedRegionRds:
     def rds(self, region: str) -> RdsApi:
         """The client, when ``region`` is its region."""
         if region != self.region:
-            raise ValueError(f"no RDS client for region {region!r}; this one is for {self.region}")
+            raise NoClientForRegionError(
+                f"no RDS client for region {region!r}; this one is for {self.region}"
+            )
         return self._client
 
 

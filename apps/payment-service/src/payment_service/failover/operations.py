@@ -11,8 +11,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from payment_service.failover.clients import RegionalRds, describe_error
+from payment_service.failover.clients import NoClientForRegionError, RegionalRds, describe_error
 from payment_service.failover.plan import FailoverPlan, PlanResult, StepResult
+from payment_service.failover.snapshots import (
+    CopiedSnapshot,
+    SnapshotApi,
+    SnapshotCopy,
+    StepNotReadyError,
+    copy_failover_snapshots,
+)
 from payment_service.failover.throttle import with_throttle_retry
 from payment_service.failover.topology import Member, Topology, TopologyError, parse_global_cluster
 from payment_service.logging import get_logger
@@ -130,6 +137,26 @@ class GlobalDatabase:
             sleep=self._sleep,
         )
 
+    def copy_failover_snapshots(self, copy: SnapshotCopy) -> tuple[CopiedSnapshot, ...]:
+        """Copy the old primary's ``rds:unplanned-global-failover-*`` snapshots to manual
+        snapshots, with the RDS client of ``copy.region`` (the old primary's Region)."""
+        try:
+            client = self._rds.rds(copy.region)
+        except NoClientForRegionError as exc:
+            # The evaluation that fails over does not call the old primary's (failed) Region;
+            # the copy waits for a later run that does.
+            raise StepNotReadyError(f"{exc}: the copy waits for a run that calls it") from exc
+        if not isinstance(client, SnapshotApi):
+            raise TypeError(f"the RDS client for {copy.region} cannot copy snapshots")
+        copies = copy_failover_snapshots(client, copy)
+        for copied in copies:
+            _log.warning(
+                "failover_snapshot_copied" if copied.created else "failover_snapshot_kept",
+                source=copied.source,
+                target=copied.target,
+            )
+        return copies
+
     def execute(self, plan: FailoverPlan) -> PlanResult:
         """Run the steps of ``plan`` in order; stop at the first failed required step."""
         if plan.global_cluster_id != self.global_cluster_id:
@@ -141,6 +168,11 @@ class GlobalDatabase:
         for step in plan.steps:
             try:
                 step.run(self, plan)
+            except StepNotReadyError as exc:
+                _log.info("failover_step_pending", step=step.name, reason=str(exc))
+                results.append(StepResult(step.name, exc))
+                if step.required:
+                    break
             except Exception as exc:
                 _log.error("failover_step_failed", step=step.name, reason=describe_error(exc))
                 results.append(StepResult(step.name, exc))

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from payment_service.failover.snapshots import SnapshotCopy
+
 if TYPE_CHECKING:
     from payment_service.failover.operations import GlobalDatabase
 
@@ -37,6 +39,9 @@ class FailoverPlan:
     target_arn: str
     """ARN of the secondary cluster that becomes the writer."""
     steps: tuple[Step, ...]
+    snapshot_copy: SnapshotCopy | None = None
+    """Where the old primary's ``rds:unplanned-global-failover-*`` snapshot is taken and what
+    its manual copy is called (failover only; ``None``: the copy step fails, recorded)."""
 
     @property
     def target_region(self) -> str:
@@ -64,24 +69,58 @@ def _promote(database: GlobalDatabase, plan: FailoverPlan) -> None:
         database.failover(plan.target_arn)
 
 
+def _copy_failover_snapshot(database: GlobalDatabase, plan: FailoverPlan) -> None:
+    if plan.snapshot_copy is None:
+        raise ValueError("no snapshot copy configured for this plan")
+    database.copy_failover_snapshots(plan.snapshot_copy)
+
+
 PROMOTE_SWITCHOVER = Step("SwitchoverGlobalCluster", _promote)
 PROMOTE_FAILOVER = Step("FailoverGlobalCluster", _promote)
+COPY_FAILOVER_SNAPSHOT = Step("CopyDBClusterSnapshot", _copy_failover_snapshot, required=False)
+"""Optional: the snapshot exists only once the old primary's Region is back (see
+:mod:`payment_service.failover.snapshots`), so at failover time this step usually fails and
+is run again, alone, by :func:`plan_after_failover` on a later run."""
+
+_AFTER_FAILOVER: tuple[Step, ...] = (COPY_FAILOVER_SNAPSHOT,)
+"""Steps done after a failover's promotion, and again on later runs until they succeed."""
 
 _STEPS: dict[Promotion, tuple[Step, ...]] = {
     Promotion.SWITCHOVER: (PROMOTE_SWITCHOVER,),
-    Promotion.FAILOVER: (PROMOTE_FAILOVER,),
+    Promotion.FAILOVER: (PROMOTE_FAILOVER, *_AFTER_FAILOVER),
 }
 """The steps of each promotion, in order. Extend here, and only here."""
 
 
-def plan_promotion(promotion: Promotion, global_cluster_id: str, target_arn: str) -> FailoverPlan:
-    """The plan that makes ``target_arn`` the writer of ``global_cluster_id``."""
+def _check_target(target_arn: str) -> None:
     if target_arn.count(":") < 5 or not target_arn.startswith("arn:"):
         raise ValueError(
             f"target_arn={target_arn!r} is invalid; expected a DB cluster ARN "
             "(arn:<partition>:rds:<region>:<account>:cluster:<id>)"
         )
-    return FailoverPlan(promotion, global_cluster_id, target_arn, _STEPS[promotion])
+
+
+def plan_promotion(
+    promotion: Promotion,
+    global_cluster_id: str,
+    target_arn: str,
+    *,
+    snapshot_copy: SnapshotCopy | None = None,
+) -> FailoverPlan:
+    """The plan that makes ``target_arn`` the writer of ``global_cluster_id``."""
+    _check_target(target_arn)
+    return FailoverPlan(promotion, global_cluster_id, target_arn, _STEPS[promotion], snapshot_copy)
+
+
+def plan_after_failover(
+    global_cluster_id: str, target_arn: str, snapshot_copy: SnapshotCopy
+) -> FailoverPlan:
+    """The failover plan without its promotion: for a run that finds ``target_arn`` already
+    the writer (the snapshot copy is retried until the old primary's Region is back)."""
+    _check_target(target_arn)
+    return FailoverPlan(
+        Promotion.FAILOVER, global_cluster_id, target_arn, _AFTER_FAILOVER, snapshot_copy
+    )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from payment_service.failover.clients import (
     LAMBDA_LIMITS,
     ROUTE53_API_REGION,
     AlarmsApi,
+    ClientLimits,
     RdsApi,
     Response,
     Route53HealthApi,
@@ -22,6 +23,10 @@ from payment_service.failover.clients import (
     boto3_client,
     boto3_rds,
 )
+
+SNAPSHOT_LIMITS = ClientLimits(connect_timeout=2, read_timeout=5, max_attempts=1)
+"""The primary region's RDS client (failover snapshot copy, after a failover): short, so a
+region that is still down costs an evaluation 2 s per call."""
 
 
 class DynamoDbClient(Protocol):
@@ -71,6 +76,11 @@ class Clients:
     sns: SnsClient
     remote_alarms: AlarmsApi | None = None
     """CloudWatch in the third region (the remote probe's alarm); ``None``: not configured."""
+    rds_primary: RdsApi | None = None
+    """Primary cluster's region: copying the failover snapshot there once it is back."""
+    local_alarms: AlarmsApi | None = None
+    """CloudWatch in the orchestrator's own region (this region's probe alarm); ``None``: not
+    configured."""
 
 
 def boto3_clients(
@@ -80,11 +90,15 @@ def boto3_clients(
     alarm_region: str,
     topic_region: str,
     remote_probe_region: str | None = None,
+    primary_rds_region: str | None = None,
+    local_probe: bool = False,
 ) -> Clients:
     """Real clients: SSM and DynamoDB in ``region``, RDS (botocore retries off) in
-    ``rds_region``, CloudWatch in ``alarm_region`` and ``remote_probe_region``, SNS in
-    ``topic_region``."""
+    ``rds_region`` and ``primary_rds_region``, CloudWatch in ``alarm_region`` and
+    ``remote_probe_region``, SNS in ``topic_region``; with ``local_probe``, also CloudWatch
+    in ``region``."""
     return Clients(
+        local_alarms=boto3_client("cloudwatch", region, LAMBDA_LIMITS) if local_probe else None,
         remote_alarms=(
             boto3_client("cloudwatch", remote_probe_region, LAMBDA_LIMITS)
             if remote_probe_region
@@ -96,4 +110,5 @@ def boto3_clients(
         ssm=boto3_client("ssm", region, LAMBDA_LIMITS),
         dynamodb=boto3_client("dynamodb", region, LAMBDA_LIMITS),
         sns=boto3_client("sns", topic_region, LAMBDA_LIMITS),
+        rds_primary=boto3_rds(primary_rds_region, SNAPSHOT_LIMITS) if primary_rds_region else None,
     )

@@ -10,7 +10,9 @@ Order of an evaluation:
 4. Write the state item conditionally on the version read: of two concurrent evaluations only
    one acts. Then, if the decision is to fail over, run the failover plan of the failover core
    (:func:`payment_service.failover.plan_promotion`, ``FailoverGlobalCluster`` with
-   ``AllowDataLoss``): the same plan ``payment-dr failover`` runs.
+   ``AllowDataLoss``, then the copy of the old primary's failover snapshot): the same plan
+   ``payment-dr failover`` runs. An evaluation that finds the secondary already the writer
+   retries the plan's later steps (:func:`payment_service.failover.plan_after_failover`).
 5. Notify the alert topic when the decision asks for it, then append the decision item.
 """
 
@@ -24,11 +26,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 
 from payment_service.failover import (
-    FixedRegionRds,
     GlobalDatabase,
     Promotion,
+    RdsByRegion,
     Topology,
     describe_error,
+    plan_after_failover,
     plan_promotion,
 )
 from payment_service.logging import get_logger
@@ -102,8 +105,24 @@ class Orchestrator:
         self._clock = clock
         self._new_id = new_id
         self._rds_region = settings.secondary_cluster_region
+        # The evaluation that fails over calls RDS in the secondary region only: the primary
+        # region is down, and Aurora takes the failover snapshot only once it is back, so the
+        # plan's copy step fails at once there ("no RDS client") instead of spending the
+        # function's time before the page. Later evaluations (already promoted) copy it with
+        # the primary region's client.
         self._database = GlobalDatabase(
-            FixedRegionRds(clients.rds, self._rds_region), settings.global_cluster_id, sleep=sleep
+            RdsByRegion({self._rds_region: clients.rds}), settings.global_cluster_id, sleep=sleep
+        )
+        self._aftercare = (
+            GlobalDatabase(
+                RdsByRegion(
+                    {self._rds_region: clients.rds, settings.primary_region: clients.rds_primary}
+                ),
+                settings.global_cluster_id,
+                sleep=sleep,
+            )
+            if clients.rds_primary is not None
+            else None
         )
         self._store = DecisionStore(
             clients.dynamodb,
@@ -122,6 +141,8 @@ class Orchestrator:
         previous = self._store.load_state()
         early = rules.precheck(previous, cluster, settings.secondary_cluster_arn)
         if early is not None:
+            if early.action is Action.ALREADY_PROMOTED:
+                self._after_failover()
             return self._finish(trigger, now, early, cluster, previous, None, (), None)
 
         signals = self._read_signals()
@@ -166,6 +187,16 @@ class Orchestrator:
                     SignalName.REMOTE_PROBE,
                     lambda: probes.read_remote_probe(
                         remote, settings.remote_probe_alarm_name, settings.remote_probe_region
+                    ),
+                ),
+            )
+        local = clients.local_alarms
+        if local is not None and settings.secondary_probe_alarm_name:
+            readers += (
+                (
+                    SignalName.SECONDARY_PROBE,
+                    lambda: probes.read_secondary_probe(
+                        local, settings.secondary_probe_alarm_name, settings.region
                     ),
                 ),
             )
@@ -268,7 +299,12 @@ class Orchestrator:
     def _fail_over(self) -> str | None:
         """Run the failover plan of the failover core; the failed step's error, if any."""
         target = self._settings.secondary_cluster_arn
-        plan = plan_promotion(Promotion.FAILOVER, self._settings.global_cluster_id, target)
+        plan = plan_promotion(
+            Promotion.FAILOVER,
+            self._settings.global_cluster_id,
+            target,
+            snapshot_copy=self._settings.snapshot_copy,
+        )
         failed = self._database.execute(plan).failed
         if failed is None or failed.error is None:
             _log.warning("failover_started", target=target)
@@ -276,6 +312,20 @@ class Orchestrator:
         error = describe_error(failed.error)
         _log.error("failover_failed", step=failed.name, reason=error)
         return error
+
+    def _after_failover(self) -> None:
+        """Retry the failover plan's later steps (the snapshot copy: the snapshot exists only
+        once the old primary's Region is back); idempotent, never raises."""
+        copy = self._settings.snapshot_copy
+        if copy is None or self._aftercare is None:
+            return
+        plan = plan_after_failover(
+            self._settings.global_cluster_id, self._settings.secondary_cluster_arn, copy
+        )
+        try:
+            self._aftercare.execute(plan)
+        except Exception as exc:
+            _log.error("after_failover_failed", reason=describe_error(exc))
 
     def _notify(self, record: EvaluationRecord, severity: str) -> bool:
         try:

@@ -27,6 +27,8 @@ def build_orchestrator(settings: OrchestratorSettings) -> Orchestrator:
         alarm_region=settings.primary_region,
         topic_region=settings.topic_region,
         remote_probe_region=settings.remote_probe_region or None,
+        primary_rds_region=settings.primary_region if settings.snapshot_copy else None,
+        local_probe=bool(settings.secondary_probe_alarm_name),
     )
     return Orchestrator(settings, clients)
 

@@ -32,6 +32,10 @@ class SignalName(StrEnum):
     REMOTE_PROBE = "remote_probe"
     """The alarm of the probe of the primary's direct ``/health`` run in a third region,
     read from CloudWatch in that region (not in the primary region)."""
+    SECONDARY_PROBE = "secondary_probe"
+    """The alarm of the scheduled probe of the primary's direct ``/health`` in the
+    orchestrator's own region. The same vantage point as :attr:`PROBE`, sampled every minute
+    by its own schedule: its ALARM is an unhealthy signal, never a second vantage point."""
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,40 @@ def read_remote_probe(client: AlarmsApi, alarm_name: str, region: str) -> Signal
     return rules.remote_probe_signal(None, region)
 
 
+def secondary_probe_signal(
+    state_value: str | None, region: str, error: str | None = None
+) -> Signal:
+    """This region's scheduled probe alarm: ``ALARM`` (no answer for its evaluation periods) is
+    unhealthy; ``OK`` (an answer of any status) and anything else unknown. Not a vantage
+    point of its own: the orchestrator's direct probe already speaks for this region
+    (``no_response`` stays off)."""
+    name = SignalName.SECONDARY_PROBE
+    if state_value == "OK":
+        # NoResponse alarm: OK means an answer of any status (503 included), not health.
+        return Signal(
+            name, SignalState.UNKNOWN, f"primary answers the probe in {region} (any status)"
+        )
+    if state_value == "ALARM":
+        return Signal(name, SignalState.UNHEALTHY, f"no response to the probe in {region}")
+    if state_value is None:
+        return Signal(name, SignalState.UNKNOWN, error or f"probe alarm in {region} not found")
+    return Signal(name, SignalState.UNKNOWN, f"probe alarm in {region} {state_value}")
+
+
+def read_secondary_probe(client: AlarmsApi, alarm_name: str, region: str) -> Signal:
+    """The scheduled probe's alarm in the orchestrator's own region."""
+    try:
+        response = client.describe_alarms(AlarmNames=[alarm_name])
+    except Exception as exc:
+        return secondary_probe_signal(None, region, f"unreadable: {describe_error(exc)}")
+    alarms = response.get("MetricAlarms")
+    for alarm in alarms if isinstance(alarms, list) else []:
+        if isinstance(alarm, Mapping) and alarm.get("AlarmName") == alarm_name:
+            state = alarm.get("StateValue")
+            return secondary_probe_signal(state if isinstance(state, str) else None, region)
+    return secondary_probe_signal(None, region)
+
+
 def read_switch(client: SsmApi, parameter_name: str) -> SwitchState:
     """``on`` only when the parameter's value is ``true`` (case-insensitive)."""
     try:

@@ -25,7 +25,10 @@ Verdict of one evaluation:
   secondary region, and the third-region probe's alarm): in a full us-east-1 outage the Route
   53 API (its control plane is in us-east-1, AWS Fault Isolation Boundaries whitepaper,
   Appendix B) and the us-east-1 CloudWatch API cannot be read or hang, so the decision must
-  not need them. They are used when readable (a healthy one keeps the verdict healthy).
+  not need them. They are used when readable (a healthy one keeps the verdict healthy). A
+  probe alarm in OK only says that the primary answered (its metric is ``NoResponse``, and a
+  503 is an answer): it is ``unknown``, never ``healthy``, so a database outage behind an API
+  that still answers 503 can fail over.
 
 Counter: a ``down`` evaluation adds one; a ``healthy`` one resets it to zero; an
 ``inconclusive`` one leaves it as it is (and N inconclusive evaluations in a row page a human:
@@ -119,7 +122,9 @@ def remote_probe_signal(state_value: str | None, region: str, error: str | None 
     """The third-region probe's alarm: ``ALARM`` means that region got no answer."""
     name = SignalName.REMOTE_PROBE
     if state_value == "OK":
-        return Signal(name, SignalState.HEALTHY, f"primary answers from {region}")
+        # The alarm is on NoResponse: OK means the primary answered, and a 503 is an answer.
+        # Health is judged by the direct probe's status and Route 53, not by this alarm.
+        return Signal(name, SignalState.UNKNOWN, f"primary answers from {region} (any status)")
     if state_value == "ALARM":
         return Signal(name, SignalState.UNHEALTHY, f"no response from {region}", True)
     if state_value is None:

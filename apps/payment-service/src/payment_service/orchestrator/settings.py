@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from payment_service.errors import ConfigError
+from payment_service.failover.snapshots import SnapshotCopy
 from payment_service.orchestrator.model import Thresholds
 
 _REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
@@ -24,6 +25,7 @@ _HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/[\x21-\x7e]*)?")
 _ALARM = re.compile(r"[^\x00-\x1f]{1,255}")
 _PARAMETER = re.compile(r"/?[a-zA-Z0-9_.\-/]{1,1011}")
 _TABLE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_CLUSTER_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _SUFFIX = re.compile(r"[a-z][a-z0-9-]{0,15}")
 
 
@@ -127,6 +129,9 @@ class OrchestratorSettings:
     (for example us-west-2); empty: no remote probe signal."""
     remote_probe_alarm_name: str = ""
     """REMOTE_PROBE_ALARM_NAME: that probe's alarm, in REMOTE_PROBE_REGION."""
+    secondary_probe_alarm_name: str = ""
+    """SECONDARY_PROBE_ALARM_NAME: the no-response alarm of the scheduled probe in this
+    (the orchestrator's) region; empty: not read."""
     signals_budget_seconds: float = 8.0
     """SIGNALS_BUDGET_SECONDS: all signals are read concurrently; a reader still running
     after this counts as unknown (a hanging us-east-1 API never stalls the evaluation)."""
@@ -135,6 +140,21 @@ class OrchestratorSettings:
     function_timeout_seconds: int = 30
     """FUNCTION_TIMEOUT_SECONDS: the function's timeout; both budgets plus 10 s for recording
     the state, the failover call and the notification must fit in it."""
+    primary_cluster_id: str = ""
+    """PRIMARY_CLUSTER_ID: the primary region's cluster identifier, whose
+    ``rds:unplanned-global-failover-*`` snapshot a failover copies (optional)."""
+    failover_snapshot_prefix: str = ""
+    """FAILOVER_SNAPSHOT_PREFIX: start of the manual copies' identifiers (optional; without
+    it, or without PRIMARY_CLUSTER_ID, the copy step fails and says so)."""
+
+    @property
+    def snapshot_copy(self) -> SnapshotCopy | None:
+        """Where the failover snapshot is copied, or ``None`` when not configured."""
+        if not self.primary_cluster_id or not self.failover_snapshot_prefix:
+            return None
+        return SnapshotCopy(
+            self.primary_region, self.primary_cluster_id, self.failover_snapshot_prefix
+        )
 
     @property
     def secondary_cluster_region(self) -> str:
@@ -170,6 +190,12 @@ class OrchestratorSettings:
                 "REMOTE_PROBE_REGION and REMOTE_PROBE_ALARM_NAME must be set together; got "
                 f"{remote_region!r} and {remote_alarm!r}"
             )
+        secondary_alarm = env.get("SECONDARY_PROBE_ALARM_NAME", "").strip()
+        if secondary_alarm and _ALARM.fullmatch(secondary_alarm) is None:
+            raise ConfigError(
+                f"SECONDARY_PROBE_ALARM_NAME={secondary_alarm!r} is invalid; expected a "
+                "CloudWatch alarm name"
+            )
         signals_budget = _number(env, "SIGNALS_BUDGET_SECONDS", 8.0, 1, 60)
         gates_budget = _number(env, "GATES_BUDGET_SECONDS", 8.0, 1, 60)
         timeout = _integer(env, "FUNCTION_TIMEOUT_SECONDS", 30, 10, 900)
@@ -188,6 +214,7 @@ class OrchestratorSettings:
         return cls(
             remote_probe_region=remote_region,
             remote_probe_alarm_name=remote_alarm,
+            secondary_probe_alarm_name=secondary_alarm,
             signals_budget_seconds=signals_budget,
             gates_budget_seconds=gates_budget,
             function_timeout_seconds=timeout,
@@ -224,4 +251,18 @@ class OrchestratorSettings:
             decision_ttl_days=_integer(env, "DECISION_TTL_DAYS", 90, 1, 3650),
             environment_suffix=suffix,
             log_level=log_level,
+            **_snapshot_settings(env, primary_region),
         )
+
+
+def _snapshot_settings(env: Mapping[str, str], primary_region: str) -> dict[str, str]:
+    cluster = env.get("PRIMARY_CLUSTER_ID", "").strip()
+    prefix = env.get("FAILOVER_SNAPSHOT_PREFIX", "").strip()
+    if cluster and _CLUSTER_ID.fullmatch(cluster) is None:
+        raise ConfigError(f"PRIMARY_CLUSTER_ID={cluster!r} is invalid; expected a cluster id")
+    if prefix:
+        try:
+            SnapshotCopy(primary_region, cluster or "unset", prefix)
+        except ValueError as exc:
+            raise ConfigError(f"FAILOVER_SNAPSHOT_PREFIX: {exc}") from exc
+    return {"primary_cluster_id": cluster, "failover_snapshot_prefix": prefix}

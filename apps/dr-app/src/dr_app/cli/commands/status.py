@@ -16,6 +16,11 @@ from dr_app.cli.observations import (
     read_switch,
 )
 from dr_app.cli.output import emit
+from dr_app.cli.rds_events import (
+    EVENT_WINDOW_MINUTES,
+    EVENTS_TIMEOUT_SECONDS,
+    read_failover_events,
+)
 from dr_app.cli.topology import Topology, TopologyError, cluster_status, read_topology
 
 DOMAIN_ENV = "PAYMENT_DR_DOMAIN"
@@ -45,7 +50,11 @@ def run(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def gather(
-    ctx: CliContext, domain: str | None, resolver: Resolver
+    ctx: CliContext,
+    domain: str | None,
+    resolver: Resolver,
+    *,
+    events_timeout: float = EVENTS_TIMEOUT_SECONDS,
 ) -> tuple[dict[str, object], list[str], bool]:
     """The status document, its text rendering, and whether the cluster could be read."""
     names = ctx.names
@@ -69,15 +78,38 @@ def gather(
         document["members"] = [
             _member_lines(ctx, topology, lines, m.region) for m in topology.members
         ]
+    _event_lines(ctx, document, lines, events_timeout)
+    errors_before = len(ctx.errors)
     checks = read_health_checks(ctx)
-    document["health_checks"] = [check.to_json() for check in checks]
-    lines.extend(_health_check_lines(checks))
+    # A failed Route 53 call is "unknown", not "none found": say only what was seen.
+    checks_unknown = any(e.service == "route53" for e in ctx.errors[errors_before:])
+    document["health_checks"] = None if checks_unknown else [c.to_json() for c in checks]
+    if checks_unknown:
+        lines.append("health checks: unknown (the Route 53 calls failed)")
+    else:
+        lines.extend(_health_check_lines(checks))
     alarms: list[dict[str, str]] = []
+    unknown_regions: list[str] = []
     for region in (names.primary_region, names.secondary_region):
-        alarms.extend(read_alarms(ctx, region) or [])
+        found = read_alarms(ctx, region)
+        if found is None:
+            unknown_regions.append(region)
+        else:
+            alarms.extend(found)
     document["alarms"] = alarms
+    document["alarms_unknown_regions"] = unknown_regions
     firing = [alarm for alarm in alarms if alarm["state"] == "ALARM"]
-    lines.append(f"alarms: {len(alarms)} found, {len(firing)} in ALARM")
+    if len(unknown_regions) == 2:
+        lines.append(
+            f"alarms: unknown (the CloudWatch calls failed in {', '.join(unknown_regions)})"
+        )
+    elif unknown_regions:
+        lines.append(
+            f"alarms: {len(alarms)} found, {len(firing)} in ALARM; {unknown_regions[0]}: unknown "
+            "(the CloudWatch calls failed)"
+        )
+    else:
+        lines.append(f"alarms: {len(alarms)} found, {len(firing)} in ALARM")
     lines.extend(f"  ALARM {alarm['region']} {alarm['name']}" for alarm in firing)
     answer = resolver(domain) if domain else None
     document["dns"] = answer.to_json() if answer else None
@@ -116,6 +148,28 @@ def _member_lines(
         text += "".join(f"; {lag.describe()}" for lag in lags if isinstance(lag, Lag))
     lines.append(text)
     return entry
+
+
+def _event_lines(
+    ctx: CliContext, document: dict[str, object], lines: list[str], timeout: float
+) -> None:
+    """Failover, switchover and write-fencing events of each region's cluster (RDS events)."""
+    names = ctx.names
+    regions = read_failover_events(
+        ctx.clients,
+        [
+            (names.primary_region, names.primary_cluster),
+            (names.secondary_region, names.secondary_cluster),
+        ],
+        timeout_seconds=timeout,
+    )
+    for entry in regions:
+        if entry.unknown is not None:
+            ctx.record_error(entry.region, "rds-events", entry.unknown)
+    document["failover_events"] = [entry.to_json() for entry in regions]
+    lines.append(f"failover events (RDS, last {EVENT_WINDOW_MINUTES // 60} h, newest first):")
+    for entry in regions:
+        lines.extend(entry.lines())
 
 
 def _health_check_lines(checks: list[HealthCheckStatus]) -> list[str]:

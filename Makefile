@@ -95,8 +95,8 @@ mutate: $(INSTALLED) ## Mutation testing of every target (PostgreSQL for reposit
 	bash scripts/ensure-postgres.sh
 	$(PY) scripts/mutate.py --write docs/testing.md
 
-mutate-ci: $(INSTALLED) ## Mutation testing of the decision rules, at most 5 minutes, fails under 90 %
-	$(PY) scripts/mutate.py rules --max-minutes 5 --allow-unfinished --min-score 0.9
+mutate-ci: $(INSTALLED) ## Mutation testing of the decision rules, at most 10 minutes, fails under 90 %
+	$(PY) scripts/mutate.py rules --max-minutes 10 --allow-unfinished --min-score 0.9
 
 clean: ## Remove synthesized output and caches (keeps .venv and .tools)
 	rm -rf $(OUTDIR) .pytest_cache .mypy_cache .ruff_cache dist

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 
 import pytest
@@ -52,3 +53,10 @@ def test_parse_ipv4_network() -> None:
     assert (
         str(v6.value) == "vpc_cidr: got 'fd00::/8'; allowed: an IPv4 CIDR block, e.g. 10.0.0.0/16"
     )
+
+
+def test_a_rule_is_immutable() -> None:
+    """Rules are shared module-level tables: one construct must not be able to loosen them."""
+    rule = Rule[int]("retries", in_range(1, 5), "1 to 5")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rule.allowed = "anything"  # type: ignore[misc]

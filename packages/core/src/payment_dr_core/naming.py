@@ -20,6 +20,11 @@ PROJECT = "payment-processing"
 
 _COMPONENT = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 
+_RDS_IDENTIFIER = r"[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+"""RDS identifiers (DBClusterIdentifier, DBInstanceIdentifier, GlobalClusterIdentifier,
+DBClusterSnapshotIdentifier): 1 to 63 (snapshots 255) letters, digits or hyphens, the first a
+letter, no trailing hyphen (RDS API reference, CreateDBCluster). One letter is a valid name."""
+
 
 @dataclass(frozen=True)
 class NameRule:
@@ -57,7 +62,7 @@ class ResourceKind(Enum):
         "RDS cluster",
         1,
         63,
-        r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+        _RDS_IDENTIFIER,
         "starts with a letter; letters, digits, '-'; no trailing '-'",
         no_double_hyphen=True,
     )
@@ -65,7 +70,7 @@ class ResourceKind(Enum):
         "RDS instance",
         1,
         63,
-        r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+        _RDS_IDENTIFIER,
         "starts with a letter; letters, digits, '-'; no trailing '-'",
         no_double_hyphen=True,
     )
@@ -73,7 +78,7 @@ class ResourceKind(Enum):
         "RDS global cluster",
         1,
         63,
-        r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+        _RDS_IDENTIFIER,
         "starts with a letter; letters, digits, '-'; no trailing '-'",
         no_double_hyphen=True,
     )
@@ -81,7 +86,7 @@ class ResourceKind(Enum):
         "RDS parameter group",
         1,
         255,
-        r"[a-z][a-z0-9-]*[a-z0-9]",
+        r"[a-z](?:[a-z0-9-]*[a-z0-9])?",
         "starts with a lowercase letter; lowercase letters, digits, '-'",
         no_double_hyphen=True,
     )
@@ -89,7 +94,7 @@ class ResourceKind(Enum):
         "RDS cluster snapshot",
         1,
         255,
-        r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+        _RDS_IDENTIFIER,
         "starts with a letter; letters, digits, '-'; no trailing '-'",
         no_double_hyphen=True,
     )

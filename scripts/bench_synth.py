@@ -151,8 +151,8 @@ def measure_mypy(env: dict[str, str]) -> dict[str, Run]:
         before = Path(tmp) / "pyproject.toml"
         before.write_text(without, encoding="utf-8")
         for name, config_file in (
-            ("with the override", REPO / "pyproject.toml"),
-            ("without", before),
+            ("with the", REPO / "pyproject.toml"),
+            ("without the", before),
         ):
             cache = Path(tmp) / f"cache-{len(measured)}"
             argv = [sys.executable, "-m", "mypy", "--config-file", str(config_file)]

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdktf import TerraformProvider, TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
-from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTable,
@@ -15,10 +13,10 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTableServerSideEncryption,
     DynamodbTableTtl,
 )
-from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
+from payment_dr_compute._schedule import schedule_function
 from payment_dr_compute.bundle import Bundle
 from payment_dr_compute.function import PolicyStatement, RegionalFunction, RegionalFunctionProps
 from payment_dr_core import ConfigError, Namer, names
@@ -288,29 +286,12 @@ class FailoverOrchestrator(Construct):
             ),
         )
         minutes = props.schedule_minutes
-        self.schedule = CloudwatchEventRule(
+        self.schedule = schedule_function(
             self,
-            "schedule",
+            self.function,
             name=namer.of(names.ORCHESTRATOR_SCHEDULE, region=region),
             description="Evaluates the primary region for failover",
-            schedule_expression=f"rate({minutes} minute{'s' if minutes > 1 else ''})",
-            provider=provider,
-        )
-        CloudwatchEventTarget(
-            self,
-            "schedule-target",
-            rule=self.schedule.name,
-            arn=self.function.function_arn,
-            provider=provider,
-        )
-        LambdaPermission(
-            self,
-            "schedule-permission",
-            statement_id="AllowScheduleInvoke",
-            action="lambda:InvokeFunction",
-            function_name=self.function.function_name,
-            principal="events.amazonaws.com",
-            source_arn=self.schedule.arn,
+            minutes=minutes,
             provider=provider,
         )
 

@@ -6,12 +6,10 @@ import re
 from dataclasses import dataclass
 
 from cdktf import TerraformProvider
-from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
-from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
-from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
+from payment_dr_compute._schedule import schedule_function
 from payment_dr_compute.bundle import Bundle
 from payment_dr_compute.function import RegionalFunction, RegionalFunctionProps
 from payment_dr_core import ConfigError, Namer, names
@@ -124,29 +122,12 @@ class PrimaryProbe(Construct):
         )
         # rate(1 minute) is the shortest EventBridge schedule (EventBridge User Guide,
         # "Creating a rule that runs on a schedule": rate expressions take minutes).
-        self.schedule = CloudwatchEventRule(
+        self.schedule = schedule_function(
             self,
-            "schedule",
+            self.function,
             name=namer.of(names.PROBE_SCHEDULE, region=region),
             description="Probes the primary region's /health",
-            schedule_expression="rate(1 minute)",
-            provider=provider,
-        )
-        CloudwatchEventTarget(
-            self,
-            "schedule-target",
-            rule=self.schedule.name,
-            arn=self.function.function_arn,
-            provider=provider,
-        )
-        LambdaPermission(
-            self,
-            "schedule-permission",
-            statement_id="AllowScheduleInvoke",
-            action="lambda:InvokeFunction",
-            function_name=self.function.function_name,
-            principal="events.amazonaws.com",
-            source_arn=self.schedule.arn,
+            minutes=1,
             provider=provider,
         )
         actions = [props.alarm_topic_arn] if props.alarm_topic_arn else None

@@ -6,11 +6,11 @@ from typing import Any
 import pytest
 from cdktf import TerraformStack
 
-from compute_testing import Synth, synth_stack
 from payment_dr_compute.bundle import Bundle, build_bundle
 from payment_dr_compute.function import PolicyStatement, RegionalFunctionProps
 from payment_dr_compute.payment_functions import PaymentFunctions, PaymentFunctionsProps
 from payment_dr_core import ConfigError, Namer
+from payment_dr_core.testing import Synth, synth_stack
 
 KEY = "arn:aws:kms:us-east-2:111111111111:key/k"
 SECRET = "arn:aws:secretsmanager:us-east-2:111111111111:secret:payment-processing-db-abc123"

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from cdktf import TerraformStack
 
-from compute_testing import Json, Synth, synth_stack
 from payment_dr_compute.bundle import Bundle, build_bundle
 from payment_dr_compute.orchestrator import FailoverOrchestrator, FailoverOrchestratorProps
 from payment_dr_core import ConfigError, Namer
+from payment_dr_core.testing import Json, Synth, synth_stack
 
 KEY = "arn:aws:kms:us-east-2:111111111111:key/k2"
 PRIMARY_CLUSTER = "arn:aws:rds:us-east-1:111111111111:cluster:payment-processing-aurora-use1-test"

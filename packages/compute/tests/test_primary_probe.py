@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from cdktf import TerraformStack
 
-from compute_testing import Synth, synth_stack
 from payment_dr_compute.bundle import Bundle, build_bundle
 from payment_dr_compute.primary_probe import PrimaryProbe, PrimaryProbeProps
 from payment_dr_core import ConfigError, Namer
+from payment_dr_core.testing import Synth, synth_stack
 
 KEY = "arn:aws:kms:us-west-2:111111111111:key/k"
 TOPIC = "arn:aws:sns:us-west-2:111111111111:payment-processing-alerts-usw2-test"

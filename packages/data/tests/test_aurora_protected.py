@@ -11,7 +11,8 @@ from test_aurora import (
     secondary_props,
 )
 
-from data_testing import PRIMARY, SECONDARY_PROVIDER, Json, Synth, secondary_provider, synth_stack
+from data_testing import PRIMARY, SECONDARY_PROVIDER, secondary_provider
+from payment_dr_core.testing import Json, Synth, synth_stack
 from payment_dr_data import AuroraGlobalPrimary, AuroraGlobalSecondary
 
 PROTECTED = {

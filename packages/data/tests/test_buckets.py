@@ -14,15 +14,13 @@ from data_testing import (
     SECONDARY,
     SECONDARY_KEY,
     SECONDARY_PROVIDER,
-    Json,
-    Synth,
     address,
     output,
     reference,
     secondary_provider,
-    synth_stack,
 )
 from payment_dr_core import ConfigError, Namer, NameSpec, ResourceKind, names
+from payment_dr_core.testing import Json, Synth, synth_stack
 from payment_dr_data import (
     AccessLogBucket,
     AccessLogBucketProps,

@@ -11,14 +11,13 @@ from data_testing import (
     SECONDARY,
     SECONDARY_KEY,
     SECONDARY_PROVIDER,
-    Synth,
     address,
     output,
     reference,
     secondary_provider,
-    synth_stack,
 )
 from payment_dr_core import ConfigError, Namer
+from payment_dr_core.testing import Synth, synth_stack
 from payment_dr_data import (
     PARTITION_KEY,
     SORT_KEY,

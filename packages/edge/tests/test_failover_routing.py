@@ -20,15 +20,14 @@ from edge_testing import (
     SECONDARY_TARGET,
     SECONDARY_TARGET_ZONE,
     TOPIC,
-    Synth,
     of_construct,
     provider_reference,
     region_provider,
     routing_props,
-    synth_stack,
     throwaway_stack,
 )
 from payment_dr_core import Namer
+from payment_dr_core.testing import Synth, synth_stack
 from payment_dr_edge import FailoverRouting, HostedZone, HostedZoneProps
 
 Json = dict[str, Any]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cdktf import TerraformOutput, TerraformStack
 
-from edge_testing import Synth, synth_stack
+from payment_dr_core.testing import Synth, synth_stack
 from payment_dr_edge import HostedZone, HostedZoneProps
 
 

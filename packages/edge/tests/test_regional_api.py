@@ -23,14 +23,13 @@ from edge_testing import (
     SECONDARY_HOST,
     SECONDARY_KEY,
     ZONE_ID,
-    Synth,
     api_props,
     invoke_arn,
     of_construct,
     provider_reference,
     region_provider,
-    synth_stack,
 )
+from payment_dr_core.testing import Synth, synth_stack
 from payment_dr_edge import PAYMENT_REQUEST_SCHEMA, RegionalApi
 
 Json = dict[str, Any]

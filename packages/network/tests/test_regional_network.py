@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from cdktf import TerraformStack
 
-from network_testing import Synth, synth_stack
 from payment_dr_core import ConfigError, Namer
+from payment_dr_core.testing import Synth, synth_stack
 from payment_dr_network import RegionalNetwork, RegionalNetworkProps, private_subnet_cidrs
 
 KEY = "arn:aws:kms:us-east-1:111111111111:key/test"

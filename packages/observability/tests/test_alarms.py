@@ -25,13 +25,11 @@ from observability_testing import (
     SOURCE_BUCKET,
     STAGE,
     TABLE,
-    Json,
-    Synth,
     reference,
     secondary_provider,
-    synth_stack,
 )
 from payment_dr_core import ConfigError, Namer, RegionRole
+from payment_dr_core.testing import Json, Synth, synth_stack
 from payment_dr_observability import (
     AlarmThresholds,
     AlertTopics,

@@ -16,13 +16,11 @@ from observability_testing import (
     PRIMARY_TOPIC,
     SECONDARY,
     SECONDARY_KEY,
-    Json,
-    Synth,
     address,
     reference,
-    synth_stack,
 )
 from payment_dr_core import ConfigError, Namer
+from payment_dr_core.testing import Json, Synth, synth_stack
 from payment_dr_observability import (
     AlertTopics,
     AlertTopicsProps,

@@ -23,12 +23,11 @@ from observability_testing import (
     SOURCE_BUCKET,
     STAGE,
     TABLE,
-    Synth,
     address,
     secondary_provider,
-    synth_stack,
 )
 from payment_dr_core import ConfigError, Namer
+from payment_dr_core.testing import Synth, synth_stack
 from payment_dr_observability import (
     ApiStage,
     DrDashboard,

@@ -1,5 +1,9 @@
-"""Helpers of the compute construct tests: synthesize a throwaway stack once and query the
-resulting Terraform JSON.
+"""Test support for the construct packages: no real AWS, and one throwaway stack synthesized
+and queried.
+
+Only tests import this module (``payment_dr_core``'s ``__init__`` does not): it loads CDKTF.
+Each package's ``tests/conftest.py`` applies :func:`no_real_aws` to every test, and its test
+helper module builds on :class:`Synth` and :func:`synth_stack`.
 """
 
 from __future__ import annotations
@@ -7,10 +11,31 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdktf import TerraformStack, Testing
 from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+if TYPE_CHECKING:
+    import pytest
+
+FAKE_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and no shared profile or config, so nothing can reach real AWS."""
+    for key, value in FAKE_AWS_ENVIRONMENT.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+
 
 Json = dict[str, Any]
 

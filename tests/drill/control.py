@@ -40,6 +40,7 @@ from payment_service.orchestrator.probes import ProbeResult
 from payment_service.orchestrator.settings import OrchestratorSettings
 from tests.drill.regions import Region, health
 from tests.scenarios.fakes import FakeRdsWorld, HangingApi, cluster_arn
+from tests.scenarios.orchestrator_aws import create_orchestrator_resources
 
 PRIMARY_REGION = "us-east-1"
 SECONDARY_REGION = "us-east-2"
@@ -347,34 +348,13 @@ class DrillOrchestrator:
 
     def _engine(self) -> Orchestrator:
         names = self.names
+        topic_arn = create_orchestrator_resources(
+            names, primary=PRIMARY_REGION, secondary=SECONDARY_REGION
+        )
         dynamodb = boto3.client("dynamodb", region_name=SECONDARY_REGION)
-        dynamodb.create_table(
-            TableName=names.decision_table,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
         ssm = boto3.client("ssm", region_name=SECONDARY_REGION)
-        ssm.put_parameter(Name=names.switch_parameter, Value="true", Type="String")
         sns = boto3.client("sns", region_name=SECONDARY_REGION)
-        topic_arn = sns.create_topic(Name=names.alert_topic)["TopicArn"]
         cloudwatch = boto3.client("cloudwatch", region_name=PRIMARY_REGION)
-        cloudwatch.put_metric_alarm(
-            AlarmName=names.primary_alarm,
-            Namespace="AWS/Route53",
-            MetricName="HealthCheckStatus",
-            Statistic="Minimum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1,
-            ComparisonOperator="LessThanThreshold",
-        )
         self._us_east_1_alarms = cloudwatch
         self.settings = OrchestratorSettings.from_env(orchestrator_env(names, topic_arn))
         route53_down = HangingApi(("get_health_check_status",), hang_seconds=60)

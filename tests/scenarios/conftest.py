@@ -33,6 +33,7 @@ from tests.scenarios.fakes import (
     Sleeps,
     cluster_arn,
 )
+from tests.scenarios.orchestrator_aws import create_orchestrator_resources
 
 PRIMARY = "us-east-1"
 SECONDARY = "us-east-2"
@@ -148,38 +149,11 @@ class World:
 def world() -> Iterator[World]:
     names = environment_names()
     with mock_aws():
+        topic_arn = create_orchestrator_resources(names, primary=PRIMARY, secondary=SECONDARY)
         dynamodb = boto3.client("dynamodb", region_name=SECONDARY)
-        dynamodb.create_table(
-            TableName=names.decision_table,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.update_time_to_live(
-            TableName=names.decision_table,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
-        )
         ssm = boto3.client("ssm", region_name=SECONDARY)
-        ssm.put_parameter(Name=names.switch_parameter, Value="true", Type="String")
         sns = boto3.client("sns", region_name=SECONDARY)
-        topic_arn = sns.create_topic(Name=names.alert_topic)["TopicArn"]
         cloudwatch = boto3.client("cloudwatch", region_name=PRIMARY)
-        cloudwatch.put_metric_alarm(
-            AlarmName=names.primary_alarm,
-            Namespace="AWS/Route53",
-            MetricName="HealthCheckStatus",
-            Statistic="Minimum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1,
-            ComparisonOperator="LessThanThreshold",
-        )
         route53 = boto3.client("route53", region_name=PRIMARY)
         health_check_id = route53.create_health_check(
             CallerReference="scenario",

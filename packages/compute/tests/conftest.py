@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from payment_dr_compute.bundle import Bundle, build_bundle
 from payment_dr_core.testing import no_real_aws
 
 
@@ -15,3 +16,12 @@ from payment_dr_core.testing import no_real_aws
 def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs with fake credentials and no shared profile."""
     no_real_aws(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
+    """A one-module Lambda bundle for the constructs under test, built once per module."""
+    package = tmp_path_factory.mktemp("src") / "svc"
+    package.mkdir()
+    (package / "__init__.py").write_text("def handler(event, context):\n    return {}\n")
+    return build_bundle(package, (), tmp_path_factory.mktemp("out") / "svc.zip")

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from cdktf import TerraformStack
 
-from payment_dr_compute.bundle import Bundle, build_bundle
+from payment_dr_compute.bundle import Bundle
 from payment_dr_compute.function import PolicyStatement, RegionalFunctionProps
 from payment_dr_compute.payment_functions import PaymentFunctions, PaymentFunctionsProps
 from payment_dr_core import ConfigError, Namer
@@ -16,14 +16,6 @@ KEY = "arn:aws:kms:us-east-2:111111111111:key/k"
 SECRET = "arn:aws:secretsmanager:us-east-2:111111111111:secret:payment-processing-db-abc123"
 TABLE = "arn:aws:dynamodb:us-east-2:111111111111:table/payment-processing-sessions-test"
 CLIENT_KEYS = "arn:aws:secretsmanager:us-east-2:111111111111:secret:api-client-keys-test-x1"
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    package = tmp_path_factory.mktemp("src") / "svc"
-    package.mkdir()
-    (package / "__init__.py").write_text("def handler(event, context):\n    return {}\n")
-    return build_bundle(package, (), tmp_path_factory.mktemp("out") / "svc.zip")
 
 
 def props(bundle: Bundle, **overrides: Any) -> PaymentFunctionsProps:

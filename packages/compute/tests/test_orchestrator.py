@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from cdktf import TerraformStack
 
-from payment_dr_compute.bundle import Bundle, build_bundle
+from payment_dr_compute.bundle import Bundle
 from payment_dr_compute.orchestrator import FailoverOrchestrator, FailoverOrchestratorProps
 from payment_dr_core import ConfigError, Namer
 from payment_dr_core.testing import Json, Synth, synth_stack
@@ -26,14 +26,6 @@ FAILOVER_SNAPSHOTS = (
 COPIES = (
     "arn:aws:rds:us-east-1:{account}:cluster-snapshot:payment-processing-failover-copy-use1-test-*"
 )
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    package = tmp_path_factory.mktemp("src") / "svc"
-    package.mkdir()
-    (package / "__init__.py").write_text("def handler(event, context):\n    return {}\n")
-    return build_bundle(package, (), tmp_path_factory.mktemp("out") / "svc.zip")
 
 
 def props(bundle: Bundle, **overrides: Any) -> FailoverOrchestratorProps:

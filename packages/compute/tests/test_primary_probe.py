@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cdktf import TerraformStack
 
-from payment_dr_compute.bundle import Bundle, build_bundle
+from payment_dr_compute.bundle import Bundle
 from payment_dr_compute.primary_probe import PrimaryProbe, PrimaryProbeProps
 from payment_dr_core import ConfigError, Namer
 from payment_dr_core.testing import Synth, synth_stack
@@ -16,14 +16,6 @@ from payment_dr_core.testing import Synth, synth_stack
 KEY = "arn:aws:kms:us-west-2:111111111111:key/k"
 TOPIC = "arn:aws:sns:us-west-2:111111111111:payment-processing-alerts-usw2-test"
 URL = "https://api-use1-test.payments.example.com/health"
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    package = tmp_path_factory.mktemp("src") / "svc"
-    package.mkdir()
-    (package / "__init__.py").write_text("def handler(event, context):\n    return {}\n")
-    return build_bundle(package, (), tmp_path_factory.mktemp("out") / "svc.zip")
 
 
 def props(bundle: Bundle, **overrides: Any) -> PrimaryProbeProps:

@@ -18,7 +18,7 @@ import pytest
 
 from payment_service.api import PaymentService
 from payment_service.aws import CallTimeouts, dynamodb_client, secrets_manager_client
-from payment_service.db import Connection, ConnectParams, pg8000_connect
+from payment_service.db import Connection, ConnectParams, Database, pg8000_connect
 from payment_service.idempotency_cache import CacheGuard, DynamoDbIdempotencyStore
 from payment_service.repository import PaymentRepository
 from payment_service.retry import RetryPolicy
@@ -166,13 +166,7 @@ def test_a_reset_idle_connection_is_replaced_once_without_a_retry_budget(
             connect=connect,
             retry=RetryPolicy(max_attempts=1),  # no retries: only the lost-connection rule
         )
-        service = PaymentService(
-            region=REGION,
-            repository=PaymentRepository(database),
-            database=database,
-            idempotency_store=_NoStore(),
-            sessions_table=_NoStore(),
-        )
+        service = _service_without_cache(database)
         first, _ = timed(service, post_payment("key-idle-reset-1"))
         time.sleep(0.6)  # the proxy resets the idle connection
         second, elapsed = timed(service, post_payment("key-idle-reset-2"))
@@ -198,13 +192,7 @@ def test_a_connection_lost_twice_is_503_not_a_loop(
             connect=connect,
             retry=RetryPolicy(max_attempts=2, base_delay_seconds=0.0),
         )
-        service = PaymentService(
-            region=REGION,
-            repository=PaymentRepository(database),
-            database=database,
-            idempotency_store=_NoStore(),
-            sessions_table=_NoStore(),
-        )
+        service = _service_without_cache(database)
 
         response, elapsed = timed(service, post_payment("key-reset-always"))
 
@@ -264,6 +252,17 @@ class _NoStore:
 
     def table_status(self) -> str:
         return "ACTIVE"
+
+
+def _service_without_cache(database: Database) -> PaymentService:
+    """The payment service on ``database`` with no idempotency cache or session table."""
+    return PaymentService(
+        region=REGION,
+        repository=PaymentRepository(database),
+        database=database,
+        idempotency_store=_NoStore(),
+        sessions_table=_NoStore(),
+    )
 
 
 def _silent_dynamodb_service(make_database: MakeDatabase, silent: SilentServer) -> PaymentService:
@@ -341,13 +340,7 @@ def _service_with_secrets(
         call_seconds=timeouts.worst_case_seconds,
     )
     database = make_database(credentials=credentials)
-    return PaymentService(
-        region=REGION,
-        repository=PaymentRepository(database),
-        database=database,
-        idempotency_store=_NoStore(),
-        sessions_table=_NoStore(),
-    )
+    return _service_without_cache(database)
 
 
 def test_silent_secrets_manager_at_cold_start_is_503_secret_unavailable(
@@ -417,13 +410,7 @@ def test_a_missing_or_malformed_secret_is_a_clear_500_without_traceback(
         call_seconds=0.5,  # moto answers in-process; 0.5 s fits the 1.5 s deadline
     )
     database = make_database(credentials=credentials)
-    service = PaymentService(
-        region=REGION,
-        repository=PaymentRepository(database),
-        database=database,
-        idempotency_store=_NoStore(),
-        sessions_table=_NoStore(),
-    )
+    service = _service_without_cache(database)
 
     response, elapsed = timed(service, post_payment("key-secret-bad"))
 
@@ -450,13 +437,7 @@ def test_a_working_secret_still_connects(
         call_seconds=0.5,  # moto answers in-process; 0.5 s fits the 1.5 s deadline
     )
     database = make_database(credentials=credentials)
-    service = PaymentService(
-        region=REGION,
-        repository=PaymentRepository(database),
-        database=database,
-        idempotency_store=_NoStore(),
-        sessions_table=_NoStore(),
-    )
+    service = _service_without_cache(database)
 
     response, _ = timed(service, post_payment("key-secret-good"))
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dr_app.cli.budget import Budget, Origin, compute_budget
+from dr_app.cli.budget import Budget, Defaults, Origin, compute_budget
 from dr_app.cli.synthesized import load_app, rate_seconds
 from tests.scenarios.cli_support import WorldClients, run
 from tests.scenarios.conftest import World
@@ -247,3 +248,293 @@ def test_expressions_are_not_literal_values(tmp_path: Path) -> None:
 )
 def test_rate_expressions(expression: str, seconds: int | None) -> None:
     assert rate_seconds(expression) == seconds
+
+
+def app_of(outdir: Path, secondary: dict[str, Any], primary: dict[str, Any] | None = None) -> Path:
+    write_stack(outdir, "primary", primary or {})
+    write_stack(outdir, "secondary", secondary)
+    return outdir
+
+
+def test_without_any_synthesized_value_every_term_is_a_marked_default(tmp_path: Path) -> None:
+    app = load_app(app_of(tmp_path, {}), (f"payment-dr-{SUFFIX}-secondary",))
+
+    budget = compute_budget(app, rto_objective_seconds=1800, rpo_objective_seconds=900)
+
+    assert budget.detection.to_json() == {
+        "term": "detection",
+        "label": "health check 30 s interval x 3 failures",
+        "seconds": 90,
+        "origin": "default, not synthesized",
+        "source": "Route 53 defaults",
+    }
+    assert (budget.dns.seconds, budget.dns.origin) == (60, Origin.DEFAULT)
+    assert budget.orchestrator.to_json() == {
+        "term": "orchestrator",
+        "label": "schedule 60 s (default, not synthesized) x "
+        "3 consecutive evaluations (default, not synthesized)",
+        "seconds": 180,
+        "origin": "default, not synthesized",
+        "source": "orchestrator defaults",
+    }
+    assert (budget.objects.seconds, budget.objects.origin) == (900, Origin.DEFAULT)
+    assert budget.objects.label == "S3 Replication Time Control: 15 min (objects)"
+    assert budget.objects.source.startswith('AWS: S3 RTC "replicates 99.99 percent')
+    assert budget.table_lag.label.endswith("(no replica synthesized)")
+    assert budget.table_lag.origin is Origin.DEFAULT
+    assert budget.page_to_action.label == "page -> a person runs payment-dr failover: 15 min"
+
+
+def test_the_objectives_are_keyword_only_so_rto_and_rpo_cannot_be_swapped(tmp_path: Path) -> None:
+    app = load_app(app_of(tmp_path, {}), (f"payment-dr-{SUFFIX}-secondary",))
+
+    with pytest.raises(TypeError):
+        compute_budget(app, 1800, 900)  # type: ignore[misc]
+
+
+def test_a_budget_and_its_terms_cannot_be_altered_once_computed(tmp_path: Path) -> None:
+    budget = budget_of(full_app(tmp_path))
+
+    with pytest.raises(FrozenInstanceError):
+        budget.rto_objective_seconds = 1e9  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        budget.detection.seconds = 0  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        Defaults().schedule_seconds = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("objective", "automatic_ok", "manual_ok", "both_ok"),
+    [(1461, True, True, True), (1460, True, True, True), (1459, True, False, False)],
+)
+def test_an_rto_exactly_on_the_objective_is_within_it(
+    tmp_path: Path, objective: int, automatic_ok: bool, manual_ok: bool, both_ok: bool
+) -> None:
+    """The fixture's automatic RTO is 560 s and its manual RTO 1460 s."""
+    app = load_app(
+        full_app(tmp_path), (f"payment-dr-{SUFFIX}-primary", f"payment-dr-{SUFFIX}-secondary")
+    )
+    budget = compute_budget(app, rto_objective_seconds=objective, rpo_objective_seconds=900)
+
+    document = budget.to_json()
+    assert document["rto"]["within_objective"] is automatic_ok  # type: ignore[index]
+    assert document["rto_manual"]["within_objective"] is manual_ok  # type: ignore[index]
+    assert budget.rto_ok is both_ok
+
+
+@pytest.mark.parametrize(("objective", "ok"), [(1800, True), (900, True), (899, False)])
+def test_an_rpo_under_or_on_the_objective_is_within_it(
+    tmp_path: Path, objective: int, ok: bool
+) -> None:
+    """The fixture's RPO is 900 s (S3 Replication Time Control)."""
+    app = load_app(
+        full_app(tmp_path), (f"payment-dr-{SUFFIX}-primary", f"payment-dr-{SUFFIX}-secondary")
+    )
+    budget = compute_budget(app, rto_objective_seconds=1800, rpo_objective_seconds=objective)
+
+    assert budget.rpo_ok is ok
+    assert budget.to_json()["rpo"]["within_objective"] is ok  # type: ignore[index]
+
+
+DETECTION_CHECKS: dict[str, dict[str, Any]] = {
+    "a_expression": {"request_interval": "${var.interval}"},
+    "b_threshold_expression": {"request_interval": 10, "failure_threshold": "${var.n}"},
+    "c_twenty_by_two": {"request_interval": 20, "failure_threshold": 2},
+    "d_ten_by_six": {"request_interval": 10, "failure_threshold": 6},
+    "e_thirty_by_two": {"request_interval": 30, "failure_threshold": 2},
+}
+
+
+@pytest.mark.parametrize(
+    "checks",
+    [
+        DETECTION_CHECKS,
+        {
+            "a_ten_by_six": {"request_interval": 10, "failure_threshold": 6},
+            "b_twenty_by_two": {"request_interval": 20, "failure_threshold": 2},
+        },
+    ],
+    ids=["expressions-first", "longest-first"],
+)
+def test_detection_is_the_slowest_health_check_the_first_of_equals(
+    tmp_path: Path, checks: dict[str, dict[str, Any]]
+) -> None:
+    """Interval x threshold decides (10 x 6 = 60 s beats 20 x 2 = 40 s although 20 + 2 > 10 +
+    6); of two equal products (10 x 6, 30 x 2) the first keeps its place; checks whose values
+    are expressions are skipped, not read as defaults."""
+    app = app_of(tmp_path, {}, primary={"aws_route53_health_check": checks})
+
+    detection = budget_of(app).detection
+
+    first_id = next(i for i, body in checks.items() if body.get("failure_threshold") == 6)
+    assert (detection.seconds, detection.label, detection.source) == (
+        60,
+        "health check 10 s interval x 6 failures",
+        f"payment-dr-{SUFFIX}-primary/aws_route53_health_check.{first_id}",
+    )
+
+
+def test_dns_is_the_longest_failover_record_ttl_the_first_of_equals(tmp_path: Path) -> None:
+    records = {
+        "a_validation": {"name": "_acme", "ttl": 300, "records": ["v"]},
+        "b_expression": {"name": "api", "ttl": "${var.ttl}", "failover_routing_policy": {}},
+        "c_first": {"name": "api", "ttl": 200, "failover_routing_policy": {}},
+        "d_short": {"name": "api", "ttl": 60, "failover_routing_policy": {}},
+        "e_equal": {"name": "api", "ttl": 200, "failover_routing_policy": {}},
+    }
+
+    dns = budget_of(app_of(tmp_path, {"aws_route53_record": records})).dns
+
+    assert (dns.seconds, dns.label, dns.origin, dns.source) == (
+        200,
+        "record TTL 200 s",
+        Origin.SYNTHESIZED,
+        f"payment-dr-{SUFFIX}-secondary/aws_route53_record.c_first",
+    )
+
+
+ORCHESTRATOR_FUNCTIONS: dict[str, dict[str, Any]] = {
+    "a_api": {"handler": "payment_service.api.handler"},
+    "a_primary_probe": {"handler": "payment_service.primary_probe.handler"},
+    "b_orchestrator": {
+        "handler": "payment_service.orchestrator.handler",
+        "environment": {"variables": {"CONSECUTIVE_FAILURES": "2"}},
+    },
+}
+SECONDARY = f"payment-dr-{SUFFIX}-secondary"
+
+
+def test_the_schedule_is_the_rate_rule_that_targets_the_orchestrator(tmp_path: Path) -> None:
+    """Another function's rule and a cron rule on the orchestrator are passed over."""
+    probe_arn = "${aws_lambda_function.a_primary_probe.arn}"
+    orchestrator_arn = "${aws_lambda_function.b_orchestrator.arn}"
+    secondary = {
+        "aws_lambda_function": ORCHESTRATOR_FUNCTIONS,
+        "aws_cloudwatch_event_rule": {
+            "a_probe_rule": {"name": "probe", "schedule_expression": "rate(5 minutes)"},
+            "b_cron_rule": {"name": "nightly", "schedule_expression": "cron(0 3 * * ? *)"},
+            "c_orchestrator_rule": {"name": "orch", "schedule_expression": "rate(2 minutes)"},
+        },
+        "aws_cloudwatch_event_target": {
+            "a_probe_target": {
+                "rule": "${aws_cloudwatch_event_rule.a_probe_rule.name}",
+                "arn": probe_arn,
+            },
+            "b_cron_target": {
+                "rule": "${aws_cloudwatch_event_rule.b_cron_rule.name}",
+                "arn": orchestrator_arn,
+            },
+            "c_orchestrator_target": {
+                "rule": "${aws_cloudwatch_event_rule.c_orchestrator_rule.name}",
+                "arn": orchestrator_arn,
+            },
+        },
+    }
+
+    orchestrator = budget_of(app_of(tmp_path, secondary)).orchestrator
+
+    assert orchestrator.to_json() == {
+        "term": "orchestrator",
+        "label": "schedule 120 s x 2 consecutive evaluations",
+        "seconds": 240,
+        "origin": "synthesized",
+        "source": f"{SECONDARY}/aws_cloudwatch_event_rule.c_orchestrator_rule, "
+        f"{SECONDARY}/aws_lambda_function.b_orchestrator",
+    }
+
+
+def test_the_schedule_can_come_from_eventbridge_scheduler(tmp_path: Path) -> None:
+    secondary = {
+        "aws_lambda_function": ORCHESTRATOR_FUNCTIONS,
+        "aws_scheduler_schedule": {
+            "a_probe": {
+                "schedule_expression": "rate(5 minutes)",
+                "target": {"arn": "${aws_lambda_function.a_primary_probe.arn}"},
+            },
+            "b_cron": {
+                "schedule_expression": "cron(0 3 * * ? *)",
+                "target": {"arn": "${aws_lambda_function.b_orchestrator.arn}"},
+            },
+            "c_orchestrator": {
+                "schedule_expression": "rate(2 minutes)",
+                "target": {"arn": "${aws_lambda_function.b_orchestrator.arn}"},
+            },
+        },
+    }
+
+    orchestrator = budget_of(app_of(tmp_path, secondary)).orchestrator
+
+    assert (orchestrator.seconds, orchestrator.origin, orchestrator.source) == (
+        240,
+        Origin.SYNTHESIZED,
+        f"{SECONDARY}/aws_scheduler_schedule.c_orchestrator, "
+        f"{SECONDARY}/aws_lambda_function.b_orchestrator",
+    )
+
+
+def test_without_the_function_the_schedule_is_found_by_the_rule_name(tmp_path: Path) -> None:
+    secondary = {
+        "aws_cloudwatch_event_rule": {
+            "a_warmer": {
+                "name": "payment-processing-api-warmer-bgt",
+                "schedule_expression": "rate(5 minutes)",
+            },
+            "b_cron": {
+                "name": "payment-processing-failover-orchestrator-report-bgt",
+                "schedule_expression": "cron(0 3 * * ? *)",
+            },
+            "c_orchestrator": {
+                "name": "payment-processing-failover-orchestrator-bgt",
+                "schedule_expression": "rate(2 minutes)",
+            },
+        }
+    }
+
+    orchestrator = budget_of(app_of(tmp_path, secondary)).orchestrator
+
+    assert orchestrator.to_json() == {
+        "term": "orchestrator",
+        "label": "schedule 120 s x 3 consecutive evaluations (default, not synthesized)",
+        "seconds": 360,
+        "origin": "default, not synthesized",
+        "source": f"{SECONDARY}/aws_cloudwatch_event_rule.c_orchestrator, orchestrator defaults",
+    }
+
+
+def test_objects_take_the_first_rule_with_replication_time_control_enabled(
+    tmp_path: Path,
+) -> None:
+    rules = [
+        {"id": "no-rtc", "destination": {"bucket": "b"}},
+        {
+            "id": "rtc-off",
+            "destination": {"replication_time": {"status": "Disabled", "time": {"minutes": 5}}},
+        },
+        {
+            "id": "rtc-on",
+            "destination": {"replication_time": {"status": "Enabled", "time": {"minutes": 15}}},
+        },
+    ]
+    secondary = {"aws_s3_bucket_replication_configuration": {"replication": {"rule": rules}}}
+
+    objects = budget_of(app_of(tmp_path, secondary)).objects
+
+    assert (objects.seconds, objects.origin, objects.source) == (
+        900,
+        Origin.SYNTHESIZED,
+        f"{SECONDARY}/aws_s3_bucket_replication_configuration.replication",
+    )
+
+
+def test_the_table_term_names_the_first_replica(tmp_path: Path) -> None:
+    secondary = {
+        "aws_dynamodb_table": {
+            "sessions": {"name": "s", "replica": [{"region_name": "us-east-2"}]}
+        },
+        "aws_dynamodb_table_replica": {"sessions_replica": {"global_table_arn": "x"}},
+    }
+
+    table = budget_of(app_of(tmp_path, secondary)).table_lag
+
+    assert table.origin is Origin.AWS
+    assert table.source.startswith(f"{SECONDARY}/aws_dynamodb_table_replica.sessions_replica; AWS:")

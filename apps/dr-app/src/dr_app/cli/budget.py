@@ -163,7 +163,7 @@ class Budget:
             "rto": {
                 "seconds": self.rto_seconds,
                 "objective_seconds": self.rto_objective_seconds,
-                "within_objective": self.rto_ok,
+                "within_objective": self.rto_seconds <= self.rto_objective_seconds,
                 "path": "automatic",
                 "formula": "detection + max(dns, orchestrator + promotion)",
                 "terms": [t.to_json() for t in (self.detection, self.dns, self.orchestrator)]
@@ -313,8 +313,6 @@ def _objects(app: SynthesizedApp) -> Term:
     for resource in app.resources("aws_s3_bucket_replication_configuration"):
         rules = resource.body.get("rule")
         for rule in rules if isinstance(rules, list) else []:
-            if not isinstance(rule, dict):
-                continue
             status = nested(rule, "destination", "replication_time", "status")
             minutes = literal_int(
                 nested(rule, "destination", "replication_time", "time", "minutes")

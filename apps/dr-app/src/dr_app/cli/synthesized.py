@@ -87,8 +87,9 @@ def rate_seconds(expression: object) -> int | None:
     return int(match["value"]) * _UNIT_SECONDS[unit]
 
 
-def nested(body: Mapping[str, object], *path: str | int) -> object:
-    """``body[path[0]][path[1]]...`` through mappings and lists, ``None`` when absent."""
+def nested(body: object, *path: str | int) -> object:
+    """``body[path[0]][path[1]]...`` through mappings and lists, ``None`` when absent (or when
+    ``body`` or a step on the way is neither)."""
     current: object = body
     for step in path:
         if isinstance(step, int):

@@ -305,7 +305,13 @@ def test_a_budget_and_its_terms_cannot_be_altered_once_computed(tmp_path: Path) 
 
 @pytest.mark.parametrize(
     ("objective", "automatic_ok", "manual_ok", "both_ok"),
-    [(1461, True, True, True), (1460, True, True, True), (1459, True, False, False)],
+    [
+        (1461, True, True, True),
+        (1460, True, True, True),
+        (1459, True, False, False),
+        (560, True, False, False),
+        (559, False, False, False),
+    ],
 )
 def test_an_rto_exactly_on_the_objective_is_within_it(
     tmp_path: Path, objective: int, automatic_ok: bool, manual_ok: bool, both_ok: bool

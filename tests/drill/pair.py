@@ -13,7 +13,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from payment_service.db import Connection
+from payment_service.connection import Connection
 from payment_service.migrations import apply_migrations
 from tests.runtime.postgres import PostgresServer, create_server, create_standby, remove
 

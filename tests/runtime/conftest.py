@@ -15,7 +15,8 @@ from moto import mock_aws
 
 from payment_service.api import PaymentService
 from payment_service.config import DatabaseSettings
-from payment_service.db import Connection, ConnectionFactory, Database, pg8000_connect
+from payment_service.connection import Connection, ConnectionFactory, pg8000_connect
+from payment_service.db import Database
 from payment_service.idempotency_cache import DynamoDbIdempotencyStore, IdempotencyStore
 from payment_service.logging import configure_logging
 from payment_service.migrations import apply_migrations

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pg8000 import native as pg_native  # type: ignore[import-untyped]
 
-from payment_service.db import Connection
+from payment_service.connection import Connection
 
 SUPERUSER = "postgres"
 

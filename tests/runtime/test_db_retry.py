@@ -10,13 +10,8 @@ import pytest
 from pg8000.exceptions import DatabaseError, InterfaceError  # type: ignore[import-untyped]
 
 from payment_service.config import DatabaseSettings
-from payment_service.db import (
-    Connection,
-    ConnectParams,
-    Database,
-    FailureKind,
-    classify,
-)
+from payment_service.connection import Connection, ConnectParams
+from payment_service.db import Database, FailureKind, classify
 from payment_service.deadline import Deadline
 from payment_service.errors import (
     DatabaseReadOnlyError,

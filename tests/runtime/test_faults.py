@@ -18,7 +18,8 @@ import pytest
 
 from payment_service.api import PaymentService
 from payment_service.aws import CallTimeouts, dynamodb_client, secrets_manager_client
-from payment_service.db import Connection, ConnectParams, Database, pg8000_connect
+from payment_service.connection import Connection, ConnectParams, pg8000_connect
+from payment_service.db import Database
 from payment_service.idempotency_cache import CacheGuard, DynamoDbIdempotencyStore
 from payment_service.repository import PaymentRepository
 from payment_service.retry import RetryPolicy

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from payment_service import migrations
-from payment_service.db import Connection
+from payment_service.connection import Connection
 from payment_service.migrations import (
     MigrationError,
     MigrationResult,

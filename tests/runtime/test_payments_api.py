@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from payment_service.api import REPLAY_HEADER, PaymentService
-from payment_service.db import Connection
+from payment_service.connection import Connection
 from payment_service.idempotency_cache import NoIdempotencyStore, item_key
 from tests.runtime.conftest import AwsResources, MakeService, count_payments
 from tests.runtime.events import (

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from payment_service.api import REPLAY_HEADER, PaymentService
-from payment_service.db import Connection
+from payment_service.connection import Connection
 from payment_service.idempotency_cache import NoIdempotencyStore
 from payment_service.migrations import apply_migrations
 from payment_service.repository import PaymentRepository

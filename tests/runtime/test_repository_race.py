@@ -8,7 +8,7 @@ import threading
 import uuid
 from decimal import Decimal
 
-from payment_service.db import Connection
+from payment_service.connection import Connection
 from payment_service.repository import CreateOutcome, PaymentRepository
 from payment_service.validation import PaymentRequest
 from tests.runtime.conftest import MakeDatabase, count_payments

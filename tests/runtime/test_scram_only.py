@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pg8000 import native as pg_native  # type: ignore[import-untyped]
 
-from payment_service.db import (
+from payment_service.connection import (
     AuthenticationMethodRefusedError,
     Connection,
     ConnectParams,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from payment_service.db import Connection, ConnectParams, pg8000_connect
+from payment_service.connection import Connection, ConnectParams, pg8000_connect
 from payment_service.errors import DatabaseUnavailableError
 from payment_service.secrets import (
     DbCredentials,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from payment_service.config import packaged_ca_bundle, resolve_ca_bundle
-from payment_service.db import Connection, ConnectParams, create_ssl_context, pg8000_connect
+from payment_service.connection import Connection, ConnectParams, create_ssl_context, pg8000_connect
 from payment_service.errors import ConfigError, DatabaseUnavailableError
 from tests.runtime.conftest import Databases, MakeDatabase
 

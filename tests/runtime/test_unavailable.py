@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from payment_service.db import Connection, ConnectParams, pg8000_connect
+from payment_service.connection import Connection, ConnectParams, pg8000_connect
 from payment_service.errors import (
     RETRY_AFTER_READ_ONLY_SECONDS,
     RETRY_AFTER_UNAVAILABLE_SECONDS,

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from payment_service.api import PaymentService
-from payment_service.db import Connection
+from payment_service.connection import Connection
 from payment_service.errors import BadRequestError
 from payment_service.validation import MAX_BODY_BYTES, parse_payment_request
 from tests.runtime.conftest import count_payments

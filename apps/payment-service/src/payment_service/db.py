@@ -1,4 +1,4 @@
-"""PostgreSQL access with pg8000 over verified TLS.
+"""PostgreSQL units of work: connection reuse, transactions, failure classification, retries.
 
 One connection per execution environment, opened lazily, reused across invocations and
 replaced when it breaks. Units of work run inside one transaction and are retried, with
@@ -25,9 +25,8 @@ connect timeout, the socket timeout of each statement, the server-side ``stateme
 of the unit and every retry and backoff get only what is left, so the unit ends (committed,
 rolled back or abandoned with its connection) before the deadline.
 
-Authentication is SCRAM only (:class:`ScramOnlyConnection`): a server that asks for a
-cleartext or MD5 password, or that reports success without completing SCRAM, is refused
-before the password leaves the function.
+Connections are opened by :mod:`payment_service.connection` (verified TLS, SCRAM only);
+this module decides what a failure means and what happens next.
 """
 
 from __future__ import annotations
@@ -37,11 +36,10 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, TypeVar
 
-from pg8000 import native as pg_native  # type: ignore[import-untyped]
 from pg8000.exceptions import (  # type: ignore[import-untyped]
     DatabaseError as PgDatabaseError,
 )
@@ -49,8 +47,16 @@ from pg8000.exceptions import (
     InterfaceError as PgInterfaceError,
 )
 
+from payment_service.connection import (
+    AuthenticationMethodRefusedError,
+    Connection,
+    ConnectionFactory,
+    ConnectParams,
+    SupportsTimeout,
+    create_ssl_context,
+    pg8000_connect,
+)
 from payment_service.errors import (
-    ConfigError,
     DatabaseBusyError,
     DatabaseReadOnlyError,
     DatabaseUnavailableError,
@@ -60,8 +66,6 @@ from payment_service.logging import get_logger
 from payment_service.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from payment_service.config import DatabaseSettings
     from payment_service.deadline import Deadline
     from payment_service.secrets import CredentialsProvider, DbCredentials
@@ -80,15 +84,6 @@ RETRYABLE_CONNECTION_SQLSTATES = frozenset(
 #: Lock timeout and statement timeout (query canceled): the work was rolled back.
 BUSY_SQLSTATES = frozenset({"55P03", "57014"})
 
-#: Authentication request codes of the PostgreSQL protocol (message ``R``,
-#: https://www.postgresql.org/docs/current/protocol-message-formats.html).
-AUTH_OK = 0
-AUTH_CLEARTEXT_PASSWORD = 3
-AUTH_MD5_PASSWORD = 5
-AUTH_SASL = 10
-AUTH_SASL_CONTINUE = 11
-AUTH_SASL_FINAL = 12
-
 #: An attempt (connect or statement) starts only with at least this much time left.
 MIN_ATTEMPT_SECONDS = 0.05
 #: The server-side statement timeout ends this long before the deadline, so that the
@@ -99,128 +94,6 @@ STATEMENT_SLACK_SECONDS = 0.2
 SOCKET_SLACK_SECONDS = 1.0
 
 _log = get_logger("payment_service.db")
-
-
-class Connection(Protocol):
-    """The part of ``pg8000.native.Connection`` used here."""
-
-    def run(self, sql: str, **params: object) -> list[list[object]] | None:
-        """Execute ``sql`` with ``:name`` placeholders; rows for statements that return rows."""
-        ...
-
-    def close(self) -> None:
-        """Close the connection."""
-        ...
-
-
-@runtime_checkable
-class SupportsTimeout(Protocol):
-    """A connection whose socket timeout can be changed between statements."""
-
-    def set_timeout(self, seconds: float) -> None:
-        """Socket timeout for the next reads and writes."""
-        ...
-
-
-class AuthenticationMethodRefusedError(PgInterfaceError):  # type: ignore[misc]
-    """The server asked for a password method other than SCRAM, or skipped authentication."""
-
-
-class ScramOnlyConnection(pg_native.Connection):  # type: ignore[misc]
-    """``pg8000.native.Connection`` that authenticates with SCRAM-SHA-256 only.
-
-    pg8000 answers whatever authentication request the server sends, including a cleartext
-    (code 3) or MD5 (code 5) password request, and has no option to refuse them. This
-    override of its authentication-request hook refuses both before anything is sent, and
-    also refuses an ``AuthenticationOk`` that does not follow a completed SCRAM exchange (the
-    server's final SCRAM message proves it holds the password verifier; pg8000 checks that
-    signature). libpq offers the same policy as ``require_auth=scram-sha-256``.
-    """
-
-    _scram_completed = False
-
-    def handle_AUTHENTICATION_REQUEST(self, data: bytes, context: object) -> None:  # noqa: N802
-        """Refuse every method but SCRAM; then let pg8000 answer."""
-        code = int.from_bytes(data[:4], "big", signed=True)
-        if code == AUTH_CLEARTEXT_PASSWORD:
-            raise AuthenticationMethodRefusedError(
-                "the server asked for a cleartext password; only SCRAM-SHA-256 is allowed"
-            )
-        if code == AUTH_MD5_PASSWORD:
-            raise AuthenticationMethodRefusedError(
-                "the server asked for an MD5 password; only SCRAM-SHA-256 is allowed"
-            )
-        if code == AUTH_OK and not self._scram_completed:
-            raise AuthenticationMethodRefusedError(
-                "the server reported success without SCRAM authentication; refused"
-            )
-        if code not in (AUTH_OK, AUTH_SASL, AUTH_SASL_CONTINUE, AUTH_SASL_FINAL):
-            raise AuthenticationMethodRefusedError(
-                f"the server asked for authentication method {code}; only SCRAM is allowed"
-            )
-        super().handle_AUTHENTICATION_REQUEST(data, context)
-        if code == AUTH_SASL_FINAL:
-            self._scram_completed = True
-
-    def set_timeout(self, seconds: float) -> None:
-        """Socket timeout for the next reads and writes on this connection."""
-        sock = self._usock
-        if sock is not None:
-            try:
-                sock.settimeout(seconds)
-            except OSError:  # already closed; the next statement reports it
-                return
-
-
-@dataclass(frozen=True)
-class ConnectParams:
-    """Everything needed to open one connection."""
-
-    host: str
-    port: int
-    database: str
-    user: str
-    password: str = field(repr=False)
-    ssl_context: ssl.SSLContext = field(repr=False)
-    timeout_seconds: float
-    statement_timeout_ms: int
-    application_name: str = "payment-service"
-
-
-ConnectionFactory = Callable[[ConnectParams], Connection]
-
-
-def pg8000_connect(params: ConnectParams) -> Connection:
-    """Open a pg8000 connection over TLS with the given (verifying) SSL context, SCRAM only."""
-    connection: Connection = ScramOnlyConnection(
-        user=params.user,
-        password=params.password,
-        host=params.host,
-        port=params.port,
-        database=params.database,
-        ssl_context=params.ssl_context,
-        timeout=params.timeout_seconds,
-        application_name=params.application_name,
-        startup_params={"statement_timeout": str(params.statement_timeout_ms)},
-    )
-    return connection
-
-
-def create_ssl_context(ca_file: Path) -> ssl.SSLContext:
-    """A client TLS context that trusts only ``ca_file`` and checks the host name.
-
-    TLS 1.2 is the minimum; certificate verification and host-name checking are on.
-    """
-    if not ca_file.is_file():
-        raise ConfigError(f"CA bundle {str(ca_file)!r} does not exist; set DB_CA_BUNDLE")
-    try:
-        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(ca_file))
-    except ssl.SSLError as exc:
-        raise ConfigError(f"CA bundle {str(ca_file)!r} holds no valid PEM certificate") from exc
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.check_hostname = True
-    context.verify_mode = ssl.CERT_REQUIRED
-    return context
 
 
 class FailureKind(Enum):

@@ -24,7 +24,8 @@ from payment_service.errors import IdempotencyConflictError
 from payment_service.validation import CURRENCY_MINOR_UNITS
 
 if TYPE_CHECKING:
-    from payment_service.db import Connection, Database, Row
+    from payment_service.connection import Connection
+    from payment_service.db import Database, Row
     from payment_service.deadline import Deadline
     from payment_service.validation import PaymentRequest
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from payment_service.db import Connection
+    from payment_service.connection import Connection
 
 _OLD = """
 SELECT id, idempotency_key, amount, currency, merchant_reference, customer_reference,

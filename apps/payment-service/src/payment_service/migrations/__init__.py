@@ -33,7 +33,7 @@ from payment_service.secrets import SecretCache
 from payment_service.writer import WriteFence, WriterLocator
 
 if TYPE_CHECKING:
-    from payment_service.db import Connection
+    from payment_service.connection import Connection
 
 #: Key of the advisory lock held while migrating (``pg_advisory_lock(bigint)``).
 ADVISORY_LOCK_KEY = 7_020_931_810_001

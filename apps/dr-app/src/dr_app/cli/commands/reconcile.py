@@ -17,7 +17,7 @@ from pathlib import Path
 from dr_app.cli.context import CliContext, Exit
 from dr_app.cli.output import emit
 from dr_app.cli.reconcile import EPOCH, compare, parse_since
-from payment_service.db import Connection, ConnectParams, create_ssl_context, pg8000_connect
+from payment_service.connection import Connection, ConnectParams, create_ssl_context, pg8000_connect
 
 PASSWORD_VARIABLE = "PAYMENT_DR_DB_PASSWORD"  # noqa: S105 - the variable's name, not a secret
 

@@ -119,8 +119,21 @@ TARGETS = {
         Target(
             "db",
             "apps/payment-service/src/payment_service/db.py",
-            ("tests/runtime/test_db_retry.py", "tests/runtime/test_faults.py"),
-            "database error classification and retry",
+            # Scripted connections and a fake clock: no server, about a second a run. The
+            # PostgreSQL-backed fault tests (tests/runtime/test_faults.py) exercise the same
+            # paths against a real server but take about 20 s a run.
+            (
+                "tests/runtime/test_db_retry.py",
+                "tests/runtime/test_deadline_and_breaker.py",
+                "tests/runtime/test_db_deadlines.py",
+            ),
+            "database error classification, retry and deadlines",
+        ),
+        Target(
+            "retry",
+            "apps/payment-service/src/payment_service/retry.py",
+            ("tests/runtime/test_db_retry.py",),
+            "retry backoff",
         ),
     )
 }

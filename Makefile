@@ -16,7 +16,7 @@ LINT_PATHS := packages apps tests scripts tools
 # Construct packages whose tests live in packages/<name>/tests (each run by itself: make test-package).
 TEST_PACKAGES := core network data compute edge observability
 
-.PHONY: help install synth test test-package lint format checkov bench bench-cdktn clean diagram drill dist versions release live hcl mutate mutate-ci
+.PHONY: help install synth test test-package lint format checkov bench bench-cdktn clean diagram drill dist versions release live hcl mutate mutate-ci plant
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -91,12 +91,15 @@ live: $(INSTALLED) ## Live tests against a deployed environment (PAYMENT_DR_OUTP
 hcl: synth ## Export the stacks as Terraform HCL (needs terraform + registry, or SCHEMA=<file>)
 	$(PY) scripts/export_hcl.py $(if $(SCHEMA),--schema $(SCHEMA))
 
-mutate: $(INSTALLED) ## Mutation testing of every target (PostgreSQL for repository, db); scores into docs/testing.md
+mutate: $(INSTALLED) ## Mutation testing of every target (PostgreSQL for repository); scores into docs/testing.md
 	bash scripts/ensure-postgres.sh
 	$(PY) scripts/mutate.py --write docs/testing.md
 
 mutate-ci: $(INSTALLED) ## Mutation testing of the decision rules, at most 10 minutes, fails under 90 %
 	$(PY) scripts/mutate.py rules --max-minutes 10 --allow-unfinished --min-score 0.9
+
+plant: $(INSTALLED) ## Plant the bugs that once survived the suite; fails unless each named test catches its bug
+	$(PY) scripts/plant_bugs.py
 
 clean: ## Remove synthesized output and caches (keeps .venv and .tools)
 	rm -rf $(OUTDIR) .pytest_cache .mypy_cache .ruff_cache dist

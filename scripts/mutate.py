@@ -162,7 +162,7 @@ class Outcome:
         return self.killed / self.scored if self.scored else 1.0
 
 
-def _copy_tree(destination: Path) -> None:
+def copy_tree(destination: Path) -> None:
     """Copy the work tree's tracked and untracked-but-not-ignored files."""
     listed = subprocess.run(  # noqa: S603
         ["git", "ls-files", "-co", "--exclude-standard", "-z"],  # noqa: S607
@@ -459,7 +459,7 @@ def main() -> int:
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="mutate-tree-") as tmp:
         copy = Path(tmp)
-        _copy_tree(copy)
+        copy_tree(copy)
         for name in names:
             outcomes.append(run_target(TARGETS[name], copy, deadline))
     earlier = Published()

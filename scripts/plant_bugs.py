@@ -1,0 +1,194 @@
+"""Plant known, plausible bugs one at a time and check that the named test catches each.
+
+These are the bugs that once survived the whole suite; each now has a test that must fail
+when it comes back. Every plant is an exact text replacement in a throwaway copy of the
+work tree (the checkout is never touched); a plant whose text is no longer found is an
+error, so the list cannot silently go stale when the code changes.
+
+    python scripts/plant_bugs.py [--write docs/testing.md]
+
+Exit 1 when a planted bug is not caught, or a plant no longer applies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from doc_sections import replace_section
+from mutate import SRC_DIRS, copy_tree
+
+SECTION = "planted-bugs"
+
+
+@dataclass(frozen=True)
+class Plant:
+    """One bug: where, the exact text replaced, and the test that must fail."""
+
+    behaviour: str
+    bug: str
+    path: str
+    old: str
+    new: str
+    test: str
+
+
+PLANTS = (
+    Plant(
+        "orchestrator decision rules",
+        "a `down` verdict no longer resets the inconclusive counter, so the "
+        '"signals unreadable" page fires early',
+        "apps/payment-service/src/payment_service/orchestrator/rules.py",
+        "    previous = replace(previous, consecutive_inconclusive=0)\n    last = ",
+        "    last = ",
+        "tests/rules/test_decide.py::test_inconclusive_down_inconclusive_does_not_page_early",
+    ),
+    Plant(
+        "S3 replication rule id",
+        "the rule id gets a region suffix; the alarms and the dashboard still watch "
+        "`replicate-everything`",
+        "packages/data/src/payment_dr_data/bucket_replication.py",
+        "                    id=REPLICATION_RULE_ID,\n",
+        '                    id=f"{REPLICATION_RULE_ID}-{props.source_region}",\n',
+        "tests/app/test_links.py::"
+        "test_replication_rule_id_is_the_one_the_alarms_and_the_dashboard_watch",
+    ),
+    Plant(
+        "`rto-budget` arithmetic",
+        "`(detection + max(dns, orchestrator)) + promotion`: the brackets moved",
+        "apps/dr-app/src/dr_app/cli/budget.py",
+        "        writer_path = self.orchestrator.seconds + self.promotion.seconds\n"
+        "        return self.detection.seconds + max(self.dns.seconds, writer_path)",
+        "        writer_path = self.orchestrator.seconds\n"
+        "        return self.detection.seconds + max(self.dns.seconds, writer_path)"
+        " + self.promotion.seconds",
+        "tests/cli/test_rto_budget.py::"
+        "test_a_dns_ttl_longer_than_the_writer_path_dominates_the_rto",
+    ),
+    Plant(
+        "orchestrator probe timeout",
+        "a primary-probe timeout as long as the signals budget (or longer) is accepted, so a "
+        "slow probe can use up the orchestrator function's time",
+        "apps/payment-service/src/payment_service/orchestrator/settings.py",
+        "        if probe_timeout >= signals_budget:\n",
+        "        if probe_timeout > 60:\n",
+        "tests/scenarios/test_full_outage_signals.py::"
+        "test_budgets_that_do_not_fit_the_function_timeout_are_refused",
+    ),
+    Plant(
+        "orchestrator signals budget",
+        "the evaluation waits for every signal reader, so a probe that hangs past its own "
+        "timeout holds the function until Lambda kills it",
+        "apps/payment-service/src/payment_service/orchestrator/engine.py",
+        "    wait(futures, timeout=budget_seconds)\n",
+        "    wait(futures)\n",
+        "tests/scenarios/test_full_outage_signals.py::"
+        "test_one_evaluation_fits_in_the_function_timeout_when_every_us_east_1_call_hangs",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one plant did."""
+
+    plant: Plant
+    caught: bool
+    seconds: float
+
+
+def run_plant(plant: Plant, copy: Path) -> Result:
+    """Apply ``plant`` in ``copy``, run its test, restore the file."""
+    target = copy / plant.path
+    original = target.read_text(encoding="utf-8")
+    if original.count(plant.old) != 1:
+        raise SystemExit(
+            f"{plant.path}: the text to replace for {plant.behaviour!r} is found "
+            f"{original.count(plant.old)} times (expected once); update scripts/plant_bugs.py"
+        )
+    target.write_text(original.replace(plant.old, plant.new), encoding="utf-8")
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(str(copy / d) for d in (*SRC_DIRS, "")),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    started = time.monotonic()
+    try:
+        completed = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", plant.test],
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        target.write_text(original, encoding="utf-8")
+    # pytest exit 1: tests failed (caught). 0: passed (not caught). Others: the run broke.
+    if completed.returncode not in (0, 1):
+        raise SystemExit(f"{plant.test}: pytest exited {completed.returncode}\n{completed.stdout}")
+    return Result(plant, completed.returncode == 1, time.monotonic() - started)
+
+
+def report(results: list[Result]) -> str:
+    """The Markdown table of the section."""
+    lines = [
+        "Written by `python scripts/plant_bugs.py --write docs/testing.md`; CI runs the same "
+        "check.",
+        "",
+        "| behaviour | planted bug | test that must fail | caught |",
+        "|---|---|---|---|",
+    ]
+    for result in results:
+        plant = result.plant
+        lines.append(
+            f"| {plant.behaviour} | {plant.bug} | `{plant.test}` | "
+            f"{'yes' if result.caught else '**no**'} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", type=Path, help="replace the planted-bugs section of FILE")
+    args = parser.parse_args()
+    copy = Path(tempfile.mkdtemp(prefix="plant-tree-"))
+    try:
+        copy_tree(copy)
+        # The unplanted tests must pass first: a failure there says nothing about a plant.
+        for plant in PLANTS:
+            baseline = subprocess.run(  # noqa: S603
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", plant.test],
+                cwd=copy,
+                env=dict(
+                    os.environ,
+                    PYTHONPATH=os.pathsep.join(str(copy / d) for d in (*SRC_DIRS, "")),
+                ),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if baseline.returncode != 0:
+                raise SystemExit(f"{plant.test} fails before any plant:\n{baseline.stdout}")
+        results = [run_plant(plant, copy) for plant in PLANTS]
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    for result in results:
+        verdict = "caught" if result.caught else "NOT CAUGHT"
+        print(
+            f"{verdict:10} {result.seconds:5.1f} s  {result.plant.behaviour}: {result.plant.test}"
+        )
+    if args.write:
+        replace_section(args.write, SECTION, report(results), heading="Planted bugs")
+    return 0 if all(result.caught for result in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

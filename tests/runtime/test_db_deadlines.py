@@ -7,7 +7,11 @@ below is exact; no server is needed.
 
 from __future__ import annotations
 
+import io
+import json
 import ssl
+from collections.abc import Callable
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
@@ -17,7 +21,12 @@ from payment_service.config import DatabaseSettings
 from payment_service.connection import Connection, ConnectParams
 from payment_service.db import Database
 from payment_service.deadline import Deadline
-from payment_service.errors import DatabaseUnavailableError
+from payment_service.errors import (
+    DatabaseBusyError,
+    DatabaseUnavailableError,
+    IdempotencyConflictError,
+)
+from payment_service.logging import configure_logging
 from payment_service.retry import RetryPolicy
 from payment_service.secrets import DbCredentials, StaticCredentials
 
@@ -81,6 +90,12 @@ class Connector:
         return connection
 
 
+def wire(text: str) -> str:
+    """A string as pg8000 returns it: decoded from the wire, a new object (never the interned
+    literal, so an ``is`` comparison in the code cannot pass by luck)."""
+    return text.encode("ascii").decode("ascii")
+
+
 def settings(tmp_path: Path, statement_timeout_ms: int = 1000) -> DatabaseSettings:
     return DatabaseSettings(
         host="writer.example.internal",
@@ -98,6 +113,7 @@ def database(
     sleeps: list[float] | None = None,
     statement_timeout_ms: int = 1000,
     host_source: object = None,
+    timer: Callable[[], float] | None = None,
 ) -> Database:
     recorded = sleeps if sleeps is not None else []
     return Database(
@@ -109,6 +125,7 @@ def database(
         sleep=recorded.append,
         rand=lambda: 1.0,
         host_source=host_source,  # type: ignore[arg-type]
+        timer=timer or (lambda: 0.0),
     )
 
 
@@ -119,30 +136,30 @@ def select_one(connection: Connection) -> object:
 def test_a_transaction_gives_each_step_only_what_is_left_of_the_deadline(
     tmp_path: Path,
 ) -> None:
-    """Deadline 3 s, every statement 0.5 s, statement_timeout 1000 ms: the socket timeout of
-    each statement is min(time left, 1 s statement timeout + 1 s slack); the unit's
-    server-side statement timeout is min(1000 ms, time left - 0.2 s)."""
+    """Deadline 3 s, every statement 0.5 s, statement_timeout 1500 ms: the socket timeout of
+    each statement is min(time left, 1.5 s statement timeout + 1 s slack); the unit's
+    server-side statement timeout is min(1500 ms, time left - 0.2 s)."""
     clock = Clock()
     connector = Connector(clock)
 
-    result = database(tmp_path, connector).transaction(
+    result = database(tmp_path, connector, statement_timeout_ms=1500).transaction(
         select_one, deadline=Deadline.after(3.0, clock=clock)
     )
 
     assert result == [[1]]
     assert connector.params[0].timeout_seconds == 3.0
-    assert connector.params[0].statement_timeout_ms == 1000
+    assert connector.params[0].statement_timeout_ms == 1500
     connection = connector.connections[0]
     assert connection.statements == [
         ("BEGIN", {}),
         (
             "SELECT set_config('statement_timeout', :value, :local)",
-            {"value": "1000", "local": True},
+            {"value": "1500", "local": True},
         ),
         ("SELECT 1", {}),
         ("COMMIT", {}),
     ]
-    assert connection.timeouts == [2.0, 2.0, 2.0, 1.5]
+    assert connection.timeouts == [2.5, 2.5, 2.0, 1.5]
 
 
 def test_near_the_deadline_the_statement_timeout_shrinks_to_what_is_left(tmp_path: Path) -> None:
@@ -371,7 +388,7 @@ def test_closing_a_connection_never_waits_on_a_silent_peer(tmp_path: Path) -> No
 def test_the_probe_of_a_standby_reports_recovery_and_the_replay_lag(tmp_path: Path) -> None:
     clock = Clock()
     connector = Connector(clock, cost=0.0)
-    connector.rows["SHOW transaction_read_only"] = [["on"]]
+    connector.rows["SHOW transaction_read_only"] = [[wire("on")]]
     connector.rows["SELECT pg_is_in_recovery()"] = [[True]]
     connector.rows["SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())"] = [
         ["2.34567"]
@@ -387,7 +404,7 @@ def test_the_probe_of_a_standby_reports_recovery_and_the_replay_lag(tmp_path: Pa
 def test_the_probe_of_a_writer_reports_no_lag(tmp_path: Path) -> None:
     clock = Clock()
     connector = Connector(clock, cost=0.0)
-    connector.rows["SHOW transaction_read_only"] = [["off"]]
+    connector.rows["SHOW transaction_read_only"] = [[wire("off")]]
     connector.rows["SELECT pg_is_in_recovery()"] = [[False]]
 
     status = database(tmp_path, connector).probe()
@@ -405,7 +422,7 @@ def test_the_probe_of_a_writer_reports_no_lag(tmp_path: Path) -> None:
 def test_a_standby_that_has_replayed_nothing_reports_an_unknown_lag(tmp_path: Path) -> None:
     clock = Clock()
     connector = Connector(clock, cost=0.0)
-    connector.rows["SHOW transaction_read_only"] = [["on"]]
+    connector.rows["SHOW transaction_read_only"] = [[wire("on")]]
     connector.rows["SELECT pg_is_in_recovery()"] = [[True]]
     connector.rows["SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())"] = [[None]]
 
@@ -427,10 +444,269 @@ def test_a_probe_answer_without_a_value_is_an_error_not_a_status(
         database(tmp_path, connector).probe()
 
 
-def test_a_probe_whose_select_1_is_not_1_is_an_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("value", [0, 2])
+def test_a_probe_whose_select_1_is_not_1_is_an_error(tmp_path: Path, value: int) -> None:
     clock = Clock()
     connector = Connector(clock, cost=0.0)
-    connector.rows["SELECT 1"] = [[2]]
+    connector.rows["SELECT 1"] = [[value]]
 
     with pytest.raises(RuntimeError, match="SELECT 1 did not return 1"):
         database(tmp_path, connector).probe()
+
+
+def test_a_statement_may_start_with_exactly_50_ms_left(tmp_path: Path) -> None:
+    clock = Clock()
+    clock.now = -0.3  # a monotonic clock has no fixed origin; 0.1 - 0.05 is exact in binary
+    connector = Connector(clock, cost=0.0)
+
+    def work(connection: Connection) -> object:
+        clock.now = 0.05
+        return connection.run("SELECT 1")
+
+    assert database(tmp_path, connector).session(work, deadline=Deadline(0.1, clock=clock)) == [[1]]
+    assert connector.connections[0].timeouts == [0.4, 0.05]
+
+
+def test_the_probe_measures_its_latency_in_milliseconds(tmp_path: Path) -> None:
+    readings = iter([0.01, 0.0223456])
+    connector = Connector(Clock(), cost=0.0)
+    connector.rows["SHOW transaction_read_only"] = [[wire("off")]]
+    connector.rows["SELECT pg_is_in_recovery()"] = [[False]]
+
+    status = database(tmp_path, connector, timer=lambda: next(readings)).probe()
+
+    assert status.latency_ms == 12.35
+
+
+def test_the_probe_retries_once_at_once(tmp_path: Path) -> None:
+    connector = Connector(Clock(), cost=0.0)
+    connector.failures.append(ConnectionRefusedError(111, "refused"))
+    connector.rows["SHOW transaction_read_only"] = [[wire("off")]]
+    connector.rows["SELECT pg_is_in_recovery()"] = [[False]]
+    sleeps: list[float] = []
+
+    status = database(tmp_path, connector, sleeps=sleeps).probe()
+
+    assert status.writable
+    assert sleeps == [0.0]
+    assert len(connector.params) == 2
+
+
+def test_a_probe_status_is_a_value_that_cannot_be_changed(tmp_path: Path) -> None:
+    connector = Connector(Clock(), cost=0.0)
+    connector.rows["SHOW transaction_read_only"] = [[wire("off")]]
+    connector.rows["SELECT pg_is_in_recovery()"] = [[False]]
+    status = database(tmp_path, connector).probe()
+
+    with pytest.raises(FrozenInstanceError):
+        status.in_recovery = True  # type: ignore[misc]
+
+
+def test_a_lock_timeout_keeps_the_connection_it_rolled_back(tmp_path: Path) -> None:
+    connector = Connector(Clock(), cost=0.0)
+    db = database(tmp_path, connector)
+    db.session(select_one)
+    first = connector.connections[0]
+
+    def work(connection: Connection) -> object:
+        first.failures.append(DatabaseError({"C": "55P03", "M": "lock timeout"}))
+        return connection.run("SELECT 1")
+
+    with pytest.raises(DatabaseBusyError):
+        db.transaction(work)
+    db.transaction(select_one)
+
+    assert len(connector.connections) == 1
+    assert connector.connections[0].sql == [
+        "SELECT 1",
+        "BEGIN",
+        "SELECT 1",
+        "ROLLBACK",
+        "BEGIN",
+        "SELECT 1",
+        "COMMIT",
+    ]
+
+
+def test_a_session_step_refused_for_time_keeps_the_connection(tmp_path: Path) -> None:
+    """No statement was sent, so the connection is still in step with the server."""
+    clock = Clock()
+    connector = Connector(clock)
+    db = database(tmp_path, connector)
+
+    with pytest.raises(DatabaseUnavailableError):
+        db.session(select_one, deadline=Deadline.after(0.54, clock=clock))
+    db.session(select_one)
+
+    assert len(connector.connections) == 1
+    assert connector.connections[0].sql == [
+        "SELECT set_config('statement_timeout', :value, :local)",
+        "SELECT 1",
+    ]
+    assert not connector.connections[0].closed
+
+
+@pytest.mark.parametrize(
+    ("error", "connections"),
+    [(ssl.SSLError(1, "bad record mac"), 1), (OSError(113, "no route to host"), 2)],
+    ids=["tls-error-not-retried", "network-error-retried"],
+)
+def test_a_session_whose_connection_fails_drops_it(
+    tmp_path: Path, error: Exception, connections: int
+) -> None:
+    connector = Connector(Clock(), cost=0.0)
+    db = database(tmp_path, connector, retry=RetryPolicy(max_attempts=2, base_delay_seconds=0))
+    db.session(select_one)
+    connector.connections[0].failures.append(error)
+
+    if connections == 1:
+        with pytest.raises(DatabaseUnavailableError):
+            db.session(select_one)
+    else:
+        db.session(select_one)
+
+    assert connector.connections[0].closed
+    assert len(connector.connections) == connections
+    db.session(select_one)
+    assert len(connector.connections) == 2
+
+
+def test_a_failed_rollback_drops_the_connection_and_the_work_error_stands(
+    tmp_path: Path,
+) -> None:
+    connector = Connector(Clock(), cost=0.0)
+    db = database(tmp_path, connector)
+    db.session(select_one)
+    first = connector.connections[0]
+
+    def work(connection: Connection) -> object:
+        first.failures.append(BrokenPipeError(32, "pipe"))  # the ROLLBACK will fail
+        raise IdempotencyConflictError
+
+    with pytest.raises(IdempotencyConflictError):
+        db.transaction(work)
+
+    assert first.sql == ["SELECT 1", "BEGIN", "ROLLBACK"]
+    assert first.closed
+    db.session(select_one)
+    assert len(connector.connections) == 2
+
+
+def test_backoff_doubles_between_attempts(tmp_path: Path) -> None:
+    connector = Connector(Clock(), cost=0.0)
+    for _ in range(3):
+        connector.failures.append(ConnectionRefusedError(111, "refused"))
+    sleeps: list[float] = []
+    db = database(
+        tmp_path,
+        connector,
+        retry=RetryPolicy(max_attempts=4, base_delay_seconds=0.1, max_delay_seconds=1.0),
+        sleeps=sleeps,
+    )
+
+    db.session(select_one)
+
+    assert sleeps == pytest.approx([0.1, 0.2, 0.4])
+    assert len(connector.params) == 4
+
+
+def test_a_reused_connection_is_replaced_for_free_only_once_per_unit(tmp_path: Path) -> None:
+    """Lost (free reconnect), serialization failure (attempt 1), lost again on the kept
+    connection: that counts as attempt 2, the last the policy allows."""
+    connector = Connector(Clock(), cost=0.0)
+    db = database(tmp_path, connector, retry=RetryPolicy(max_attempts=2, base_delay_seconds=0))
+    db.session(select_one)
+    connector.connections[0].failures.append(ConnectionResetError(104, "reset"))
+    outcomes: list[Exception] = [
+        DatabaseError({"C": "40001", "M": "could not serialize"}),
+        ConnectionResetError(104, "reset"),
+    ]
+
+    def work(connection: Connection) -> object:
+        rows = connection.run("SELECT 1")
+        if connection is not connector.connections[0] and outcomes:
+            raise outcomes.pop(0)
+        return rows
+
+    with pytest.raises(DatabaseUnavailableError):
+        db.session(work)
+
+    assert len(connector.connections) == 2, "no third connection: the free reconnect is spent"
+
+
+def test_each_retry_is_logged_with_its_reason_attempt_and_delay(tmp_path: Path) -> None:
+    connector = Connector(Clock(), cost=0.0)
+    connector.failures.append(ConnectionRefusedError(111, "refused"))
+    stream = io.StringIO()
+    configure_logging("DEBUG", stream=stream)
+    try:
+        database(
+            tmp_path,
+            connector,
+            retry=RetryPolicy(max_attempts=2, base_delay_seconds=0.1234567),
+        ).session(select_one)
+    finally:
+        configure_logging()
+
+    (retry,) = [
+        event
+        for event in map(json.loads, stream.getvalue().splitlines())
+        if event["event"] == "database_retry"
+    ]
+    assert (retry["reason"], retry["attempt"], retry["delay_ms"]) == (
+        "connection_refused",
+        1,
+        123.5,
+    )
+
+
+def test_a_writer_set_read_only_is_not_writable(tmp_path: Path) -> None:
+    """Not in recovery, but ``default_transaction_read_only`` is on: writes would fail."""
+    connector = Connector(Clock(), cost=0.0)
+    connector.rows["SHOW transaction_read_only"] = [[wire("on")]]
+    connector.rows["SELECT pg_is_in_recovery()"] = [[False]]
+
+    status = database(tmp_path, connector).probe()
+
+    assert (status.transaction_read_only, status.in_recovery, status.writable) == (
+        True,
+        False,
+        False,
+    )
+
+
+def test_the_probe_gives_up_after_its_second_attempt(tmp_path: Path) -> None:
+    connector = Connector(Clock(), cost=0.0)
+    connector.failures += [ConnectionRefusedError(111, "refused")] * 3
+
+    with pytest.raises(DatabaseUnavailableError):
+        database(tmp_path, connector, retry=RetryPolicy(max_attempts=5)).probe()
+
+    assert len(connector.params) == 2
+
+
+def test_a_refused_password_is_refreshed_and_retried_while_time_is_left(tmp_path: Path) -> None:
+    clock = Clock()
+    connector = Connector(clock)
+    connector.failures.append(DatabaseError({"C": "28P01", "M": "password authentication"}))
+
+    class Rotating(StaticCredentials):
+        def get(
+            self, *, force_refresh: bool = False, deadline: Deadline | None = None
+        ) -> DbCredentials:
+            return DbCredentials("app", "new" if force_refresh else "old")
+
+    db = Database(
+        settings(tmp_path),
+        Rotating(DbCredentials("app", "old")),
+        connect=connector,
+        ssl_context=ssl.create_default_context(),
+        retry=RetryPolicy(max_attempts=1),
+    )
+
+    db.session(select_one, deadline=Deadline.after(2.0, clock=clock))
+
+    assert [(params.password, params.timeout_seconds) for params in connector.params] == [
+        ("old", 2.0),
+        ("new", 2.0),
+    ]

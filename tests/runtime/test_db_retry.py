@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
 from pg8000.exceptions import DatabaseError, InterfaceError  # type: ignore[import-untyped]
 
 from payment_service.config import DatabaseSettings
-from payment_service.connection import Connection, ConnectParams
-from payment_service.db import Database, FailureKind, classify
+from payment_service.connection import AuthenticationMethodRefusedError, Connection, ConnectParams
+from payment_service.db import Database, DeadlineReachedError, FailureKind, classify
 from payment_service.deadline import Deadline
 from payment_service.errors import (
     DatabaseReadOnlyError,
@@ -23,7 +24,10 @@ from payment_service.secrets import DbCredentials, StaticCredentials
 
 
 def pg_error(code: str) -> Exception:
-    error: Exception = DatabaseError({"S": "ERROR", "C": code, "M": f"error {code}"})
+    """As pg8000 raises it: the server's fields, decoded from the wire (a new str object,
+    never the interned literal of the code, so ``is`` comparisons cannot pass by luck)."""
+    wire = code.encode("ascii").decode("ascii")
+    error: Exception = DatabaseError({"S": "ERROR", "C": wire, "M": f"error {code}"})
     return error
 
 
@@ -287,3 +291,148 @@ def test_full_jitter_delays_are_bounded_and_capped() -> None:
     assert [policy.delay(n, lambda: 0.0) for n in range(5)] == [0.0] * 5
     with pytest.raises(ValueError, match="max_attempts"):
         RetryPolicy(max_attempts=0)
+
+
+class ScramException(Exception):  # noqa: N818 - the name scramp gives its exception
+    """Stands in for scramp's exception (classified by its type name)."""
+
+
+def wrapped(message: str, cause: BaseException | None) -> Exception:
+    error: Exception = InterfaceError(message)
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "reason", "drop", "lost"),
+    [
+        (
+            ConnectionRefusedError(111, "refused"),
+            FailureKind.TRANSIENT,
+            "connection_refused",
+            True,
+            False,
+        ),
+        (ssl.SSLEOFError(8, "EOF"), FailureKind.TRANSIENT, "tls_eof", True, True),
+        (ssl.SSLZeroReturnError(6, "closed"), FailureKind.TRANSIENT, "tls_eof", True, True),
+        (ConnectionResetError(104, "reset"), FailureKind.TRANSIENT, "connection_reset", True, True),
+        (
+            ConnectionAbortedError(103, "aborted"),
+            FailureKind.TRANSIENT,
+            "connection_reset",
+            True,
+            True,
+        ),
+        (BrokenPipeError(32, "pipe"), FailureKind.TRANSIENT, "broken_pipe", True, True),
+        (TimeoutError("timed out"), FailureKind.TRANSIENT, "timeout", True, False),
+        (OSError(113, "no route to host"), FailureKind.TRANSIENT, "network_error", True, False),
+        (
+            wrapped("Can't create a connection", None),
+            FailureKind.TRANSIENT,
+            "network_error",
+            True,
+            False,
+        ),
+        (
+            wrapped("Can't create a connection", TimeoutError()),
+            FailureKind.TRANSIENT,
+            "timeout",
+            True,
+            False,
+        ),
+        (wrapped("network error", None), FailureKind.TRANSIENT, "connection_closed", True, True),
+        (wrapped("unexpected message", None), FailureKind.TRANSIENT, "network_error", True, False),
+        (wrapped("network error", TimeoutError()), FailureKind.TRANSIENT, "timeout", True, False),
+        (
+            wrapped("network error", BrokenPipeError()),
+            FailureKind.TRANSIENT,
+            "broken_pipe",
+            True,
+            True,
+        ),
+        (wrapped("Server refuses SSL", None), FailureKind.UNAVAILABLE, "tls_refused", True, False),
+        (ssl.SSLError(1, "handshake failure"), FailureKind.UNAVAILABLE, "tls_error", True, False),
+        (
+            ssl.SSLCertVerificationError(1, "bad"),
+            FailureKind.UNAVAILABLE,
+            "tls_verification_failed",
+            True,
+            False,
+        ),
+        (
+            wrapped("authentication", ScramException()),
+            FailureKind.UNAVAILABLE,
+            "scram_failed",
+            True,
+            False,
+        ),
+        (
+            AuthenticationMethodRefusedError("md5"),
+            FailureKind.UNAVAILABLE,
+            "auth_method_refused",
+            True,
+            False,
+        ),
+        (DeadlineReachedError("late"), FailureKind.UNAVAILABLE, "deadline", False, False),
+        (pg_error("55P03"), FailureKind.BUSY, "55P03", False, False),
+        (pg_error("57014"), FailureKind.BUSY, "57014", False, False),
+        (pg_error("08006"), FailureKind.TRANSIENT, "08006", True, False),
+        (pg_error("28000"), FailureKind.AUTHENTICATION, "28000", True, False),
+        (
+            DatabaseError("a message, not the server's fields"),
+            FailureKind.OTHER,
+            "DatabaseError",
+            False,
+            False,
+        ),
+        (ValueError({"C": "40001"}), FailureKind.OTHER, "ValueError", False, False),
+    ],
+)
+def test_every_failure_class_has_its_reason_and_connection_handling(
+    error: Exception, kind: FailureKind, reason: str, drop: bool, lost: bool
+) -> None:
+    """The reason is what the logs and the 503 carry; ``lost`` allows one immediate
+    reconnect of a reused connection; ``drop`` closes the connection."""
+    failure = classify(error)
+
+    assert (failure.kind, failure.reason, failure.drop_connection, failure.connection_lost) == (
+        kind,
+        reason,
+        drop,
+        lost,
+    )
+
+
+def test_a_classification_is_a_value_that_cannot_be_changed() -> None:
+    failure = classify(pg_error("40001"))
+
+    with pytest.raises(FrozenInstanceError):
+        failure.drop_connection = True  # type: ignore[misc]
+
+
+def test_the_default_policy_is_three_attempts_50_ms_doubling_capped_at_1_s() -> None:
+    policy = RetryPolicy()
+
+    assert policy.max_attempts == 3
+    assert [policy.delay(n, lambda: 1.0) for n in range(6)] == [0.05, 0.1, 0.2, 0.4, 0.8, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        ({"max_attempts": 0}, "max_attempts=0 must be at least 1"),
+        ({"base_delay_seconds": -0.5}, "retry delays must not be negative"),
+        ({"max_delay_seconds": -0.5}, "retry delays must not be negative"),
+    ],
+)
+def test_a_policy_that_cannot_work_is_refused(arguments: dict[str, float], error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        RetryPolicy(**arguments)  # type: ignore[arg-type]
+
+
+def test_one_attempt_and_zero_delays_are_valid() -> None:
+    policy = RetryPolicy(max_attempts=1, base_delay_seconds=0.0, max_delay_seconds=0.0)
+
+    assert (policy.max_attempts, policy.delay(3, lambda: 1.0)) == (1, 0.0)
+    with pytest.raises(FrozenInstanceError):
+        policy.max_attempts = 5  # type: ignore[misc]

@@ -275,6 +275,7 @@ class Database:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._settings = settings
         self._credentials = credentials
@@ -284,6 +285,7 @@ class Database:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rand = rand
+        self._timer = timer
         self._lock = threading.RLock()
         self._connection: Connection | None = None
 
@@ -318,7 +320,7 @@ class Database:
         """
 
         def work(connection: Connection) -> DatabaseStatus:
-            started = time.perf_counter()
+            started = self._timer()
             if _scalar(connection.run("SELECT 1")) != 1:
                 raise RuntimeError("SELECT 1 did not return 1")
             read_only = _scalar(connection.run("SHOW transaction_read_only"))
@@ -334,7 +336,7 @@ class Database:
             return DatabaseStatus(
                 transaction_read_only=read_only == "on",
                 in_recovery=in_recovery is True,
-                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                latency_ms=round((self._timer() - started) * 1000, 2),
                 replication_lag_seconds=lag,
             )
 
@@ -484,8 +486,7 @@ class Database:
                 raise
             _log.warning("database_auth_failed_refreshing_secret", reason=sqlstate(exc))
         credentials = self._credentials.get(force_refresh=True, deadline=deadline)
-        if deadline is not None and not deadline.allows(MIN_ATTEMPT_SECONDS):
-            raise DeadlineReachedError("no time left to reconnect")
+        # _params refuses to connect with less than MIN_ATTEMPT_SECONDS left.
         return self._connect(self._params(credentials, deadline))
 
     def _params(self, credentials: DbCredentials, deadline: Deadline | None) -> ConnectParams:

@@ -64,10 +64,8 @@ PLANTS = (
         "`rto-budget` arithmetic",
         "`(detection + max(dns, orchestrator)) + promotion`: the brackets moved",
         "apps/dr-app/src/dr_app/cli/budget.py",
-        "        writer_path = self.orchestrator.seconds + self.promotion.seconds\n"
-        "        return self.detection.seconds + max(self.dns.seconds, writer_path)",
-        "        writer_path = self.orchestrator.seconds\n"
-        "        return self.detection.seconds + max(self.dns.seconds, writer_path)"
+        "        return self.detection.seconds + max(self.dns.seconds, self.writer_path_seconds)",
+        "        return self.detection.seconds + max(self.dns.seconds, self.orchestrator.seconds)"
         " + self.promotion.seconds",
         "tests/cli/test_rto_budget.py::"
         "test_a_dns_ttl_longer_than_the_writer_path_dominates_the_rto",

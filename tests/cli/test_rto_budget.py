@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from dr_app.cli.budget import Budget, Defaults, Origin, compute_budget
-from dr_app.cli.synthesized import load_app, rate_seconds
+from dr_app.cli.synthesized import SynthesizedApp, load_app, rate_seconds
 from tests.scenarios.cli_support import WorldClients, run
 from tests.scenarios.conftest import World
 
@@ -86,12 +86,22 @@ def full_app(
     return outdir
 
 
-def budget_of(outdir: Path, page_to_action_minutes: float = 15) -> Budget:
-    app = load_app(outdir, (f"payment-dr-{SUFFIX}-primary", f"payment-dr-{SUFFIX}-secondary"))
+def stacks_in(outdir: Path) -> SynthesizedApp:
+    """Both stacks of the suffix written under ``outdir`` (a missing one is skipped)."""
+    return load_app(outdir, (f"payment-dr-{SUFFIX}-primary", f"payment-dr-{SUFFIX}-secondary"))
+
+
+def budget_of(
+    outdir: Path,
+    page_to_action_minutes: float = 15,
+    *,
+    rto_objective_seconds: float = 1800,
+    rpo_objective_seconds: float = 900,
+) -> Budget:
     return compute_budget(
-        app,
-        rto_objective_seconds=1800,
-        rpo_objective_seconds=900,
+        stacks_in(outdir),
+        rto_objective_seconds=rto_objective_seconds,
+        rpo_objective_seconds=rpo_objective_seconds,
         page_to_action_minutes=page_to_action_minutes,
     )
 
@@ -229,9 +239,9 @@ def test_rto_budget_exits_1_when_over_an_objective(tmp_path: Path, world: World)
 
 def test_expressions_are_not_literal_values(tmp_path: Path) -> None:
     full_app(tmp_path, consecutive="${var.n}")
-    app = load_app(tmp_path, (f"payment-dr-{SUFFIX}-primary", f"payment-dr-{SUFFIX}-secondary"))
-
-    budget = compute_budget(app, rto_objective_seconds=1800, rpo_objective_seconds=900)
+    budget = compute_budget(
+        stacks_in(tmp_path), rto_objective_seconds=1800, rpo_objective_seconds=900
+    )
 
     assert budget.orchestrator.origin is Origin.DEFAULT
     assert "3 consecutive evaluations (default, not synthesized)" in budget.orchestrator.label
@@ -257,7 +267,7 @@ def app_of(outdir: Path, secondary: dict[str, Any], primary: dict[str, Any] | No
 
 
 def test_without_any_synthesized_value_every_term_is_a_marked_default(tmp_path: Path) -> None:
-    app = load_app(app_of(tmp_path, {}), (f"payment-dr-{SUFFIX}-secondary",))
+    app = stacks_in(app_of(tmp_path, {}))
 
     budget = compute_budget(app, rto_objective_seconds=1800, rpo_objective_seconds=900)
 
@@ -286,7 +296,7 @@ def test_without_any_synthesized_value_every_term_is_a_marked_default(tmp_path: 
 
 
 def test_the_objectives_are_keyword_only_so_rto_and_rpo_cannot_be_swapped(tmp_path: Path) -> None:
-    app = load_app(app_of(tmp_path, {}), (f"payment-dr-{SUFFIX}-secondary",))
+    app = stacks_in(app_of(tmp_path, {}))
 
     with pytest.raises(TypeError):
         compute_budget(app, 1800, 900)  # type: ignore[misc]
@@ -317,14 +327,12 @@ def test_an_rto_exactly_on_the_objective_is_within_it(
     tmp_path: Path, objective: int, automatic_ok: bool, manual_ok: bool, both_ok: bool
 ) -> None:
     """The fixture's automatic RTO is 560 s and its manual RTO 1460 s."""
-    app = load_app(
-        full_app(tmp_path), (f"payment-dr-{SUFFIX}-primary", f"payment-dr-{SUFFIX}-secondary")
-    )
-    budget = compute_budget(app, rto_objective_seconds=objective, rpo_objective_seconds=900)
+    budget = budget_of(full_app(tmp_path), rto_objective_seconds=objective)
 
     document = budget.to_json()
     assert document["rto"]["within_objective"] is automatic_ok  # type: ignore[index]
     assert document["rto_manual"]["within_objective"] is manual_ok  # type: ignore[index]
+    assert (budget.automatic_ok, budget.manual_ok) == (automatic_ok, manual_ok)
     assert budget.rto_ok is both_ok
 
 
@@ -333,10 +341,7 @@ def test_an_rpo_under_or_on_the_objective_is_within_it(
     tmp_path: Path, objective: int, ok: bool
 ) -> None:
     """The fixture's RPO is 900 s (S3 Replication Time Control)."""
-    app = load_app(
-        full_app(tmp_path), (f"payment-dr-{SUFFIX}-primary", f"payment-dr-{SUFFIX}-secondary")
-    )
-    budget = compute_budget(app, rto_objective_seconds=1800, rpo_objective_seconds=objective)
+    budget = budget_of(full_app(tmp_path), rpo_objective_seconds=objective)
 
     assert budget.rpo_ok is ok
     assert budget.to_json()["rpo"]["within_objective"] is ok  # type: ignore[index]

@@ -181,6 +181,11 @@ def copy_tree(destination: Path) -> None:
             shutil.copy2(source, target)
 
 
+def copy_env(copy: Path) -> dict[str, str]:
+    """The environment that imports the packages (and ``tests``) from ``copy`` first."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(str(copy / d) for d in (*SRC_DIRS, "")))
+
+
 def _equivalents() -> dict[str, dict[str, str]]:
     """Reviewed equivalent mutants: {target: {key: reason}}."""
     if not EQUIVALENT_FILE.exists():
@@ -267,7 +272,7 @@ def run_target(target: Target, copy: Path, deadline: float) -> Outcome:
     """Mutate one module in ``copy`` and classify every mutant."""
     outcome = Outcome(target)
     started = time.monotonic()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(copy / d) for d in (*SRC_DIRS, "")))
+    env = copy_env(copy)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     tests = " ".join(target.tests)
     command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider {tests}"

@@ -13,7 +13,6 @@ Exit 1 when a planted bug is not caught, or a plant no longer applies.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from doc_sections import replace_section
-from mutate import SRC_DIRS, copy_tree
+from mutate import copy_env, copy_tree
 
 SECTION = "planted-bugs"
 
@@ -112,11 +111,7 @@ def run_plant(plant: Plant, copy: Path) -> Result:
             f"{original.count(plant.old)} times (expected once); update scripts/plant_bugs.py"
         )
     target.write_text(original.replace(plant.old, plant.new), encoding="utf-8")
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(str(copy / d) for d in (*SRC_DIRS, "")),
-        PYTHONDONTWRITEBYTECODE="1",
-    )
+    env = dict(copy_env(copy), PYTHONDONTWRITEBYTECODE="1")
     started = time.monotonic()
     try:
         completed = subprocess.run(  # noqa: S603
@@ -165,10 +160,7 @@ def main() -> int:
             baseline = subprocess.run(  # noqa: S603
                 [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", plant.test],
                 cwd=copy,
-                env=dict(
-                    os.environ,
-                    PYTHONPATH=os.pathsep.join(str(copy / d) for d in (*SRC_DIRS, "")),
-                ),
+                env=copy_env(copy),
                 capture_output=True,
                 text=True,
                 check=False,

@@ -3,31 +3,14 @@ equivalents file (every entry names a target and gives a reason)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import tomllib
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.mutation.scripts import REPO, load_script
 
-
-def _load() -> ModuleType:
-    scripts = str(REPO / "scripts")
-    if scripts not in sys.path:
-        sys.path.insert(0, scripts)  # mutate.py imports its sibling doc_sections
-    spec = importlib.util.spec_from_file_location("mutate_script", REPO / "scripts" / "mutate.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
-    spec.loader.exec_module(module)
-    return module
-
-
-mutate = _load()
+mutate = load_script("mutate")
 
 
 def test_mutant_key_is_operator_old_line_new_line() -> None:

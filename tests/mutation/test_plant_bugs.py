@@ -3,32 +3,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.mutation.scripts import REPO, load_script
 
-
-def _load() -> ModuleType:
-    scripts = str(REPO / "scripts")
-    if scripts not in sys.path:
-        sys.path.insert(0, scripts)  # plant_bugs.py imports its siblings
-    spec = importlib.util.spec_from_file_location(
-        "plant_bugs_script", REPO / "scripts" / "plant_bugs.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-plant_bugs = _load()
+plant_bugs = load_script("plant_bugs")
 
 
 @pytest.mark.parametrize("plant", plant_bugs.PLANTS, ids=lambda plant: plant.behaviour)

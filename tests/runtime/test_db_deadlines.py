@@ -30,6 +30,8 @@ from payment_service.logging import configure_logging
 from payment_service.retry import RetryPolicy
 from payment_service.secrets import DbCredentials, StaticCredentials
 
+LAG_QUERY = "SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())"
+
 
 class Clock:
     def __init__(self) -> None:
@@ -90,6 +92,34 @@ class Connector:
         return connection
 
 
+def probe_answers(read_only: str, in_recovery: bool, lag: object = None) -> Connector:
+    """A connector whose server answers the probe's queries (statements cost nothing)."""
+    connector = Connector(Clock(), cost=0.0)
+    connector.rows["SHOW transaction_read_only"] = [[wire(read_only)]]
+    connector.rows["SELECT pg_is_in_recovery()"] = [[in_recovery]]
+    connector.rows[LAG_QUERY] = [[lag]]
+    return connector
+
+
+class RotatingCredentials(StaticCredentials):
+    """``old`` until a forced refresh, then ``new``; every fetch costs ``fetch_seconds`` and a
+    refresh ``refresh_seconds`` on ``clock``."""
+
+    def __init__(
+        self, clock: Clock, fetch_seconds: float = 0.0, refresh_seconds: float = 0.0
+    ) -> None:
+        super().__init__(DbCredentials("app", "old"))
+        self.clock = clock
+        self.fetch_seconds = fetch_seconds
+        self.refresh_seconds = refresh_seconds
+
+    def get(
+        self, *, force_refresh: bool = False, deadline: Deadline | None = None
+    ) -> DbCredentials:
+        self.clock.now += self.refresh_seconds if force_refresh else self.fetch_seconds
+        return DbCredentials("app", "new" if force_refresh else "old")
+
+
 def wire(text: str) -> str:
     """A string as pg8000 returns it: decoded from the wire, a new object (never the interned
     literal, so an ``is`` comparison in the code cannot pass by luck)."""
@@ -114,11 +144,12 @@ def database(
     statement_timeout_ms: int = 1000,
     host_source: object = None,
     timer: Callable[[], float] | None = None,
+    credentials: StaticCredentials | None = None,
 ) -> Database:
     recorded = sleeps if sleeps is not None else []
     return Database(
         settings(tmp_path, statement_timeout_ms),
-        StaticCredentials(DbCredentials("app", "pw")),
+        credentials or StaticCredentials(DbCredentials("app", "pw")),
         connect=connector,
         ssl_context=ssl.create_default_context(),
         retry=retry or RetryPolicy(max_attempts=1),
@@ -288,22 +319,8 @@ def test_the_connect_timeout_is_what_is_left_and_no_connect_starts_too_late(
     tmp_path: Path,
 ) -> None:
     clock = Clock()
-
-    class SlowCredentials(StaticCredentials):
-        def get(
-            self, *, force_refresh: bool = False, deadline: Deadline | None = None
-        ) -> DbCredentials:
-            clock.now += 0.97
-            return DbCredentials("app", "pw")
-
     connector = Connector(clock)
-    db = Database(
-        settings(tmp_path),
-        SlowCredentials(DbCredentials("app", "pw")),
-        connect=connector,
-        ssl_context=ssl.create_default_context(),
-        retry=RetryPolicy(max_attempts=1),
-    )
+    db = database(tmp_path, connector, credentials=RotatingCredentials(clock, fetch_seconds=0.97))
 
     db.session(select_one, deadline=Deadline.after(2.0, clock=clock))
     assert connector.params[0].timeout_seconds == pytest.approx(1.03)
@@ -346,22 +363,7 @@ def test_a_refused_password_is_refreshed_but_not_past_the_deadline(tmp_path: Pat
     clock = Clock()
     connector = Connector(clock)
     connector.failures.append(DatabaseError({"C": "28P01", "M": "password authentication"}))
-
-    class Rotating(StaticCredentials):
-        def get(
-            self, *, force_refresh: bool = False, deadline: Deadline | None = None
-        ) -> DbCredentials:
-            if force_refresh:
-                clock.now += 0.96
-            return DbCredentials("app", "new" if force_refresh else "old")
-
-    db = Database(
-        settings(tmp_path),
-        Rotating(DbCredentials("app", "old")),
-        connect=connector,
-        ssl_context=ssl.create_default_context(),
-        retry=RetryPolicy(max_attempts=1),
-    )
+    db = database(tmp_path, connector, credentials=RotatingCredentials(clock, refresh_seconds=0.96))
 
     with pytest.raises(DatabaseUnavailableError):
         db.session(select_one, deadline=Deadline.after(1.0, clock=clock))
@@ -386,13 +388,7 @@ def test_closing_a_connection_never_waits_on_a_silent_peer(tmp_path: Path) -> No
 
 
 def test_the_probe_of_a_standby_reports_recovery_and_the_replay_lag(tmp_path: Path) -> None:
-    clock = Clock()
-    connector = Connector(clock, cost=0.0)
-    connector.rows["SHOW transaction_read_only"] = [[wire("on")]]
-    connector.rows["SELECT pg_is_in_recovery()"] = [[True]]
-    connector.rows["SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())"] = [
-        ["2.34567"]
-    ]
+    connector = probe_answers("on", True, lag="2.34567")
 
     status = database(tmp_path, connector).probe()
 
@@ -402,10 +398,7 @@ def test_the_probe_of_a_standby_reports_recovery_and_the_replay_lag(tmp_path: Pa
 
 
 def test_the_probe_of_a_writer_reports_no_lag(tmp_path: Path) -> None:
-    clock = Clock()
-    connector = Connector(clock, cost=0.0)
-    connector.rows["SHOW transaction_read_only"] = [[wire("off")]]
-    connector.rows["SELECT pg_is_in_recovery()"] = [[False]]
+    connector = probe_answers("off", False)
 
     status = database(tmp_path, connector).probe()
 
@@ -420,11 +413,7 @@ def test_the_probe_of_a_writer_reports_no_lag(tmp_path: Path) -> None:
 
 
 def test_a_standby_that_has_replayed_nothing_reports_an_unknown_lag(tmp_path: Path) -> None:
-    clock = Clock()
-    connector = Connector(clock, cost=0.0)
-    connector.rows["SHOW transaction_read_only"] = [[wire("on")]]
-    connector.rows["SELECT pg_is_in_recovery()"] = [[True]]
-    connector.rows["SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())"] = [[None]]
+    connector = probe_answers("on", True, lag=None)
 
     status = database(tmp_path, connector).probe()
 
@@ -469,9 +458,7 @@ def test_a_statement_may_start_with_exactly_50_ms_left(tmp_path: Path) -> None:
 
 def test_the_probe_measures_its_latency_in_milliseconds(tmp_path: Path) -> None:
     readings = iter([0.01, 0.0223456])
-    connector = Connector(Clock(), cost=0.0)
-    connector.rows["SHOW transaction_read_only"] = [[wire("off")]]
-    connector.rows["SELECT pg_is_in_recovery()"] = [[False]]
+    connector = probe_answers("off", False)
 
     status = database(tmp_path, connector, timer=lambda: next(readings)).probe()
 
@@ -479,10 +466,8 @@ def test_the_probe_measures_its_latency_in_milliseconds(tmp_path: Path) -> None:
 
 
 def test_the_probe_retries_once_at_once(tmp_path: Path) -> None:
-    connector = Connector(Clock(), cost=0.0)
+    connector = probe_answers("off", False)
     connector.failures.append(ConnectionRefusedError(111, "refused"))
-    connector.rows["SHOW transaction_read_only"] = [[wire("off")]]
-    connector.rows["SELECT pg_is_in_recovery()"] = [[False]]
     sleeps: list[float] = []
 
     status = database(tmp_path, connector, sleeps=sleeps).probe()
@@ -493,9 +478,7 @@ def test_the_probe_retries_once_at_once(tmp_path: Path) -> None:
 
 
 def test_a_probe_status_is_a_value_that_cannot_be_changed(tmp_path: Path) -> None:
-    connector = Connector(Clock(), cost=0.0)
-    connector.rows["SHOW transaction_read_only"] = [[wire("off")]]
-    connector.rows["SELECT pg_is_in_recovery()"] = [[False]]
+    connector = probe_answers("off", False)
     status = database(tmp_path, connector).probe()
 
     with pytest.raises(FrozenInstanceError):
@@ -662,9 +645,7 @@ def test_each_retry_is_logged_with_its_reason_attempt_and_delay(tmp_path: Path) 
 
 def test_a_writer_set_read_only_is_not_writable(tmp_path: Path) -> None:
     """Not in recovery, but ``default_transaction_read_only`` is on: writes would fail."""
-    connector = Connector(Clock(), cost=0.0)
-    connector.rows["SHOW transaction_read_only"] = [[wire("on")]]
-    connector.rows["SELECT pg_is_in_recovery()"] = [[False]]
+    connector = probe_answers("on", False)
 
     status = database(tmp_path, connector).probe()
 
@@ -689,20 +670,7 @@ def test_a_refused_password_is_refreshed_and_retried_while_time_is_left(tmp_path
     clock = Clock()
     connector = Connector(clock)
     connector.failures.append(DatabaseError({"C": "28P01", "M": "password authentication"}))
-
-    class Rotating(StaticCredentials):
-        def get(
-            self, *, force_refresh: bool = False, deadline: Deadline | None = None
-        ) -> DbCredentials:
-            return DbCredentials("app", "new" if force_refresh else "old")
-
-    db = Database(
-        settings(tmp_path),
-        Rotating(DbCredentials("app", "old")),
-        connect=connector,
-        ssl_context=ssl.create_default_context(),
-        retry=RetryPolicy(max_attempts=1),
-    )
+    db = database(tmp_path, connector, credentials=RotatingCredentials(clock))
 
     db.session(select_one, deadline=Deadline.after(2.0, clock=clock))
 

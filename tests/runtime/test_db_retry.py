@@ -31,13 +31,15 @@ def pg_error(code: str) -> Exception:
     return error
 
 
+def wrapped(message: str, cause: BaseException | None) -> Exception:
+    """pg8000's InterfaceError, raised from ``cause`` as pg8000 does."""
+    error: Exception = InterfaceError(message)
+    error.__cause__ = cause
+    return error
+
+
 def refused() -> Exception:
-    try:
-        raise ConnectionRefusedError(111, "Connection refused")
-    except ConnectionRefusedError as cause:
-        error: Exception = InterfaceError("Can't create a connection to host")
-        error.__cause__ = cause
-        return error
+    return wrapped("Can't create a connection to host", ConnectionRefusedError(111, "refused"))
 
 
 class FakeConnection:
@@ -295,12 +297,6 @@ def test_full_jitter_delays_are_bounded_and_capped() -> None:
 
 class ScramException(Exception):  # noqa: N818 - the name scramp gives its exception
     """Stands in for scramp's exception (classified by its type name)."""
-
-
-def wrapped(message: str, cause: BaseException | None) -> Exception:
-    error: Exception = InterfaceError(message)
-    error.__cause__ = cause
-    return error
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ LINT_PATHS := packages apps tests scripts tools
 # Construct packages whose tests live in packages/<name>/tests (each run by itself: make test-package).
 TEST_PACKAGES := core network data compute edge observability
 
-.PHONY: help install synth test test-package lint format checkov bench bench-cdktn clean diagram drill dist versions release live hcl mutate mutate-ci plant
+.PHONY: help install synth test test-package lint format checkov bench bench-cdktn clean diagram drill dist versions release live hcl mutate mutate-ci plant plan deploy destroy validate
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -87,6 +87,22 @@ release: $(INSTALLED) ## Release the changed packages (docs/releasing.md): DRY_R
 
 live: $(INSTALLED) ## Live tests against a deployed environment (PAYMENT_DR_OUTPUTS_FILE=<file>)
 	$(PY) -m pytest tests/live -m live -rs
+
+# Deploy with terraform (docs/deployment.md): ENVIRONMENT_SUFFIX selects the environment,
+# TERRAFORM=<path> the executable, AUTO_APPROVE=1 applies each shown plan without asking.
+DEPLOY := $(PY) -m dr_app.deploy.main
+
+plan: $(INSTALLED) ## Synthesize, then terraform init, plan and show each stack (primary, then secondary)
+	$(DEPLOY) plan --outdir $(OUTDIR)
+
+deploy: $(INSTALLED) ## Synthesize, then plan, show, confirm and apply each stack, primary first
+	$(DEPLOY) deploy --outdir $(OUTDIR)
+
+destroy: $(INSTALLED) ## Synthesize, then plan the destruction, show, confirm and apply it, secondary first
+	$(DEPLOY) destroy --outdir $(OUTDIR)
+
+validate: $(INSTALLED) ## terraform validate of each stack (a copy) against the provider mirror (TF_PLUGIN_MIRROR)
+	$(DEPLOY) validate --outdir $(OUTDIR)
 
 hcl: synth ## Export the stacks as Terraform HCL (needs terraform + registry, or SCHEMA=<file>)
 	$(PY) scripts/export_hcl.py $(if $(SCHEMA),--schema $(SCHEMA))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from payment_dr_core import EnvironmentConfig, RegionRole
+from payment_dr_core import EnvironmentConfig, RegionRole, StateBackendConfig
 
 _FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -70,16 +70,23 @@ def synthesized_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     return _synthesize(EnvironmentConfig(suffix=APP_SUFFIX), tmp_path_factory.mktemp("cdktf.out"))
 
 
-PRODUCTION_SUFFIX = "prd7"
+PRODUCTION_SUFFIX = "prod-payments-16"
+"""16 characters: the longest suffix, so every name is checked at its longest."""
+PRODUCTION_PREFIX = "acme-pay"
 PRODUCTION_ALERT_EMAIL = "payments-oncall@example.com"
 PRODUCTION_ALERT_URL = "https://events.example.com/integration/7c1d/enqueue"
 
 
 @pytest.fixture(scope="session")
 def production_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
-    """Both stacks of a production environment (``prd7``): the one extra synth."""
+    """Both stacks of a production environment: the one extra synth. It also carries the
+    longest suffix, a name prefix of its own and the API Gateway account setting."""
     config = EnvironmentConfig(
         suffix=PRODUCTION_SUFFIX,
+        name_prefix=PRODUCTION_PREFIX,
+        hosted_zone_name="payments.acme-corp.io",
+        state=StateBackendConfig(bucket="acme-pay-terraform-state"),
+        manage_api_gateway_account=True,
         production=True,
         alert_email=PRODUCTION_ALERT_EMAIL,
         alert_https_url=PRODUCTION_ALERT_URL,

@@ -3,12 +3,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from payment_dr_core import EnvironmentConfig, RegionRole, StateBackendConfig, standard_tags
+from payment_dr_core import RegionRole, standard_tags
 from tests.conftest import APP_SUFFIX, SynthesizedApp
 
 PRIMARY, SECONDARY = RegionRole.PRIMARY, RegionRole.SECONDARY
@@ -216,25 +215,6 @@ def test_every_log_group_is_encrypted_with_its_own_stacks_key(
             if group["kms_key_id"].startswith("${data."):
                 assert "secondary-region-key" in group["kms_key_id"]
             assert group["retention_in_days"] >= 365
-
-
-def test_local_backend_switch(tmp_path: Path) -> None:
-    from dr_app.app import build_app
-
-    config = EnvironmentConfig(suffix="loc", state=StateBackendConfig(kind="local"))
-    build_app(config, tmp_path).app.synth()
-    for role in ("primary", "secondary"):
-        doc = json.loads(
-            (tmp_path / "stacks" / f"payment-dr-loc-{role}" / "cdk.tf.json").read_text()
-        )
-        assert doc["terraform"]["backend"] == {
-            "local": {"path": f"terraform.payment-dr-loc-{role}.tfstate"}
-        }
-    secondary = json.loads(
-        (tmp_path / "stacks" / "payment-dr-loc-secondary" / "cdk.tf.json").read_text()
-    )
-    (remote,) = secondary["data"]["terraform_remote_state"].values()
-    assert remote["backend"] == "local"
 
 
 def remote(value: str) -> bool:
@@ -594,7 +574,7 @@ def test_orchestrator_may_copy_only_the_failover_snapshot_and_never_delete(
         ]["statement"]
     }
     cluster = f"payment-processing-aurora-use1-{APP_SUFFIX}"
-    copies = f"payment-processing-failover-copy-use1-{APP_SUFFIX}"
+    copies = f"payment-processing-failover-{APP_SUFFIX}"
     copy = statements["CopyFailoverSnapshot"]
     assert copy["actions"] == ["rds:CopyDBClusterSnapshot"]
     assert [r.split(":cluster-snapshot:")[1] for r in copy["resources"]] == [

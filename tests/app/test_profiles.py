@@ -51,8 +51,8 @@ def test_default_profile_global_cluster_and_secret(synthesized_app: SynthesizedA
 @pytest.mark.parametrize(
     ("role", "snapshot"),
     [
-        (PRIMARY, "payment-processing-aurora-final-use1-prd7"),
-        (SECONDARY, "payment-processing-aurora-final-use2-prd7"),
+        (PRIMARY, "acme-pay-aurora-final-use1-prod-payments-16"),
+        (SECONDARY, "acme-pay-aurora-final-use2-prod-payments-16"),
     ],
 )
 def test_production_clusters_are_protected_with_a_final_snapshot(
@@ -73,8 +73,8 @@ def test_production_buckets_are_not_force_destroyed(
     buckets = {b["bucket"]: b for b in of_kind(production_app, role, "aws_s3_bucket")}
     code = "use1" if role is PRIMARY else "use2"
     assert sorted(buckets) == [
-        f"payment-processing-access-logs-{code}-prd7",
-        f"payment-processing-data-{code}-prd7",
+        f"acme-pay-access-logs-{code}-prod-payments-16",
+        f"acme-pay-data-{code}-prod-payments-16",
     ]
     assert all(bucket["force_destroy"] is False for bucket in buckets.values())
 
@@ -95,8 +95,8 @@ def test_production_has_a_writer_and_a_reader_in_another_az(
     instances = of_kind(production_app, role, "aws_rds_cluster_instance")
     code = "use1" if role is PRIMARY else "use2"
     assert sorted(i["identifier"] for i in instances) == [
-        f"payment-processing-aurora-instance-2-{code}-prd7",
-        f"payment-processing-aurora-instance-{code}-prd7",
+        f"acme-pay-aurora-instance-2-{code}-prod-payments-16",
+        f"acme-pay-aurora-instance-{code}-prod-payments-16",
     ]
     (reader,) = [i for i in instances if "instance-2" in i["identifier"]]
     assert reader["availability_zone"].startswith("${element(tolist(setsubtract([")

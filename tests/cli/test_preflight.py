@@ -31,10 +31,33 @@ class _Lambda:
         return {"AccountLimit": self.limits, "AccountUsage": {"FunctionCount": 0}}
 
 
-def _clients(unreserved: dict[str, int]) -> Any:
+LOGGING_ROLE = "arn:aws:iam::123456789012:role/apigw-cloudwatch"
+
+
+class _ApiGateway:
+    """GetAccount with the response shape of the API Gateway API reference: ``cloudwatchRoleArn``
+    is absent until an account setting names a role (moto's API Gateway needs an extra
+    package this workspace does not install)."""
+
+    def __init__(self, role: str | None) -> None:
+        self.role = role
+
+    def get_account(self) -> dict[str, Any]:
+        account: dict[str, Any] = {
+            "throttleSettings": {"burstLimit": 5000, "rateLimit": 10000.0},
+            "apiKeyVersion": "4",
+        }
+        if self.role is not None:
+            account["cloudwatchRoleArn"] = self.role
+        return account
+
+
+def _clients(unreserved: dict[str, int], roles: dict[str, str | None] | None = None) -> Any:
     def make(service: str, region: str) -> Any:
         if service == "lambda":
             return _Lambda(unreserved[region])
+        if service == "apigateway":
+            return _ApiGateway((roles or {}).get(region, LOGGING_ROLE))
         return boto3_client(service, region)
 
     return make
@@ -79,7 +102,29 @@ def test_a_ready_account_passes_every_check(aws: dict[str, str]) -> None:
         "Lambda concurrency us-east-2",
         "Aurora PostgreSQL 14.6 db.serverless us-east-1",
         "Aurora PostgreSQL 14.6 db.serverless us-east-2",
+        "API Gateway logging role us-east-1",
+        "API Gateway logging role us-east-2",
     ]
+    assert results[-1].detail == f"set to {LOGGING_ROLE}"
+
+
+def test_an_account_without_the_api_gateway_logging_role_fails_unless_managed_here() -> None:
+    from dr_app.cli.commands.preflight import check_api_gateway_account
+
+    clients = _clients({}, {"us-east-1": LOGGING_ROLE, "us-east-2": None})
+    config = EnvironmentConfig(suffix="pf1")
+    assert check_api_gateway_account(config, clients, "us-east-1").passed
+    missing = check_api_gateway_account(config, clients, "us-east-2")
+    assert missing.line() == (
+        "FAIL  API Gateway logging role us-east-2: not set: stages cannot log until it is; "
+        "set it once per account and region (docs/deployment.md) or set "
+        "manage_api_gateway_account = true in one environment"
+    )
+    managed = EnvironmentConfig(suffix="pf1", manage_api_gateway_account=True)
+    assert check_api_gateway_account(managed, clients, "us-east-2").line() == (
+        "PASS  API Gateway logging role us-east-2: managed by this environment "
+        "(manage_api_gateway_account)"
+    )
 
 
 def test_each_problem_fails_its_own_line(aws: dict[str, str]) -> None:

@@ -35,11 +35,11 @@ def test_refused(value: str, allowed: str) -> None:
     assert caught.value.allowed.startswith(allowed)
 
 
-def test_refused_when_it_is_a_moved_region_pairs_primary() -> None:
+def test_refused_when_it_is_a_moved_region_pairs_secondary() -> None:
     with pytest.raises(ConfigError) as caught:
         EnvironmentConfig(
-            regions=RegionPair(primary="us-west-2", secondary="us-east-2"),
-            primary_az_ids=("usw2-az1", "usw2-az2"),
+            regions=RegionPair(primary="us-east-1", secondary="us-west-2"),
+            secondary_az_ids=("usw2-az1", "usw2-az2"),
             state=StateBackendConfig(region="eu-west-1"),
         )
     assert caught.value.field == "probe_region"

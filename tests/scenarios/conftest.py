@@ -78,7 +78,7 @@ class World:
             "ALERT_TOPIC_ARN": self.topic_arn,
             "ENVIRONMENT_SUFFIX": SUFFIX,
             "PRIMARY_CLUSTER_ID": self.names.primary_cluster,
-            "FAILOVER_SNAPSHOT_PREFIX": self.names.failover_snapshot_copies[0],
+            "FAILOVER_SNAPSHOT_PREFIX": self.names.failover_snapshot_copy,
         }
         env.update(overrides)
         return env

@@ -27,7 +27,7 @@ from payment_service.orchestrator.model import Action
 from tests.scenarios.conftest import PRIMARY, World
 
 OLD_PRIMARY = "payment-processing-aurora-use1-scn"
-PREFIX = "payment-processing-failover-copy-use1-scn"
+PREFIX = "payment-processing-failover-scn"
 FAILOVER_SNAPSHOT = f"rds:unplanned-global-failover-{OLD_PRIMARY}-2026-11-29-07-00"
 COPY = SnapshotCopy(PRIMARY, OLD_PRIMARY, PREFIX)
 
@@ -64,14 +64,21 @@ def test_the_copy_is_named_by_the_snapshot_time_in_utc() -> None:
     taken = datetime(2026, 11, 29, 2, 5, 9, tzinfo=timezone(timedelta(hours=-5)))
     assert copy_name(PREFIX, taken) == f"{PREFIX}-20261129070509"
     assert copy_name(PREFIX, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == (
-        "payment-processing-failover-copy-use1-scn-20260102030405"
+        "payment-processing-failover-scn-20260102030405"
     )
 
 
-@pytest.mark.parametrize("prefix", ["", "1starts-with-digit", "ends-", "double--hyphen", "x" * 241])
+@pytest.mark.parametrize("prefix", ["", "1starts-with-digit", "ends-", "double--hyphen", "x" * 49])
 def test_a_copy_prefix_rds_would_refuse_is_rejected(prefix: str) -> None:
     with pytest.raises(ValueError, match="copy_prefix="):
         SnapshotCopy(PRIMARY, OLD_PRIMARY, prefix)
+
+
+def test_the_longest_accepted_prefix_makes_a_63_character_copy_name() -> None:
+    """CopyDBClusterSnapshot allows 63 characters; the copy appends 15."""
+    prefix = "x" * 48
+    SnapshotCopy(PRIMARY, OLD_PRIMARY, prefix)
+    assert len(copy_name(prefix, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))) == 63
 
 
 def test_no_failover_snapshot_yet_is_said_and_nothing_is_copied(world: World) -> None:

@@ -88,7 +88,7 @@ def test_manual_and_automatic_failover_make_the_same_calls(
     assert manual_plan.snapshot_copy is not None
     assert (manual_plan.snapshot_copy.region, manual_plan.snapshot_copy.copy_prefix) == (
         "us-east-1",
-        "payment-processing-failover-copy-use1-scn",
+        "payment-processing-failover-scn",
     )
     assert (manual_plan.global_cluster_id, manual_plan.target_arn) == (
         GLOBAL_CLUSTER,

@@ -140,9 +140,25 @@ def test_api_connects_as_the_app_role_and_never_reads_the_master_secret(synth: S
     assert set(statements) == {
         "ConnectAsApplicationRole",
         "UseSessionTable",
+        "UseSessionTableKeyThroughDynamoDb",
         "WriteOwnLogs",
         "SendTraces",
     }
+
+
+def test_api_may_use_the_table_key_only_through_dynamodb_in_its_region(synth: Synth) -> None:
+    """DynamoDB uses the table's customer-managed key on behalf of the caller: without this
+    grant every GetItem/PutItem of the idempotency cache is denied."""
+    statement = statements_of(synth, "functions_api")["UseSessionTableKeyThroughDynamoDb"]
+    assert statement["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert statement["resources"] == [KEY]
+    assert statement["condition"] == [
+        {
+            "test": "StringEquals",
+            "variable": "kms:ViaService",
+            "values": ["dynamodb.us-east-2.amazonaws.com"],
+        }
+    ]
 
 
 def test_migration_function_reads_the_master_secret(synth: Synth) -> None:
@@ -176,7 +192,7 @@ def test_roles_trust_lambda_only(synth: Synth) -> None:
         assert [s["principals"][0]["identifiers"] for s in assume] == [["lambda.amazonaws.com"]]
     attachments = synth.resources("aws_iam_role_policy_attachment").values()
     assert {a["policy_arn"] for a in attachments} == {
-        "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaENIManagementAccess"
     }
 
 

@@ -23,9 +23,7 @@ FAILOVER_SNAPSHOTS = (
     "arn:aws:rds:us-east-1:{account}:cluster-snapshot:"
     "rds:unplanned-global-failover-payment-processing-aurora-use1-test-*"
 )
-COPIES = (
-    "arn:aws:rds:us-east-1:{account}:cluster-snapshot:payment-processing-failover-copy-use1-test-*"
-)
+COPIES = "arn:aws:rds:us-east-1:{account}:cluster-snapshot:payment-processing-failover-test-*"
 
 
 def props(bundle: Bundle, **overrides: Any) -> FailoverOrchestratorProps:
@@ -171,7 +169,7 @@ def test_with_the_primary_key_the_copy_may_use_it_through_rds_only(bundle: Bundl
 def test_the_function_knows_the_old_primary_and_the_copy_prefix(synth: Synth) -> None:
     variables = synth.only("aws_lambda_function")["environment"]["variables"]
     assert variables["PRIMARY_CLUSTER_ID"] == "payment-processing-aurora-use1-test"
-    assert variables["FAILOVER_SNAPSHOT_PREFIX"] == "payment-processing-failover-copy-use1-test"
+    assert variables["FAILOVER_SNAPSHOT_PREFIX"] == "payment-processing-failover-test"
 
 
 def test_the_policy_belongs_to_the_orchestrators_own_role(synth: Synth) -> None:

@@ -123,7 +123,7 @@ PROD: dict[str, Any] = {"production": True, "alert_email": "oncall@example.com"}
         ({"primary_az_ids": ("use1-az1", "use1-az1")}, "primary_az_ids"),
         ({"secondary_az_ids": ("use1-az1", "use1-az2")}, "secondary_az_ids"),
         ({"secondary_az_ids": ["use2-az1", "use2-az2"]}, "secondary_az_ids"),
-        ({"regions": RegionPair(primary="us-west-2")}, "primary_az_ids"),
+        ({"regions": RegionPair(primary="us-west-2")}, "regions.primary"),
         ({"hosted_zone_name": "Payments.Example.com"}, "hosted_zone_name"),
         ({"hosted_zone_name": "example.com."}, "hosted_zone_name"),
         ({"domain_name": "api.other.org"}, "domain_name"),

@@ -128,6 +128,7 @@ def test_attributes(synth: Synth) -> None:
         ({"kms_key_arn": SECONDARY_KEY}, "kms_key_arn"),
         ({"point_in_time_recovery_days": 0}, "point_in_time_recovery_days"),
         ({"point_in_time_recovery_days": 36}, "point_in_time_recovery_days"),
+        ({"deletion_protection": 1}, "deletion_protection"),
     ],
 )
 def test_bad_table_props_are_refused(overrides: dict[str, Any], field: str) -> None:
@@ -144,6 +145,7 @@ def test_bad_table_props_are_refused(overrides: dict[str, Any], field: str) -> N
         ({"table_arn": TABLE_ARN.replace("us-east-1", "us-east-2")}, "table_arn"),
         ({"table_arn": ""}, "table_arn"),
         ({"kms_key_arn": PRIMARY_KEY}, "kms_key_arn"),
+        ({"deletion_protection": "yes"}, "deletion_protection"),
     ],
 )
 def test_bad_replica_props_are_refused(overrides: dict[str, Any], field: str) -> None:
@@ -155,3 +157,24 @@ def test_bad_replica_props_are_refused(overrides: dict[str, Any], field: str) ->
 def test_good_props_pass() -> None:
     table_props(point_in_time_recovery_days=1).validate()
     replica_props().validate()
+
+
+def test_deletion_protection_covers_the_table_and_its_replica() -> None:
+    """Each replica has its own setting: protecting the table alone leaves the replica
+    deletable."""
+
+    def build(stack: TerraformStack) -> None:
+        table = SessionTable(stack, "sessions", table_props(deletion_protection=True))
+        SessionTableReplica(
+            stack,
+            "sessions-replica",
+            replica_props(
+                table_arn=table.table_arn,
+                deletion_protection=True,
+                provider=secondary_provider(stack),
+            ),
+        )
+
+    protected = synth_stack(build, region=PRIMARY)
+    assert protected.only("aws_dynamodb_table")["deletion_protection_enabled"] is True
+    assert protected.only("aws_dynamodb_table_replica")["deletion_protection_enabled"] is True

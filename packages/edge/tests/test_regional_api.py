@@ -42,7 +42,7 @@ KEYS = {"primary": PRIMARY_KEY, "secondary": SECONDARY_KEY}
 @pytest.fixture(scope="module")
 def synth() -> Synth:
     def build(stack: TerraformStack) -> None:
-        primary = RegionalApi(stack, "primary", api_props())
+        primary = RegionalApi(stack, "primary", api_props(manage_account_logging_role=True))
         secondary = RegionalApi(
             stack,
             "secondary",
@@ -270,6 +270,11 @@ def test_method_settings_throttle_everything_without_data_trace(synth: Synth) ->
     assert secondary["data_trace_enabled"] is False
     assert secondary["throttling_rate_limit"] == 250.5
     assert secondary["throttling_burst_limit"] == 500
+
+
+def test_account_logging_role_is_not_managed_by_default() -> None:
+    """An account-level singleton: owned by a stack only when asked."""
+    assert api_props().manage_account_logging_role is False
 
 
 def test_account_logging_role_is_managed_only_when_switched_on(synth: Synth) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from dr_app.paths import APP_DIR, IN_CHECKOUT
@@ -15,7 +17,7 @@ from payment_dr_compute.bundle import Bundle, build_bundle
 
 SERVICE_DISTRIBUTION = "payment-service"
 BUILD_DIR = APP_DIR / "build"
-"""Where the checkout keeps the bundle between synths (outside it: beside the output)."""
+"""Where the checkout keeps the bundle between synths (an installed app: the user's cache)."""
 
 
 def service_requirements() -> list[str]:
@@ -32,11 +34,14 @@ def service_source() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def build_dir_for(outdir: Path | None) -> Path:
-    """``apps/dr-app/build`` in the checkout; ``<outdir>/../build`` for an installed app."""
-    if IN_CHECKOUT or outdir is None:
-        return BUILD_DIR if IN_CHECKOUT else Path.cwd() / "build"
-    return outdir.resolve().parent / "build"
+def build_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``apps/dr-app/build`` in the checkout. An installed app never writes into the caller's
+    working directory: ``$XDG_CACHE_HOME/payment-dr/build`` (default ``~/.cache``)."""
+    if IN_CHECKOUT:
+        return BUILD_DIR
+    env = os.environ if environ is None else environ
+    cache = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "payment-dr" / "build"
 
 
 def payment_service_bundle(build_dir: Path = BUILD_DIR) -> Bundle:

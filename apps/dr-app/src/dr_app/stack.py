@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 from cdktf import TerraformOutput, TerraformStack
@@ -117,6 +118,8 @@ class PaymentDrStack(TerraformStack):
         role: RegionRole,
         bundle: Bundle,
         primary: PaymentDrStack | None = None,
+        *,
+        state_dir: Path,
     ) -> None:
         if role is RegionRole.SECONDARY and primary is None:
             raise ConfigError("primary", None, "the primary stack: the secondary stack joins it")
@@ -129,7 +132,7 @@ class PaymentDrStack(TerraformStack):
         self.region = config.regions.region_for(role)
         tags = [AwsProviderDefaultTags(tags=standard_tags(config, role))]
         self.provider = AwsProvider(self, "aws", region=self.region, default_tags=tags)
-        configure_backend(self, config, self.stack_name)
+        configure_backend(self, config, self.stack_name, state_dir)
         # The stacks use an ephemeral resource (Terraform 1.10+) and write-only arguments:
         # "To use write-only arguments, you must use Terraform v.1.11 or later"
         # (https://developer.hashicorp.com/terraform/language/manage-sensitive-data/write-only).
@@ -282,6 +285,7 @@ class PaymentDrStack(TerraformStack):
                 secondary_probe_alarm_name=self.probe.alarm_name,
                 remote_probe_region=config.probe_region,
                 remote_probe_alarm_name=self.remote_probe.alarm_name,
+                deletion_protection=config.data_protection.deletion_protection,
                 provider=self.provider,
             ),
         )
@@ -392,6 +396,7 @@ class PaymentDrStack(TerraformStack):
                 throttling_rate_limit=float(config.api_throttle_rate),
                 throttling_burst_limit=config.api_throttle_burst,
                 waf_enabled=config.waf_enabled,
+                manage_account_logging_role=config.manage_api_gateway_account,
                 provider=self.provider,
             ),
         )
@@ -561,6 +566,7 @@ class PaymentDrStack(TerraformStack):
                 namer=config.namer,
                 region=self.region,
                 kms_key_arn=self.key_arn,
+                deletion_protection=config.data_protection.deletion_protection,
                 provider=self.provider,
             ),
         )
@@ -630,6 +636,7 @@ class PaymentDrStack(TerraformStack):
                 region=self.region,
                 table_arn=primary.sessions.table_arn,
                 kms_key_arn=self.key_arn,
+                deletion_protection=config.data_protection.deletion_protection,
                 provider=self.provider,
             ),
         )

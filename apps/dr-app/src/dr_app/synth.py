@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from dr_app.output_swap import publish, staging_dir
 from dr_app.paths import ENVIRONMENTS_DIR_VAR, environments_dir, output_dir
 from payment_dr_core import ConfigError, EnvironmentConfig, load_config
 from payment_dr_core.config import DEFAULT_SUFFIX
@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--clean",
         action="store_true",
-        help="delete the output directory first (only once the config is valid)",
+        help="drop stacks of the previous output that this synth does not make (Terraform "
+        "state, lock files and .terraform/ are always kept); the new output replaces the "
+        "old one only once the synth has succeeded",
     )
     parser.add_argument("--no-report", action="store_true", help="do not print the summary")
     return parser
@@ -111,14 +113,16 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except SynthError as exc:
         sys.stderr.write(f"payment-dr-synth: configuration error: {exc}\n")
         return USAGE_ERROR
-    outdir = output_dir(args.outdir, env)
-    if args.clean and outdir.exists():
-        shutil.rmtree(outdir)
+    outdir = output_dir(args.outdir, env).absolute()
 
     from dr_app.app import build_app  # deferred: importing it loads jsii
     from dr_app.synth_report import render, summarize
 
-    build_app(config, outdir).app.synth()
+    # Built aside and swapped in only once it succeeded: a failed synth leaves the previous
+    # output, and Terraform's files in it (state, lock file, .terraform/), as they were.
+    with staging_dir(outdir) as staging:
+        build_app(config, staging, published_outdir=outdir).app.synth()
+        publish(staging, outdir, clean=args.clean)
     if not args.no_report:
         print(render(outdir.resolve(), summarize(outdir.resolve())))
         print(source.describe())

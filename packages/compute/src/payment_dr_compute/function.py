@@ -31,9 +31,15 @@ from payment_dr_core.regions import validate_region
 from payment_dr_core.validation import Rule, check_all, in_range, matches
 
 RUNTIME = "python3.11"
-VPC_ACCESS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-"""AWS-managed: the EC2 network-interface actions a VPC-attached function needs. They do
-not support resource-level scoping, so AWS ships this policy for exactly this use."""
+VPC_ACCESS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaENIManagementAccess"
+"""AWS-managed: exactly the EC2 network-interface actions a VPC-attached function's role needs
+(ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DeleteNetworkInterface,
+AssignPrivateIpAddresses, UnassignPrivateIpAddresses: Lambda Developer Guide, "Giving Lambda
+functions access to resources in an Amazon VPC", execution role permissions; AWS Managed
+Policy Reference, AWSLambdaENIManagementAccess). DescribeNetworkInterfaces works only on
+``*``, so AWS ships this policy for the purpose. Not AWSLambdaVPCAccessExecutionRole: that one
+also allows logs:CreateLogGroup/CreateLogStream/PutLogEvents on ``*``, which would undo the
+function's own log statement scoped to its log group."""
 
 _RESERVED_ENV = frozenset(
     {

@@ -78,6 +78,10 @@ class FailoverOrchestratorProps:
     remote_probe_alarm_name: str | None = None
     """That probe's no-response alarm, in ``remote_probe_region``; set with it or not at all."""
 
+    deletion_protection: bool = False
+    """True: the decision table (the record of every automatic failover decision) refuses
+    deletion; production environments set it. False: ``destroy`` deletes it."""
+
     provider: TerraformProvider | None = None
 
     def validate(self) -> None:
@@ -90,6 +94,8 @@ class FailoverOrchestratorProps:
                 self.region,
                 f"the secondary region, not the primary ({self.primary_region})",
             )
+        if not isinstance(self.deletion_protection, bool):
+            raise ConfigError("deletion_protection", self.deletion_protection, "true or false")
         if (self.remote_probe_region is None) != (self.remote_probe_alarm_name is None):
             raise ConfigError(
                 "remote_probe_region",
@@ -148,7 +154,7 @@ class FailoverOrchestrator(Construct):
             server_side_encryption=DynamodbTableServerSideEncryption(
                 enabled=True, kms_key_arn=props.kms_key_arn
             ),
-            deletion_protection_enabled=False,
+            deletion_protection_enabled=props.deletion_protection,
             provider=provider,
         )
         self.switch = SsmParameter(

@@ -184,12 +184,22 @@ class PaymentFunctions(Construct):
         table_statement = PolicyStatement(
             "UseSessionTable", TABLE_ACTIONS, (props.session_table_arn,)
         )
+        # The table (and its replica) are encrypted with this region's customer-managed key,
+        # and DynamoDB uses that key on behalf of the caller, with the caller's permissions
+        # (AWS KMS Developer Guide, "How Amazon DynamoDB uses AWS KMS"; the key policy leaves
+        # data use to IAM). Only through DynamoDB in this region.
+        table_key_statement = PolicyStatement(
+            "UseSessionTableKeyThroughDynamoDb",
+            ("kms:Decrypt", "kms:GenerateDataKey"),
+            (props.kms_key_arn,),
+            (("StringEquals", "kms:ViaService", (f"dynamodb.{props.region}.amazonaws.com",)),),
+        )
         self.api = function(
             "api",
             "payment-api",
             API_HANDLER,
             "Payment API (API Gateway REST proxy)",
-            (connect_statement, table_statement),
+            (connect_statement, table_statement, table_key_statement),
             {
                 **api_database,
                 "DB_IAM_USER": props.db_app_user,

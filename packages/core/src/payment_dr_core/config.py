@@ -20,8 +20,13 @@ from typing import Any, Literal, cast
 
 from payment_dr_core import names
 from payment_dr_core.errors import ConfigError
-from payment_dr_core.naming import Namer, ResourceKind
-from payment_dr_core.regions import RegionPair, RegionRole, region_code, validate_region
+from payment_dr_core.naming import NAME_PREFIX_MAX_LENGTH, PROJECT, Namer, ResourceKind
+from payment_dr_core.regions import (
+    RegionPair,
+    RegionRole,
+    region_code,
+    validate_aws_partition,
+)
 from payment_dr_core.validation import Rule, check_all, in_range, matches, parse_ipv4_network
 
 DEFAULT_SUFFIX = "dev"
@@ -61,6 +66,16 @@ _DNS_NAME = r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
 _EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
 _HTTPS_URL = r"https://[A-Za-z0-9.\-]+(:\d{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/\-]*)?(\?[^\s#]*)?"
 
+CERTIFICATE_DOMAIN_MAX_OCTETS = 64
+"""ACM RequestCertificate: "the length of the domain name (technically, the Common Name) that
+you provide cannot exceed 64 octets (characters), including periods" (ACM API reference,
+RequestCertificate, DomainName). Each API hostname is the DomainName of its own certificate."""
+
+ROUTE53_METRICS_REGION = "us-east-1"
+"""Route 53 publishes health-check metrics only in us-east-1 (Route 53 Developer Guide,
+"Monitoring health check status and getting notifications"): the primary-health alarm must
+live there, and the stacks create it with the primary region's provider."""
+
 BACKUP_RETENTION_RANGE = (1, 35)
 """Aurora accepts 1 to 35 days of automated backups (BackupRetentionPeriod)."""
 
@@ -86,11 +101,12 @@ class StateBackendConfig:
     """Where Terraform state lives."""
 
     kind: BackendKind = "s3"
-    """``s3`` (default) or ``local``; ``local`` writes state next to the synthesized stacks,
-    for trying the app without AWS."""
+    """``s3`` (default) or ``local``; ``local`` writes state to ``terraform-state/<suffix>/``
+    beside the output directory (an absolute path, never inside it, so no synth deletes it),
+    for trying the app without a state bucket."""
 
     bucket: str = ""
-    """S3 bucket for state. Empty means ``payment-processing-tfstate-<suffix>``. Create it
+    """S3 bucket for state. Empty means ``<name_prefix>-tfstate-<suffix>``. Create it
     first (docs/deployment.md)."""
 
     region: str = "us-west-2"
@@ -108,7 +124,8 @@ class DataProtection:
     the production profile when ``production = true``."""
 
     deletion_protection: bool = False
-    """Aurora clusters and the global cluster refuse deletion."""
+    """Aurora clusters, the global cluster, the DynamoDB session table, its replica and the
+    orchestrator's decision table refuse deletion."""
 
     final_snapshot: bool = False
     """Each Aurora cluster takes a final snapshot (``aurora-final`` by the naming rules)
@@ -137,8 +154,17 @@ class EnvironmentConfig:
     suffix: str = DEFAULT_SUFFIX
     """Environment suffix in every physical name: lowercase letters, digits, single hyphens."""
 
+    name_prefix: str = PROJECT
+    """First part of every physical name (``<name_prefix>-<component>-<suffix>``) and the
+    Project tag. S3 bucket names are global across all AWS accounts: set your own (an
+    organization name, say ``acme-payments``) so that your buckets do not collide with
+    another adopter's of the same suffix. Changing it on a deployed environment replaces
+    every named resource."""
+
     regions: RegionPair = field(default_factory=RegionPair)
-    """Primary (us-east-1) and secondary (us-east-2) regions."""
+    """Primary (us-east-1) and secondary (us-east-2) regions. The primary must be us-east-1
+    (Route 53 publishes health-check metrics only there); the secondary may be any other
+    Region of the aws partition (set ``secondary_az_ids`` to match). GovCloud is refused."""
 
     primary_cidr: str = "10.0.0.0/16"
     """VPC CIDR of the primary region."""
@@ -175,6 +201,15 @@ class EnvironmentConfig:
 
     domain_name: str = ""
     """Custom domain of the API, inside the hosted zone. Empty: ``api-<suffix>.<zone>``."""
+
+    manage_api_gateway_account: bool = False
+    """API Gateway's CloudWatch Logs role (``aws_api_gateway_account``) is one setting per
+    account and region, and stages can only log once it is set. False (default): the account
+    already has it (``payment-dr preflight`` checks; docs/deployment.md shows how to set it
+    once). True: this environment creates the role and owns the setting in both regions:
+    set it in exactly one environment per account, since each environment that manages it
+    overwrites the others, and destroying that environment leaves the setting pointing at a
+    deleted role."""
 
     waf_enabled: bool = True
     """Attach a WAF web ACL (AWS managed rules and a rate limit) to each regional API."""
@@ -264,6 +299,12 @@ class EnvironmentConfig:
                 ),
             ]
         )
+        Rule(
+            "name_prefix",
+            matches(rf"(?=.{{1,{NAME_PREFIX_MAX_LENGTH}}}$)[a-z][a-z0-9]*(-[a-z0-9]+)*"),
+            f"1-{NAME_PREFIX_MAX_LENGTH} characters: lowercase letters, digits and single "
+            "hyphens, starting with a letter and not ending with a hyphen",
+        ).apply(self.name_prefix)
         check_all(
             [
                 (Rule("owner", matches(_TAG_VALUE), "1-256 tag value characters"), self.owner),
@@ -282,6 +323,7 @@ class EnvironmentConfig:
             lambda v: v in LOG_RETENTION_DAYS and not isinstance(v, bool),
             f"one of the CloudWatch Logs retention values {LOG_RETENTION_DAYS}",
         ).apply(self.log_retention_days)
+        self._check_region_pair()
         self._check_edge()
         self._check_cidrs()
         self._check_az_ids()
@@ -382,6 +424,7 @@ class EnvironmentConfig:
             raise ConfigError(
                 "domain_name", domain, f"a name inside the hosted zone {self.hosted_zone_name}"
             )
+        self._check_certificate_names()
         check_all(
             [
                 (
@@ -412,6 +455,7 @@ class EnvironmentConfig:
         )
         for name in (
             "create_hosted_zone",
+            "manage_api_gateway_account",
             "waf_enabled",
             "auto_failover_enabled",
             "production",
@@ -420,6 +464,24 @@ class EnvironmentConfig:
             value = getattr(self, name)
             if not isinstance(value, bool):
                 raise ConfigError(name, value, "true or false")
+
+    def _check_certificate_names(self) -> None:
+        limit = CERTIFICATE_DOMAIN_MAX_OCTETS
+        hostnames = [
+            ("domain_name" if self.domain_name else "hosted_zone_name", self.api_domain_name)
+        ]
+        hostnames += [
+            ("hosted_zone_name", self.direct_api_domain_name(role)) for role in RegionRole
+        ]
+        for field_name, hostname in hostnames:
+            if len(hostname) > limit:
+                value = self.domain_name if field_name == "domain_name" else self.hosted_zone_name
+                raise ConfigError(
+                    field_name,
+                    value,
+                    f"a name that keeps every certificate's domain name within {limit} "
+                    f"characters (ACM RequestCertificate); {hostname} has {len(hostname)}",
+                )
 
     def _check_cidrs(self) -> None:
         primary = parse_ipv4_network("primary_cidr", self.primary_cidr)
@@ -456,7 +518,7 @@ class EnvironmentConfig:
         state = self.state
         if state.kind not in ("s3", "local"):
             raise ConfigError("state.kind", state.kind, "'s3' or 'local'")
-        validate_region("state.region", state.region)
+        validate_aws_partition("state.region", state.region)
         if state.kind == "s3" and state.region == self.regions.primary:
             raise ConfigError(
                 "state.region",
@@ -474,8 +536,17 @@ class EnvironmentConfig:
             "path segments of letters, digits, '_.-' separated by '/'",
         ).apply(state.key_prefix)
 
+    def _check_region_pair(self) -> None:
+        if self.regions.primary != ROUTE53_METRICS_REGION:
+            raise ConfigError(
+                "regions.primary",
+                self.regions.primary,
+                f"{ROUTE53_METRICS_REGION}: Route 53 publishes health-check metrics only there, "
+                "and the primary-health alarm is created with the primary region's provider",
+            )
+
     def _check_probe_region(self) -> None:
-        validate_region("probe_region", self.probe_region)
+        validate_aws_partition("probe_region", self.probe_region)
         region_code(self.probe_region)
         pair = (self.regions.primary, self.regions.secondary)
         if self.probe_region in pair:
@@ -486,17 +557,25 @@ class EnvironmentConfig:
                 f"({pair[1]}): a probe there is an independent vantage point",
             )
 
+    def _names_too_long(self, exc: ConfigError) -> ConfigError:
+        if self.name_prefix != PROJECT:
+            return ConfigError(
+                "name_prefix",
+                self.name_prefix,
+                f"a name_prefix short enough, with the suffix {self.suffix!r}, for every "
+                f"generated name; {exc}",
+            )
+        return ConfigError(
+            "suffix", self.suffix, f"a suffix short enough for every generated name; {exc}"
+        )
+
     def _check_names(self) -> None:
         namer = self.namer
         for spec in names.PROBE_NAMES:
             try:
                 namer.of(spec, region=self.probe_region)
             except ConfigError as exc:
-                raise ConfigError(
-                    "suffix",
-                    self.suffix,
-                    f"a suffix short enough for every generated name; {exc}",
-                ) from exc
+                raise self._names_too_long(exc) from exc
         for spec in names.ALL:
             for region in (self.regions.primary, self.regions.secondary):
                 try:
@@ -508,16 +587,12 @@ class EnvironmentConfig:
                             region=region,
                         )
                 except ConfigError as exc:
-                    raise ConfigError(
-                        "suffix",
-                        self.suffix,
-                        f"a suffix short enough for every generated name; {exc}",
-                    ) from exc
+                    raise self._names_too_long(exc) from exc
 
     @property
     def namer(self) -> Namer:
-        """The name builder for this environment's suffix."""
-        return Namer(self.suffix)
+        """The name builder for this environment's suffix and name prefix."""
+        return Namer(self.suffix, self.name_prefix)
 
     @property
     def aurora_instance_count(self) -> int:
@@ -563,7 +638,7 @@ class EnvironmentConfig:
     @property
     def state_bucket(self) -> str:
         """The state bucket name, defaulted from the suffix."""
-        return self.state.bucket or f"payment-processing-tfstate-{self.suffix}"
+        return self.state.bucket or f"{self.name_prefix}-tfstate-{self.suffix}"
 
     def state_key(self, stack_name: str) -> str:
         """``<key_prefix>/<suffix>/<stack>.tfstate``."""

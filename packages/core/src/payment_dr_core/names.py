@@ -34,9 +34,15 @@ AURORA_MONITORING_ROLE = NameSpec(K.IAM_ROLE, "rds-monitoring", regional=True)
 AURORA_MASTER_SECRET = NameSpec(K.SECRET, "aurora-master")
 AURORA_FINAL_SNAPSHOT = NameSpec(K.RDS_CLUSTER_SNAPSHOT, "aurora-final", regional=True)
 """Final snapshot each production cluster takes when it is deleted."""
-AURORA_FAILOVER_SNAPSHOT_COPY = NameSpec(K.RDS_CLUSTER_SNAPSHOT, "failover-copy", regional=True)
-"""Start of the manual copies of an ``rds:unplanned-global-failover-*`` snapshot, in the old
-primary's region; each copy is ``<this>-<snapshot time, YYYYMMDDHHMMSS>``."""
+FAILOVER_SNAPSHOT_TIME_TAIL = len("-YYYYMMDDHHMMSS")
+"""What the failover plan appends to a snapshot copy's name: ``-`` and the snapshot time."""
+AURORA_FAILOVER_SNAPSHOT_COPY = NameSpec(
+    K.RDS_CLUSTER_SNAPSHOT_COPY, "failover", tail=FAILOVER_SNAPSHOT_TIME_TAIL
+)
+"""Start of the manual copies of an ``rds:unplanned-global-failover-*`` snapshot, made in the
+old primary's region; each copy is ``<this>-<snapshot time, YYYYMMDDHHMMSS>``. Snapshot
+identifiers are unique per account and region, so the name carries no region code, which
+keeps it, with the 15 characters of the time, within CopyDBClusterSnapshot's 63."""
 SESSION_TABLE = NameSpec(K.DYNAMODB_TABLE, "sessions")
 DATA_BUCKET = NameSpec(K.S3_BUCKET, "data", regional=True)
 ACCESS_LOG_BUCKET = NameSpec(K.S3_BUCKET, "access-logs", regional=True)

@@ -1,5 +1,7 @@
-"""Physical names: ``payment-processing-<component>[-<region code>]-<suffix>``.
+"""Physical names: ``<prefix>-<component>[-<region code>]-<suffix>``.
 
+The prefix is ``payment-processing`` unless an environment sets ``name_prefix`` (S3 bucket
+names are one global namespace: two adopters with the same suffix need different prefixes).
 Every physical name in the project comes from :class:`Namer`. Each resource
 kind carries the length and character limits AWS enforces for it, and a name
 that would break them fails at synth time with the kind, the name and the limit,
@@ -16,9 +18,13 @@ from payment_dr_core.errors import ConfigError
 from payment_dr_core.regions import region_code
 
 PROJECT = "payment-processing"
-"""Fixed first part of every physical name."""
+"""Default first part of every physical name (``name_prefix`` in the environment config)."""
 
 _COMPONENT = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+
+NAME_PREFIX_MAX_LENGTH = 24
+"""Longest ``name_prefix``: with the longest suffix, every name must still fit its kind's limit,
+which the environment config checks name by name; this bound only keeps messages short."""
 
 _RDS_IDENTIFIER = r"[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
 """RDS identifiers (DBClusterIdentifier, DBInstanceIdentifier, GlobalClusterIdentifier,
@@ -38,14 +44,24 @@ class NameRule:
     no_double_hyphen: bool = False
     prefix: str = ""
 
-    def check(self, name: str) -> None:
-        """Raise :class:`ConfigError` when ``name`` breaks this rule."""
+    def check(self, name: str, *, tail: int = 0) -> None:
+        """Raise :class:`ConfigError` when ``name`` breaks this rule.
+
+        ``tail`` is the number of characters appended to ``name`` at run time (a timestamp):
+        the name plus that many characters must still fit.
+        """
         allowed = (
             f"a {self.label} name of {self.min_length}-{self.max_length} characters "
             f"({self.charset})"
         )
-        if not self.min_length <= len(name) <= self.max_length:
-            raise ConfigError(f"name of {self.label}", name, f"{allowed}; this one has {len(name)}")
+        length = len(name) + tail
+        if not self.min_length <= length <= self.max_length:
+            has = (
+                f"this one has {len(name)} + {tail} appended at run time = {length}"
+                if tail
+                else f"this one has {len(name)}"
+            )
+            raise ConfigError(f"name of {self.label}", name, f"{allowed}; {has}")
         if re.fullmatch(self.pattern, name) is None:
             raise ConfigError(f"name of {self.label}", name, allowed)
         if self.no_double_hyphen and "--" in name:
@@ -100,6 +116,17 @@ class ResourceKind(Enum):
     )
     """DeleteDBCluster FinalDBSnapshotIdentifier: 1-255 letters, digits or hyphens, first a
     letter, no trailing hyphen and no two hyphens in a row (RDS API reference)."""
+    RDS_CLUSTER_SNAPSHOT_COPY = NameRule(
+        "RDS cluster snapshot copy",
+        1,
+        63,
+        _RDS_IDENTIFIER,
+        "starts with a letter; letters, digits, '-'; no trailing '-'",
+        no_double_hyphen=True,
+    )
+    """CopyDBClusterSnapshot TargetDBClusterSnapshotIdentifier: 1-63 letters, digits or
+    hyphens, first a letter, no trailing hyphen, no two hyphens in a row (RDS API reference,
+    CopyDBClusterSnapshot). Shorter than a final snapshot's 255."""
     DB_SUBNET_GROUP = NameRule(
         "DB subnet group", 1, 255, r"[a-z0-9][a-z0-9 ._-]*", "lowercase letters, digits, ' ._-'"
     )
@@ -165,20 +192,33 @@ class NameSpec:
     path: str = ""
     """Text placed before the name, after the kind's own prefix (log group paths)."""
 
+    tail: int = 0
+    """Characters the runtime appends to the name (``-YYYYMMDDHHMMSS`` is 15); the name with
+    them must still fit the kind's limit."""
+
 
 @dataclass(frozen=True)
 class Namer:
-    """Builds physical names for one environment suffix."""
+    """Builds physical names for one environment suffix and name prefix."""
 
     suffix: str
+    prefix: str = PROJECT
+    """First part of every name (``name_prefix``; ``payment-processing`` by default)."""
 
     def name(
-        self, kind: ResourceKind, component: str, *, region: str | None = None, path: str = ""
+        self,
+        kind: ResourceKind,
+        component: str,
+        *,
+        region: str | None = None,
+        path: str = "",
+        tail: int = 0,
     ) -> str:
-        """``payment-processing-<component>[-<region code>]-<suffix>``, checked for ``kind``.
+        """``<prefix>-<component>[-<region code>]-<suffix>``, checked for ``kind``.
 
         ``region`` adds the region code (``use1``) where the name must be unique
-        per region. ``path`` is put in front (``/aws/vpc/`` for a log group).
+        per region. ``path`` is put in front (``/aws/vpc/`` for a log group). ``tail``
+        characters appended at run time must fit too.
         """
         if not isinstance(component, str) or _COMPONENT.fullmatch(component) is None:
             raise ConfigError(
@@ -186,12 +226,12 @@ class Namer:
                 component,
                 "lowercase letters, digits and single hyphens, starting with a letter",
             )
-        parts = [PROJECT, component]
+        parts = [self.prefix, component]
         if region is not None:
             parts.append(region_code(region))
         parts.append(self.suffix)
         name = kind.value.prefix + path + "-".join(parts)
-        kind.value.check(name)
+        kind.value.check(name, tail=tail)
         return name
 
     def of(self, spec: NameSpec, *, region: str | None = None) -> str:
@@ -201,5 +241,9 @@ class Namer:
                 f"region for {spec.component}", None, "a region name: this name is per region"
             )
         return self.name(
-            spec.kind, spec.component, region=region if spec.regional else None, path=spec.path
+            spec.kind,
+            spec.component,
+            region=region if spec.regional else None,
+            path=spec.path,
+            tail=spec.tail,
         )

@@ -93,6 +93,25 @@ def validate_region(field: str, region: str) -> str:
     return region
 
 
+def validate_aws_partition(field: str, region: str) -> str:
+    """Return ``region`` when it is an existing Region of the ``aws`` partition, else raise.
+
+    GovCloud (``aws-us-gov``) Regions are refused: the stacks write ARNs (``arn:aws:``),
+    service principals and managed-policy ARNs of the ``aws`` partition, and Route 53 public
+    health checks and their us-east-1 metrics belong to it (AWS GovCloud (US) User Guide,
+    "Services in AWS GovCloud (US) Regions").
+    """
+    validate_region(field, region)
+    if "-gov-" in region:
+        raise ConfigError(
+            field,
+            region,
+            "a Region of the aws partition: GovCloud (aws-us-gov) is not supported (ARNs, "
+            "service principals and Route 53 health-check metrics here are the aws partition's)",
+        )
+    return region
+
+
 def region_code(region: str) -> str:
     """A short, unique code for a region, used where names must differ per region.
 
@@ -122,8 +141,8 @@ class RegionPair:
     """Standby region that is promoted on failover."""
 
     def __post_init__(self) -> None:
-        validate_region("regions.primary", self.primary)
-        validate_region("regions.secondary", self.secondary)
+        validate_aws_partition("regions.primary", self.primary)
+        validate_aws_partition("regions.secondary", self.secondary)
         if self.primary == self.secondary:
             raise ConfigError(
                 "regions.secondary",

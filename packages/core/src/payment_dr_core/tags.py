@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from payment_dr_core.config import EnvironmentConfig
-from payment_dr_core.naming import PROJECT
 from payment_dr_core.regions import RegionRole
 
 
@@ -11,7 +10,7 @@ def standard_tags(config: EnvironmentConfig, role: RegionRole) -> dict[str, str]
     """Environment, Project, Owner, CostCenter, DataClassification, ManagedBy, RegionRole."""
     return {
         "Environment": config.suffix,
-        "Project": PROJECT,
+        "Project": config.name_prefix,
         "Owner": config.owner,
         "CostCenter": config.cost_center,
         "DataClassification": config.data_classification,

@@ -17,7 +17,7 @@ from constructs import Construct
 
 from payment_dr_core import Namer, names
 from payment_dr_core.validation import Rule, in_range
-from payment_dr_data._checks import check_kms_key_arn, check_region
+from payment_dr_data._checks import check_bool, check_kms_key_arn, check_region
 
 if TYPE_CHECKING:
     from cdktf import TerraformProvider
@@ -49,6 +49,10 @@ class SessionTableProps:
     point_in_time_recovery_days: int = 35
     """Point-in-time recovery window, 1 to 35 days."""
 
+    deletion_protection: bool = False
+    """True: DynamoDB refuses DeleteTable (``deletion_protection_enabled``) until it is turned
+    off; production environments set it. False: ``destroy`` deletes the table."""
+
     provider: TerraformProvider | None = None
     """Provider for ``region``. None: the stack's default provider."""
 
@@ -59,12 +63,13 @@ class SessionTableProps:
         Rule("point_in_time_recovery_days", in_range(1, 35), "1 to 35").apply(
             self.point_in_time_recovery_days
         )
+        check_bool("deletion_protection", self.deletion_protection)
 
 
 class SessionTable(Construct):
     """On-demand table with ``pk``/``sk`` string keys, TTL on ``expires_at``, streams
     (new and old images), KMS encryption with this region's key, point-in-time recovery
-    and no deletion protection.
+    and deletion protection when ``deletion_protection`` is set.
 
     The table declares no ``replica`` block: its replica is an ``aws_dynamodb_table_replica``
     (:class:`SessionTableReplica`) in the secondary stack, and the two cannot be mixed.
@@ -95,7 +100,7 @@ class SessionTable(Construct):
             point_in_time_recovery=DynamodbTablePointInTimeRecovery(
                 enabled=True, recovery_period_in_days=props.point_in_time_recovery_days
             ),
-            deletion_protection_enabled=False,
+            deletion_protection_enabled=props.deletion_protection,
             lifecycle=TerraformResourceLifecycle(ignore_changes=["replica"]),
             provider=props.provider,
         )

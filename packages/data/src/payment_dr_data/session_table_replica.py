@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.dynamodb_table_replica import DynamodbTableReplica
 from constructs import Construct
 
 from payment_dr_core import ConfigError
-from payment_dr_data._checks import check_kms_key_arn, check_region, is_token
+from payment_dr_data._checks import check_bool, check_kms_key_arn, check_region, is_token
 
 if TYPE_CHECKING:
     from cdktf import TerraformProvider
@@ -34,12 +34,17 @@ class SessionTableReplicaProps:
     kms_key_arn: str
     """The replica region's customer-managed key."""
 
+    deletion_protection: bool = False
+    """True: the replica refuses deletion (``deletion_protection_enabled``; each replica has its
+    own setting, DynamoDB Developer Guide, "Using deletion protection"); production sets it."""
+
     provider: TerraformProvider | None = None
     """Provider for ``region``. None: the stack's default provider."""
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` for the first prop that is not allowed."""
         check_region("region", self.region)
+        check_bool("deletion_protection", self.deletion_protection)
         allowed = f"the ARN of a DynamoDB table in a region other than {self.region}"
         if not is_token(self.table_arn):
             match = (
@@ -52,8 +57,8 @@ class SessionTableReplicaProps:
 
 class SessionTableReplica(Construct):
     """An ``aws_dynamodb_table_replica`` of the session table (global tables 2019.11.21),
-    encrypted with its own region's key, with point-in-time recovery and no deletion
-    protection."""
+    encrypted with its own region's key, with point-in-time recovery and deletion protection
+    when ``deletion_protection`` is set."""
 
     def __init__(
         self, scope: Construct, construct_id: str, props: SessionTableReplicaProps
@@ -67,7 +72,7 @@ class SessionTableReplica(Construct):
             global_table_arn=props.table_arn,
             kms_key_arn=props.kms_key_arn,
             point_in_time_recovery=True,
-            deletion_protection_enabled=False,
+            deletion_protection_enabled=props.deletion_protection,
             provider=props.provider,
         )
 

@@ -148,10 +148,12 @@ class RegionalApiProps:
     waf_rate_limit: int = 2000
     """Requests per client IP per 5 minutes before WAF blocks that IP, 100 to 2e9."""
 
-    manage_account_logging_role: bool = True
-    """True (default): create the region's API Gateway account logging role
-    (``aws_api_gateway_account``), which stages need to write logs. It is one setting per
-    account and region: set False when something else already manages it."""
+    manage_account_logging_role: bool = False
+    """True: create the region's API Gateway account logging role and own the account setting
+    (``aws_api_gateway_account``), which stages need before they can write logs. It is one
+    setting per account and region, so at most one stack per account and region may set this;
+    destroying that stack leaves the setting pointing at a deleted role. False (default): the
+    account's setting already exists and is managed elsewhere."""
 
     provider: TerraformProvider | None = None
     """Provider for ``region``; None: the stack's default provider."""

@@ -40,9 +40,11 @@ class ResourceNames:
     orchestrator_function: str
     api_domain: str = ""
     """The API's failover domain name (from the environment config)."""
-    failover_snapshot_copies: tuple[str, str] = ("", "")
-    """Start of the manual copies of a failover snapshot, in the primary and the secondary
-    region (the old primary's region is where the copy is made)."""
+    failover_snapshot_copy: str = ""
+    """Start of the manual copies of a failover snapshot (made in the old primary's region;
+    snapshot identifiers are per region, so one prefix serves both)."""
+    name_prefix: str = "payment-processing"
+    """First part of every physical name (the environment's ``name_prefix``)."""
 
     def region_of(self, role: RegionRole) -> str:
         """The region that plays ``role``."""
@@ -50,7 +52,8 @@ class ResourceNames:
 
     def snapshot_copy_of(self, role: RegionRole) -> str:
         """Start of the failover snapshot copies made in ``role``'s region."""
-        return self.failover_snapshot_copies[0 if role is RegionRole.PRIMARY else 1]
+        del role  # the same prefix in either region
+        return self.failover_snapshot_copy
 
     def cluster_of(self, role: RegionRole) -> str:
         """The identifier of ``role``'s regional cluster."""
@@ -59,10 +62,10 @@ class ResourceNames:
     @property
     def alarm_prefix(self) -> str:
         """Every alarm of the project starts with this."""
-        return "payment-processing-"
+        return f"{self.name_prefix}-"
 
     def is_environment_alarm(self, name: str) -> bool:
-        """True for an alarm of this environment (``payment-processing-...-<suffix>``)."""
+        """True for an alarm of this environment (``<name prefix>-...-<suffix>``)."""
         return name.startswith(self.alarm_prefix) and name.endswith(f"-{self.suffix}")
 
     @classmethod
@@ -90,8 +93,6 @@ class ResourceNames:
                 ResourceKind.LAMBDA_FUNCTION, ORCHESTRATOR_COMPONENT, region=secondary_region
             ),
             api_domain=config.api_domain_name,
-            failover_snapshot_copies=(
-                namer.of(names.AURORA_FAILOVER_SNAPSHOT_COPY, region=primary_region),
-                namer.of(names.AURORA_FAILOVER_SNAPSHOT_COPY, region=secondary_region),
-            ),
+            failover_snapshot_copy=namer.of(names.AURORA_FAILOVER_SNAPSHOT_COPY),
+            name_prefix=config.name_prefix,
         )

@@ -33,6 +33,12 @@ from payment_service.failover.clients import Response, error_code
 SOURCE_PREFIX = "rds:unplanned-global-failover-"
 """Start of the identifier Aurora gives the failover snapshot."""
 _MANUAL_ID = re.compile(r"[a-zA-Z](?:[a-zA-Z0-9]|-(?!-))*[a-zA-Z0-9]")
+COPY_ID_MAX_LENGTH = 63
+"""CopyDBClusterSnapshot TargetDBClusterSnapshotIdentifier: "Must contain from 1 to 63 letters,
+numbers, or hyphens" (RDS API Reference, CopyDBClusterSnapshot)."""
+TIME_TAIL_LENGTH = len("-YYYYMMDDHHMMSS")
+COPY_PREFIX_MAX_LENGTH = COPY_ID_MAX_LENGTH - TIME_TAIL_LENGTH
+"""48: the longest prefix whose copies RDS accepts."""
 
 
 @runtime_checkable
@@ -77,10 +83,13 @@ class SnapshotCopy:
     ``<copy_prefix>-<snapshot creation time, YYYYMMDDHHMMSS UTC>``."""
 
     def __post_init__(self) -> None:
-        if _MANUAL_ID.fullmatch(self.copy_prefix) is None or len(self.copy_prefix) > 240:
+        too_long = len(self.copy_prefix) > COPY_PREFIX_MAX_LENGTH
+        if _MANUAL_ID.fullmatch(self.copy_prefix) is None or too_long:
             raise ValueError(
-                f"copy_prefix={self.copy_prefix!r} is invalid; expected at most 240 letters, "
-                "digits and single hyphens, starting with a letter, not ending with '-'"
+                f"copy_prefix={self.copy_prefix!r} is invalid; expected at most "
+                f"{COPY_PREFIX_MAX_LENGTH} letters, digits and single hyphens (a copy appends "
+                f"{TIME_TAIL_LENGTH} characters and CopyDBClusterSnapshot allows "
+                f"{COPY_ID_MAX_LENGTH}), starting with a letter, not ending with '-'"
             )
 
 

@@ -11,7 +11,10 @@ command exits non-zero when any check fails. Read-only: it creates nothing.
 * the unreserved Lambda concurrency of each region covers the API stage's steady rate
   at one second per request, plus the other functions (``GetAccountSettings``);
 * the pinned Aurora PostgreSQL version is orderable as ``db.serverless`` in each region
-  (``DescribeOrderableDBInstanceOptions``).
+  (``DescribeOrderableDBInstanceOptions``);
+* unless the environment manages it (``manage_api_gateway_account``), API Gateway's account
+  setting in each region names a CloudWatch Logs role (``GetAccount``
+  ``cloudwatchRoleArn``): a stage with access or execution logging is refused without it.
 
 Self-contained on purpose: it builds its own boto3 clients (short timeouts, two
 attempts) and does not depend on the other commands' client helpers.
@@ -229,6 +232,27 @@ def check_orderable(engine_version: str, client: ClientMaker, region: str) -> Ch
     return CheckResult(check, False, "not orderable: pick a version this region offers")
 
 
+def check_api_gateway_account(
+    config: EnvironmentConfig, client: ClientMaker, region: str
+) -> CheckResult:
+    """The account's API Gateway CloudWatch Logs role is set (or this environment sets it)."""
+    check = f"API Gateway logging role {region}"
+    if config.manage_api_gateway_account:
+        return CheckResult(check, True, "managed by this environment (manage_api_gateway_account)")
+    try:
+        role = client("apigateway", region).get_account().get("cloudwatchRoleArn")
+    except Exception as exc:
+        return CheckResult(check, False, f"could not read the account setting: {exc}")
+    if not role:
+        return CheckResult(
+            check,
+            False,
+            "not set: stages cannot log until it is; set it once per account and region "
+            "(docs/deployment.md) or set manage_api_gateway_account = true in one environment",
+        )
+    return CheckResult(check, True, f"set to {role}")
+
+
 def run_checks(
     config: EnvironmentConfig,
     engine_version: str,
@@ -242,6 +266,7 @@ def run_checks(
     results.append(check_state_bucket(config, client))
     results += [check_lambda_concurrency(config, client, region) for region in regions]
     results += [check_orderable(engine_version, client, region) for region in regions]
+    results += [check_api_gateway_account(config, client, region) for region in regions]
     return results
 
 

@@ -11,6 +11,15 @@ from dr_app.deploy.checks import NO_CREDENTIALS, credentials_problem
 from dr_app.deploy.main import main
 
 
+@pytest.fixture
+def envdir(tmp_path: Path) -> str:
+    """An environments directory with ``ci7.toml`` (the defaults)."""
+    directory = tmp_path / "environments"
+    directory.mkdir()
+    (directory / "ci7.toml").write_text("# ci7: every value defaulted\n", encoding="utf-8")
+    return str(directory)
+
+
 def fake_terraform(directory: Path) -> Path:
     path = directory / "terraform"
     path.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
@@ -19,18 +28,27 @@ def fake_terraform(directory: Path) -> Path:
 
 
 def test_dry_run_prints_the_exact_commands_in_order(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    envdir: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
     status = main(
-        ["deploy", "--dry-run", "--suffix", "ci7", "--outdir", str(out)],
+        [
+            "deploy",
+            "--dry-run",
+            "--suffix",
+            "ci7",
+            "--environments-dir",
+            envdir,
+            "--outdir",
+            str(out),
+        ],
         environ={"PATH": str(tmp_path / "empty")},
     )
     p = f"-chdir={out}/stacks/payment-dr-ci7-primary"
     s = f"-chdir={out}/stacks/payment-dr-ci7-secondary"
     assert status == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"payment-dr-synth --suffix ci7 --outdir {out}",
+        f"payment-dr-synth --suffix ci7 --outdir {out} --environments-dir {envdir}",
         f"terraform {p} init -input=false",
         f"terraform {p} plan -input=false -out=payment-dr-ci7-primary.tfplan",
         f"terraform {p} show payment-dr-ci7-primary.tfplan",
@@ -50,11 +68,21 @@ def test_dry_run_prints_the_exact_commands_in_order(
 
 
 def test_dry_run_of_destroy_with_auto_approve_from_the_environment(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    envdir: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
     status = main(
-        ["destroy", "--dry-run", "--skip-synth", "--suffix", "ci7", "--outdir", str(out)],
+        [
+            "destroy",
+            "--dry-run",
+            "--skip-synth",
+            "--suffix",
+            "ci7",
+            "--environments-dir",
+            envdir,
+            "--outdir",
+            str(out),
+        ],
         environ={"AUTO_APPROVE": "1", "TERRAFORM": "/opt/tf/terraform"},
     )
     lines = capsys.readouterr().out.splitlines()
@@ -78,10 +106,11 @@ def test_dry_run_of_destroy_with_auto_approve_from_the_environment(
 
 
 def test_missing_terraform_is_one_line_and_exit_1(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    envdir: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status = main(
-        ["plan", "--suffix", "ci7", "--outdir", str(tmp_path)], environ={"PATH": str(tmp_path)}
+        ["plan", "--suffix", "ci7", "--environments-dir", envdir, "--outdir", str(tmp_path)],
+        environ={"PATH": str(tmp_path)},
     )
     err = capsys.readouterr().err
     assert status == 1
@@ -93,13 +122,15 @@ def test_missing_terraform_is_one_line_and_exit_1(
 
 
 def test_a_terraform_path_that_is_not_executable(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    envdir: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status = main(
         [
             "deploy",
             "--suffix",
             "ci7",
+            "--environments-dir",
+            envdir,
             "--outdir",
             str(tmp_path),
             "--terraform",
@@ -126,11 +157,12 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("no_credentials")
 def test_missing_credentials_is_one_line_and_exit_1(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    envdir: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake_terraform(tmp_path)
     status = main(
-        ["plan", "--suffix", "ci7", "--outdir", str(tmp_path)], environ={"PATH": str(tmp_path)}
+        ["plan", "--suffix", "ci7", "--environments-dir", envdir, "--outdir", str(tmp_path)],
+        environ={"PATH": str(tmp_path)},
     )
     assert status == 1
     assert capsys.readouterr().err.endswith(
@@ -163,12 +195,13 @@ def test_fake_environment_credentials_count(tmp_path: Path) -> None:
 
 
 def test_deploy_without_a_terminal_needs_auto_approve(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    envdir: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_terraform(tmp_path)
     monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
     status = main(
-        ["deploy", "--suffix", "ci7", "--outdir", str(tmp_path)], environ={"PATH": str(tmp_path)}
+        ["deploy", "--suffix", "ci7", "--environments-dir", envdir, "--outdir", str(tmp_path)],
+        environ={"PATH": str(tmp_path)},
     )
     assert status == 1
     assert capsys.readouterr().err.endswith(

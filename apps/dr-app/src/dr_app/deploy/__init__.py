@@ -9,6 +9,7 @@ The synthesized ``cdk.tf.json`` of each stack is plain Terraform JSON, so this r
 - :mod:`dr_app.deploy.runner` runs the steps (``--dry-run`` prints them instead);
 - :mod:`dr_app.deploy.validate` runs ``terraform validate`` on copies of the stacks against a
   provider mirror;
+- :mod:`dr_app.deploy.outputs` writes both stacks' outputs to one file for the live tests;
 - :mod:`dr_app.deploy.main` is the command line.
 """
 

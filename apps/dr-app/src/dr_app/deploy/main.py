@@ -6,6 +6,7 @@
     payment-dr-deploy deploy    # ... + confirm + apply the saved plan, primary first
     payment-dr-deploy destroy   # plan -destroy + show + confirm + apply, secondary first
     payment-dr-deploy validate  # terraform validate of copies, against a provider mirror
+    payment-dr-deploy outputs --outputs-file outputs.json   # both stacks' outputs, one file
     payment-dr-deploy deploy --dry-run   # print the exact commands, run nothing
 
 The environment is chosen as for ``payment-dr-synth`` (``--suffix``, else
@@ -72,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="apply each shown plan without asking (also AUTO_APPROVE=1)",
             )
+    outputs = commands.add_parser(
+        "outputs",
+        parents=[common],
+        help="write both stacks' outputs to one file (for the live tests)",
+        description="terraform output -json of each applied stack, written as "
+        '{"<stack>": {"<output>": value}} without the sensitive outputs.',
+    )
+    outputs.add_argument("--outputs-file", required=True, help="file to write")
     validate = commands.add_parser(
         "validate",
         parents=[common],
@@ -98,7 +107,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = build_parser().parse_args(argv)
     env = os.environ if environ is None else environ
     try:
-        config, _source = resolve(args.suffix, args.environments_dir, env, sys.stderr)
+        config, _source = resolve(args.suffix, args.environments_dir, env)
     except SynthError as exc:
         sys.stderr.write(f"{PROG}: configuration error: {exc}\n")
         return USAGE_ERROR
@@ -109,10 +118,30 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             from dr_app.deploy import validate
 
             return validate.run_cli(args, config, outdir, terraform, env)
+        if args.command == "outputs":
+            return _outputs(args, config, outdir, terraform, env)
         return _run(args, config, outdir, terraform, env)
     except DeployError as exc:
         sys.stderr.write(f"{PROG}: {exc}\n")
         return FAILURE
+
+
+def _outputs(
+    args: argparse.Namespace,
+    config: EnvironmentConfig,
+    outdir: Path,
+    terraform: str,
+    env: Mapping[str, str],
+) -> int:
+    """Both stacks' outputs into ``--outputs-file`` (no synthesis: the stacks are applied)."""
+    from dr_app.deploy import outputs
+
+    require_terraform(terraform, env)
+    require_credentials(env)
+    collected = outputs.collect(terraform, stacks_of(config, outdir))
+    outputs.write(Path(args.outputs_file), collected)
+    print(f"{PROG}: outputs of {', '.join(collected)} written to {args.outputs_file}")
+    return 0
 
 
 def _run(

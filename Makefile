@@ -33,8 +33,8 @@ $(INSTALLED): $(POETRY_VENV)/bin/poetry pyproject.toml poetry.lock $(wildcard pa
 
 install: $(INSTALLED) ## Install Poetry and the workspace (.venv)
 
-synth: $(INSTALLED) ## Validate the config, then synthesize it into apps/dr-app/cdktf.out and summarize it
-	$(VENV)/bin/payment-dr-synth --clean --outdir $(OUTDIR)
+synth: $(INSTALLED) ## Validate the config, synthesize it into apps/dr-app/cdktf.out, summarize it (VERBOSE=1: every resource type)
+	$(VENV)/bin/payment-dr-synth --clean --outdir $(OUTDIR) $(if $(VERBOSE),--verbose)
 
 checkov: synth ## Synthesize, then run the checkov gate over the stacks
 	$(PY) -m dr_app.checkov_gate $(OUTDIR)/stacks

@@ -339,9 +339,36 @@ def test_synth_report_counts_resources_and_reports_bundle_sizes(
         # of us-east-2 and of the probe region in the secondary
         assert len(bundles) == (6 if name.endswith("-secondary") else 3)
         assert all(size > 100 * 1024 for _, size in bundles)
-    text = render(synthesized_app.outdir, list(summaries.values()))
+    text = render(synthesized_app.outdir, list(summaries.values()), verbose=True)
     assert "payment-service.zip" in text
     assert f"Synthesized 2 stacks into {synthesized_app.outdir}" in text
+
+
+def test_synth_report_is_short_and_says_what_to_run_next(synthesized_app: SynthesizedApp) -> None:
+    from dr_app.synth_report import render, summarize
+
+    summaries = summarize(synthesized_app.outdir)
+    lines = render(synthesized_app.outdir, summaries, suffix="ci7").splitlines()
+    primary, secondary = (s.resource_count for s in summaries)
+    assert lines[1] == "  payment-dr-ci7-primary (us-east-1, us-east-2; dev/test: destroyable)"
+    assert lines[2].startswith(f"    {primary} resources, ")
+    assert lines[3] == (
+        "    API: https://api-ci7.payments.example.com, https://api-use1-ci7.payments.example.com"
+    )
+    assert lines[4] == (
+        "    state: s3://payment-processing-tfstate-ci7/payment-dr/ci7/"
+        "payment-dr-ci7-primary.tfstate (us-west-2)"
+    )
+    assert lines[7].startswith(f"    {secondary} resources, ")
+    assert lines[-1] == (
+        "next: ENVIRONMENT_SUFFIX=ci7 make validate (offline), ENVIRONMENT_SUFFIX=ci7 make plan "
+        "(AWS credentials), or payment-dr preflight; --verbose lists every resource type "
+        "(docs/deployment.md)"
+    )
+    assert len(lines) == 12
+    assert not any("aws_vpc" in line for line in lines)
+    verbose = render(synthesized_app.outdir, summaries, verbose=True)
+    assert "      1  aws_vpc" in verbose
 
 
 def test_each_region_alerts_on_its_own_topic_encrypted_with_its_own_key(

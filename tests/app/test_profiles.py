@@ -188,4 +188,5 @@ def test_synth_report_lists_who_is_paged_in_production(production_app: Synthesiz
     assert [s.pagers for s in summaries] == [expected, expected]
     text = render(production_app.outdir, summaries)
     assert "no one will be paged" not in text
+    assert text.count("; production: data protected)") == 2
     assert text.count(f"alerts page: email:{PRODUCTION_ALERT_EMAIL}, https:") == 2

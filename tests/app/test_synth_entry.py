@@ -4,7 +4,6 @@ the entry point runs in tests/release/test_installed_app.py.)"""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
@@ -80,34 +79,65 @@ def test_a_missing_environments_directory_is_refused(
 
 def test_the_source_names_the_file_it_used(tmp_path: Path) -> None:
     path = _write(tmp_path, "qa4.toml", 'alert_email = "ops@example.org"\n')
-    warnings = io.StringIO()
-    config, source = resolve("qa4", tmp_path, {}, warnings)
+    config, source = resolve("qa4", tmp_path, {})
     assert config.alert_email == "ops@example.org"
     assert source.describe() == f"config: {path}"
-    assert warnings.getvalue() == ""
 
 
-def test_a_suffix_without_a_file_warns_and_uses_the_defaults(tmp_path: Path) -> None:
-    warnings = io.StringIO()
-    config, source = resolve(
-        None,
-        None,
-        {"ENVIRONMENT_SUFFIX": "qa5", "PAYMENT_DR_ENVIRONMENTS_DIR": str(tmp_path)},
-        warnings,
+def test_a_named_environment_without_its_file_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo in the suffix must not synthesize a whole environment of defaults."""
+    _write(tmp_path, "staging.toml", "")
+    _write(tmp_path, "prod.toml", "")
+    _write(tmp_path, "example.toml", "")
+    previous = _write(tmp_path / "out", "manifest.json", "{}")
+    code = main(
+        ["--outdir", str(tmp_path / "out"), "--clean"],
+        environ={"ENVIRONMENT_SUFFIX": "stagign", "PAYMENT_DR_ENVIRONMENTS_DIR": str(tmp_path)},
     )
-    assert config.suffix == "qa5"
-    assert source.describe() == f"config: defaults (no {tmp_path / 'qa5.toml'})"
-    assert warnings.getvalue() == (
-        f"payment-dr-synth: warning: no {tmp_path / 'qa5.toml'}; synthesizing 'qa5' with the "
-        "defaults\n"
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "payment-dr-synth: configuration error: environment 'stagign': no "
+        f"{tmp_path / 'stagign.toml'} (environments there: prod, staging; only the built-in "
+        "'dev' needs no file: copy example.toml to start one)\n"
     )
+    assert previous.read_text() == "{}"
+
+
+def test_the_default_environment_needs_no_file(tmp_path: Path) -> None:
+    config, source = resolve(None, tmp_path, {})
+    assert config.suffix == "dev"
+    assert source.describe() == f"config: defaults (no {tmp_path / 'dev.toml'})"
+
+
+def test_an_unknown_key_is_called_unknown_with_the_closest_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _write(tmp_path, "qa7.toml", 'alert_emial = "a@b.io"\n')
+    assert main(["--suffix", "qa7", "--environments-dir", str(tmp_path)], environ={}) == 2
+    assert capsys.readouterr().err == (
+        f"payment-dr-synth: configuration error: {config}: alert_emial: unknown key "
+        "(did you mean 'alert_email'?)\n"
+    )
+
+
+def test_a_toml_syntax_error_names_the_file_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _write(tmp_path, "qa8.toml", "owner = \n")
+    assert main(["--suffix", "qa8", "--environments-dir", str(tmp_path)], environ={}) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"payment-dr-synth: configuration error: {config}: invalid TOML: Invalid value "
+        "(at line 1, column 9)\n"
+    )
+    assert err.count(str(config)) == 1
 
 
 def test_the_flag_wins_over_the_variable(tmp_path: Path) -> None:
     flagged = tmp_path / "flag"
     _write(flagged, "qa6.toml", 'owner = "team-from-flag"\n')
     _write(tmp_path / "var", "qa6.toml", 'owner = "team-from-variable"\n')
-    config, _ = resolve(
-        "qa6", flagged, {"PAYMENT_DR_ENVIRONMENTS_DIR": str(tmp_path / "var")}, io.StringIO()
-    )
+    config, _ = resolve("qa6", flagged, {"PAYMENT_DR_ENVIRONMENTS_DIR": str(tmp_path / "var")})
     assert config.owner == "team-from-flag"

@@ -125,9 +125,14 @@ def test_local_backend_state_is_absolute_outside_the_output_and_shared(tmp_path:
     """One real synth through the entry point, with ``PAYMENT_DR_BACKEND=local``."""
     out = tmp_path / "cdktf.out"
     _write(out / "stacks/payment-dr-loc1-primary/.terraform.lock.hcl", "lock")
+    _write(tmp_path / "environments/loc1.toml", 'owner = "platform"\n')
     status = main(
         ["--outdir", str(out), "--clean", "--no-report"],
-        {"ENVIRONMENT_SUFFIX": "loc1", "PAYMENT_DR_BACKEND": "local"},
+        {
+            "ENVIRONMENT_SUFFIX": "loc1",
+            "PAYMENT_DR_BACKEND": "local",
+            "PAYMENT_DR_ENVIRONMENTS_DIR": str(tmp_path / "environments"),
+        },
     )
     assert status == 0
     stacks = {

@@ -11,7 +11,7 @@ from dr_app.cli.dns import DnsAnswer
 from dr_app.cli.main import is_production
 from dr_app.cli.names import ResourceNames
 from dr_app.cli.progress import Progress
-from payment_dr_core import EnvironmentConfig
+from payment_dr_core import EnvironmentConfig, StateBackendConfig
 from tests.scenarios.cli_support import AdvancingClock, WorldClients, put_lag, run
 from tests.scenarios.conftest import PRIMARY, SECONDARY, SUFFIX, World
 
@@ -152,7 +152,13 @@ def test_drill_refused_in_production(world: World) -> None:
         assert "production" in result.out
     assert world.rds.calls == []
     assert is_production(EnvironmentConfig(suffix="product")) is False
-    staging = EnvironmentConfig(suffix="staging", production=True, alert_email="ops@example.com")
+    staging = EnvironmentConfig(
+        suffix="staging",
+        production=True,
+        alert_email="ops@example.com",
+        hosted_zone_name="payments.acme.io",
+        state=StateBackendConfig(bucket="acme-payment-dr-tfstate"),
+    )
     assert is_production(staging) is True
 
 

@@ -45,7 +45,9 @@ def test_installed_wheels_synthesize_an_environment_kept_outside_the_checkout(
     project = work / "ops"
     (project / "envs").mkdir(parents=True)
     (project / "envs" / "qa7.toml").write_text(ENVIRONMENT, encoding="utf-8")
-    env = clean_env(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    env = clean_env(
+        PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", XDG_CACHE_HOME=str(work / "cache")
+    )
 
     # Flags: the environments directory and the output directory.
     out = run(
@@ -62,6 +64,10 @@ def test_installed_wheels_synthesize_an_environment_kept_outside_the_checkout(
         env,
     )
     assert f"config: {Path('envs') / 'qa7.toml'}" in out
+    # Nothing is written into the caller's working directory but the asked-for output (and
+    # the local backend's state directory beside it, unused with S3).
+    assert sorted(p.name for p in project.iterdir()) == ["envs", "out"]
+    assert (work / "cache" / "payment-dr" / "build" / "payment-service.zip").is_file()
     primary = json.loads(
         (project / "out" / "stacks" / "payment-dr-qa7-primary" / "cdk.tf.json").read_text()
     )

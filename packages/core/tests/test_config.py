@@ -14,6 +14,7 @@ from payment_dr_core import (
     RegionRole,
     ResourceKind,
     StateBackendConfig,
+    TomlSyntaxError,
     config_from_mapping,
     load_config,
     names,
@@ -79,8 +80,10 @@ def test_local_backend_switch(tmp_path: Path) -> None:
 
 def test_unparsable_file_is_reported_with_its_path(tmp_path: Path) -> None:
     (tmp_path / "dev.toml").write_text("primary_cidr = ", encoding="utf-8")
-    with pytest.raises(ConfigError, match="dev.toml"):
+    with pytest.raises(TomlSyntaxError) as error:
         load_config(environ={}, environments_dir=tmp_path)
+    assert error.value.path == tmp_path / "dev.toml"
+    assert str(error.value) == "invalid TOML: Invalid value (at end of document)"
 
 
 @pytest.mark.parametrize(
@@ -98,7 +101,12 @@ def test_unknown_keys_are_refused(data: dict[str, Any], field: str) -> None:
     assert error.value.field == field
 
 
-PROD: dict[str, Any] = {"production": True, "alert_email": "oncall@example.com"}
+PROD: dict[str, Any] = {
+    "production": True,
+    "alert_email": "oncall@example.com",
+    "hosted_zone_name": "payments.acme.io",
+    "state": StateBackendConfig(bucket="acme-payment-dr-tfstate"),
+}
 
 
 @pytest.mark.parametrize(
@@ -237,8 +245,10 @@ def test_allow_destroy_lifts_only_the_protections_that_block_destroy() -> None:
 def test_production_settings_from_a_file(tmp_path: Path) -> None:
     (tmp_path / "prod.toml").write_text(
         'production = true\nalert_https_url = "https://events.example.com/x"\n'
+        'hosted_zone_name = "payments.acme.io"\n'
         "backup_retention_days = 35\naurora_instances_per_cluster = 3\n"
         "aurora_global_db_rpo_seconds = 20\n"
+        '[state]\nbucket = "acme-tfstate"\n'
     )
     config = load_config({"ENVIRONMENT_SUFFIX": "prod"}, tmp_path)
     assert (config.backup_retention_days, config.aurora_instance_count) == (35, 3)

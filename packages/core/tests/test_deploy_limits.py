@@ -3,6 +3,8 @@ hostname lengths, the region pair and the partition."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from payment_dr_core import (
@@ -13,11 +15,18 @@ from payment_dr_core import (
     RegionRole,
     ResourceKind,
     StateBackendConfig,
+    UnknownKeyError,
     config_from_mapping,
     names,
     standard_tags,
 )
 
+PRODUCTION: dict[str, Any] = {
+    "production": True,
+    "alert_email": "oncall@acme.io",
+    "hosted_zone_name": "payments.acme.io",
+    "state": StateBackendConfig(bucket="acme-payment-dr-tfstate"),
+}
 LONGEST_SUFFIX = "abcdefghij-lmnop"
 """16 characters: the longest suffix the config accepts."""
 
@@ -177,7 +186,69 @@ def test_the_api_gateway_account_setting_is_opt_in() -> None:
 
 def test_production_protects_the_dynamodb_tables_unless_destroy_is_allowed() -> None:
     assert EnvironmentConfig().data_protection.deletion_protection is False
-    production = EnvironmentConfig(production=True, alert_email="oncall@acme.io")
+    production = EnvironmentConfig(**PRODUCTION)
     assert production.data_protection.deletion_protection is True
-    leaving = EnvironmentConfig(production=True, alert_email="oncall@acme.io", allow_destroy=True)
+    leaving = EnvironmentConfig(**PRODUCTION, allow_destroy=True)
     assert leaving.data_protection.deletion_protection is False
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "payments.example.com",
+        "example.org",
+        "pay.example.net",
+        "payments.example",
+        "pay.test",
+        "x.invalid",
+        "api.localhost",
+    ],
+)
+def test_production_refuses_a_zone_reserved_for_examples(zone: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        EnvironmentConfig(**{**PRODUCTION, "hosted_zone_name": zone})
+    assert error.value.field == "hosted_zone_name"
+    assert error.value.allowed.startswith("a zone you own: production refuses the names reserved")
+
+
+def test_a_zone_that_only_looks_like_an_example_is_accepted() -> None:
+    config = EnvironmentConfig(**{**PRODUCTION, "hosted_zone_name": "myexample.com"})
+    assert config.hosted_zone_name == "myexample.com"
+    assert EnvironmentConfig().hosted_zone_name == "payments.example.com"  # fine outside prod
+
+
+def test_production_refuses_the_default_state_bucket() -> None:
+    with pytest.raises(ConfigError) as error:
+        EnvironmentConfig(**{**PRODUCTION, "state": StateBackendConfig()})
+    assert error.value.field == "state.bucket"
+    assert error.value.allowed == (
+        "the name of the state bucket you created (docs/deployment.md, step 2): production "
+        "does not fall back to the default payment-processing-tfstate-dev"
+    )
+    local = EnvironmentConfig(**{**PRODUCTION, "state": StateBackendConfig(kind="local")})
+    assert local.state.kind == "local"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "text"),
+    [
+        (
+            {"alert_emial": "a@b.io"},
+            "alert_emial",
+            "alert_emial: unknown key (did you mean 'alert_email'?)",
+        ),
+        (
+            {"state": {"bukcet": "b"}},
+            "state.bukcet",
+            "state.bukcet: unknown key (did you mean 'state.bucket'?)",
+        ),
+        ({"zzz": 1}, "zzz", "zzz: unknown key (see docs/configuration.md)"),
+    ],
+)
+def test_an_unknown_key_is_named_unknown_with_a_suggestion(
+    data: dict[str, Any], field: str, text: str
+) -> None:
+    with pytest.raises(UnknownKeyError) as error:
+        config_from_mapping("dev", data)
+    assert error.value.field == field
+    assert str(error.value) == text

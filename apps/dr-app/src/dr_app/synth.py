@@ -18,7 +18,6 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 from dr_app.output_swap import publish, staging_dir
 from dr_app.paths import ENVIRONMENTS_DIR_VAR, environments_dir, output_dir
@@ -52,9 +51,9 @@ def resolve(
     suffix: str | None,
     environments: str | Path | None,
     environ: Mapping[str, str],
-    warn: TextIO,
 ) -> tuple[EnvironmentConfig, ConfigSource]:
-    """Load and validate the config; warn on stderr when a named suffix has no file."""
+    """Load and validate the config; a named suffix other than the built-in default needs its
+    file."""
     chosen = suffix or environ.get("ENVIRONMENT_SUFFIX") or DEFAULT_SUFFIX
     directory = environments_dir(environments, environ)
     explicit_dir = bool(environments or environ.get(ENVIRONMENTS_DIR_VAR))
@@ -63,16 +62,25 @@ def resolve(
     source = ConfigSource(
         chosen, directory / f"{chosen}.toml", (directory / f"{chosen}.toml").is_file()
     )
+    if not source.used and chosen != DEFAULT_SUFFIX:
+        try:  # a suffix that could never name an environment is said as such first
+            EnvironmentConfig(suffix=chosen)
+        except ConfigError as exc:
+            raise SynthError(f"environment: {exc}") from exc
+        # A named environment without its file is a typo far more often than a wish for
+        # the defaults: refuse it rather than synthesize a whole environment nobody asked for.
+        existing = sorted(p.stem for p in directory.glob("*.toml") if p.stem != "example")
+        choices = ", ".join(existing) if existing else "none yet"
+        raise SynthError(
+            f"environment {chosen!r}: no {source.file} (environments there: {choices}; "
+            f"only the built-in {DEFAULT_SUFFIX!r} needs no file: copy example.toml to start "
+            "one)"
+        )
     try:
         config = load_config({**environ, "ENVIRONMENT_SUFFIX": chosen}, directory)
     except ConfigError as exc:
         where = source.file if source.used else "environment"
         raise SynthError(f"{where}: {exc}") from exc
-    if not source.used and chosen != DEFAULT_SUFFIX:
-        warn.write(
-            f"payment-dr-synth: warning: no {source.file}; synthesizing {chosen!r} with the "
-            "defaults\n"
-        )
     return config, source
 
 
@@ -101,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
         "old one only once the synth has succeeded",
     )
     parser.add_argument("--no-report", action="store_true", help="do not print the summary")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also list each stack's files, assets and resource counts by type",
+    )
     return parser
 
 
@@ -109,7 +122,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = build_parser().parse_args(argv)
     env = os.environ if environ is None else environ
     try:
-        config, source = resolve(args.suffix, args.environments_dir, env, sys.stderr)
+        config, source = resolve(args.suffix, args.environments_dir, env)
     except SynthError as exc:
         sys.stderr.write(f"payment-dr-synth: configuration error: {exc}\n")
         return USAGE_ERROR
@@ -124,8 +137,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         build_app(config, staging, published_outdir=outdir).app.synth()
         publish(staging, outdir, clean=args.clean)
     if not args.no_report:
-        print(render(outdir.resolve(), summarize(outdir.resolve())))
-        print(source.describe())
+        print(
+            render(
+                outdir.resolve(),
+                summarize(outdir.resolve()),
+                verbose=args.verbose,
+                suffix="" if config.suffix == DEFAULT_SUFFIX else config.suffix,
+                config_source=source.describe(),
+            )
+        )
     return 0
 
 

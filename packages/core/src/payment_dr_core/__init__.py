@@ -15,7 +15,7 @@ from payment_dr_core.config import (
     config_from_mapping,
     load_config,
 )
-from payment_dr_core.errors import ConfigError
+from payment_dr_core.errors import ConfigError, TomlSyntaxError, UnknownKeyError
 from payment_dr_core.naming import PROJECT, Namer, NameRule, NameSpec, ResourceKind
 from payment_dr_core.regions import RegionPair, RegionRole, region_code
 from payment_dr_core.tags import standard_tags
@@ -34,6 +34,8 @@ __all__ = [
     "RegionRole",
     "ResourceKind",
     "StateBackendConfig",
+    "TomlSyntaxError",
+    "UnknownKeyError",
     "__version__",
     "aws_bindings",
     "config_from_mapping",

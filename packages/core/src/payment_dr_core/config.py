@@ -10,6 +10,7 @@ is allowed, before any construct is built.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
 import tomllib
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from payment_dr_core import names
-from payment_dr_core.errors import ConfigError
+from payment_dr_core.errors import ConfigError, TomlSyntaxError, UnknownKeyError
 from payment_dr_core.naming import NAME_PREFIX_MAX_LENGTH, PROJECT, Namer, ResourceKind
 from payment_dr_core.regions import (
     RegionPair,
@@ -75,6 +76,18 @@ ROUTE53_METRICS_REGION = "us-east-1"
 """Route 53 publishes health-check metrics only in us-east-1 (Route 53 Developer Guide,
 "Monitoring health check status and getting notifications"): the primary-health alarm must
 live there, and the stacks create it with the primary region's provider."""
+
+RESERVED_DNS_NAMES = (
+    "example.com",
+    "example.net",
+    "example.org",
+    "example",
+    "test",
+    "invalid",
+    "localhost",
+)
+"""Names reserved for documentation and tests (RFC 2606, sections 2 and 3): never a zone a
+production environment can be reached at."""
 
 BACKUP_RETENTION_RANGE = (1, 35)
 """Aurora accepts 1 to 35 days of automated backups (BackupRetentionPeriod)."""
@@ -332,6 +345,7 @@ class EnvironmentConfig:
         self._check_probe_region()
         self._check_data_protection()
         self._check_paging()
+        self._check_production_inputs()
         self._check_names()
 
     def _check_data_protection(self) -> None:
@@ -373,6 +387,25 @@ class EnvironmentConfig:
                 rpo,
                 f"0 (unset) or {low} to {high} seconds (rds.global_db_rpo accepts 20 or more; "
                 "the business RPO is 900)",
+            )
+
+    def _check_production_inputs(self) -> None:
+        if not self.production:
+            return
+        zone = self.hosted_zone_name
+        if any(zone == name or zone.endswith("." + name) for name in RESERVED_DNS_NAMES):
+            raise ConfigError(
+                "hosted_zone_name",
+                zone,
+                "a zone you own: production refuses the names reserved for examples and "
+                f"tests (RFC 2606: {', '.join(RESERVED_DNS_NAMES)})",
+            )
+        if self.state.kind == "s3" and not self.state.bucket:
+            raise ConfigError(
+                "state.bucket",
+                self.state.bucket,
+                "the name of the state bucket you created (docs/deployment.md, step 2): "
+                f"production does not fall back to the default {self.state_bucket}",
             )
 
     def _check_paging(self) -> None:
@@ -727,12 +760,17 @@ def _check_types(prefix: str, cls: type, table: Mapping[str, Any]) -> None:
             )
 
 
+def _unknown(key: str, value: object, known: set[str], *, prefix: str = "") -> UnknownKeyError:
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    return UnknownKeyError(f"{prefix}{key}", value, f"{prefix}{close[0]}" if close else None)
+
+
 def config_from_mapping(suffix: str, data: Mapping[str, Any]) -> EnvironmentConfig:
     """Build a config from parsed TOML; unknown keys are refused, not ignored, and a value of
     the wrong type is a type error naming the key."""
     unknown = sorted(set(data) - _TOP_LEVEL)
     if unknown:
-        raise ConfigError(unknown[0], data[unknown[0]], f"one of {sorted(_TOP_LEVEL)}")
+        raise _unknown(unknown[0], data[unknown[0]], _TOP_LEVEL)
     _check_types("", EnvironmentConfig, data)
     values: dict[str, Any] = dict(data)
     for key, allowed_keys, kind in (
@@ -745,9 +783,7 @@ def config_from_mapping(suffix: str, data: Mapping[str, Any]) -> EnvironmentConf
                 raise ConfigError(key, table, f"a table with keys {sorted(allowed_keys)}")
             extra = sorted(set(table) - allowed_keys)
             if extra:
-                raise ConfigError(
-                    f"{key}.{extra[0]}", table[extra[0]], f"one of {sorted(allowed_keys)}"
-                )
+                raise _unknown(extra[0], table[extra[0]], allowed_keys, prefix=f"{key}.")
             _check_types(f"{key}.", kind, table)
             values[key] = kind(**table)
     for key in ("interface_endpoints", "primary_az_ids", "secondary_az_ids"):
@@ -772,7 +808,7 @@ def load_config(
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
             except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(str(path), "unparsable TOML", f"valid TOML ({exc})") from exc
+                raise TomlSyntaxError(path, str(exc)) from exc
     backend = env.get("PAYMENT_DR_BACKEND")
     if backend is not None:
         if backend not in ("s3", "local"):

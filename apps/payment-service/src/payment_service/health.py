@@ -10,6 +10,26 @@ The check runs against its own short deadline (``HEALTH_BUDGET_MS``): Route 53 H
 checkers count a check as failed when no status code arrives within two seconds of connecting
 (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html),
 so a slow dependency is reported as a 503 in time rather than as a timeout.
+
+The contract (what the failover orchestrator and operators read; docs/runbook.md, "The
+/health contract"). Every answer of this handler is JSON with a top-level ``database`` field:
+
+========  ======  ==============================================================================
+database  status  meaning
+========  ======  ==============================================================================
+writing   200     this region's database accepts writes and the region may write (``status``
+                  ``ok``, or ``degraded`` when only the DynamoDB cache fails)
+standby   503     the database answers, read-only: this region does not hold the writer
+fenced    503     the database would write, but the global cluster names another writer
+slow      503     the database did not answer within the health budget, or answered "busy"
+                  (lock or statement timeout): alive but too slow to serve
+down      503     the database could not be reached, or kept failing (refused, reset, TLS)
+error     503     another dependency of the check failed (credentials, a bug)
+========  ======  ==============================================================================
+
+Any other answer (no JSON, no ``database`` field: an API Gateway 502/504, a Lambda error, a
+WAF 403) is not from this handler: the API layer is broken, and the database's state is
+unknown from that answer.
 """
 
 from __future__ import annotations
@@ -19,7 +39,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from payment_service.aws import error_code
-from payment_service.errors import ServiceError
+from payment_service.errors import (
+    DatabaseBusyError,
+    DatabaseReadOnlyError,
+    DatabaseUnavailableError,
+    ServiceError,
+)
 from payment_service.logging import get_logger
 
 if TYPE_CHECKING:
@@ -29,6 +54,13 @@ if TYPE_CHECKING:
 
 #: Table states in which DynamoDB serves reads and writes.
 SERVING_TABLE_STATES = frozenset({"ACTIVE", "UPDATING"})
+
+#: A probe that failed with less than this left of the health budget failed because the
+#: budget ran out: the database is slow, not down.
+SLOW_WHEN_REMAINING_BELOW_SECONDS = 0.1
+
+#: The ``database`` field of the contract (module documentation).
+DATABASE_STATES = ("writing", "standby", "fenced", "slow", "down", "error")
 
 _log = get_logger("payment_service.health")
 
@@ -62,16 +94,30 @@ class HealthReport:
     body: dict[str, object]
 
 
+def _failed_state(exc: Exception, deadline: Deadline | None) -> str:
+    """``slow``, ``down`` or ``error`` for a probe that raised ``exc``."""
+    out_of_time = deadline is not None and deadline.remaining() < SLOW_WHEN_REMAINING_BELOW_SECONDS
+    if isinstance(exc, DatabaseBusyError) or (
+        out_of_time and isinstance(exc, DatabaseUnavailableError)
+    ):
+        return "slow"
+    if isinstance(exc, DatabaseUnavailableError | DatabaseReadOnlyError):
+        return "down"
+    return "error"
+
+
 def _database_check(
     database: DatabaseProbe, deadline: Deadline | None
-) -> tuple[dict[str, object], str]:
+) -> tuple[dict[str, object], str, str]:
+    """The check's JSON, the role (``writer``, ``standby`` or ``unknown``) and the contract's
+    ``database`` state."""
     try:
         status = database.probe(deadline=deadline)
     except ServiceError as exc:
-        return {"ok": False, "error": exc.code}, "unknown"
+        return {"ok": False, "error": exc.code}, "unknown", _failed_state(exc, deadline)
     except Exception as exc:
         _log.error("health_database_check_failed", error_type=type(exc).__name__)
-        return {"ok": False, "error": "database_error"}, "unknown"
+        return {"ok": False, "error": "database_error"}, "unknown", "error"
     role = "writer" if status.writable else "standby"
     return (
         {
@@ -83,6 +129,7 @@ def _database_check(
             "latency_ms": status.latency_ms,
         },
         role,
+        "writing" if status.writable else "standby",
     )
 
 
@@ -128,7 +175,7 @@ def check_health(
     region serves only when that role and the database it probed both say ``writer``. A
     standby probes its reader endpoint: reachable, in recovery and its replication lag.
     """
-    database_result, role = _database_check(database, deadline)
+    database_result, role, database_state = _database_check(database, deadline)
     dynamodb_result = _dynamodb_check(table, deadline, cache_guard)
     writer_region: str | None = None
     if global_role is not None:
@@ -136,9 +183,9 @@ def check_health(
         if global_name != "writer" and role == "writer":
             # The probed database writes but the global endpoint names another writer (a
             # detached or not yet rejoined old primary): never serve from it.
-            role = "fenced"
+            role, database_state = "fenced", "fenced"
         elif global_name != "writer" and role != "unknown":
-            role = "standby"
+            role, database_state = "standby", "standby"
     can_serve = role == "writer"
     if not can_serve:
         status = "unavailable"
@@ -148,6 +195,7 @@ def check_health(
         status = "degraded"
     body: dict[str, object] = {
         "status": status,
+        "database": database_state,
         "region": region,
         "role": role,
         "writer_region": writer_region,

@@ -9,13 +9,17 @@ primary of the next pair: a new standby is cloned from it with ``pg_basebackup``
 
 from __future__ import annotations
 
-import secrets
 import time
 from dataclasses import dataclass, field
 
 from payment_service.connection import Connection
-from payment_service.migrations import apply_migrations
-from tests.runtime.postgres import PostgresServer, create_server, create_standby, remove
+from tests.runtime.postgres import (
+    PostgresServer,
+    create_migrated_databases,
+    create_server,
+    create_standby,
+    remove,
+)
 
 APP_USER = "payments_app"
 DATABASE = "payments"
@@ -45,19 +49,7 @@ class ReplicatedPair:
         servers = [primary]
         try:
             primary.start()
-            app_password = secrets.token_urlsafe(18)
-            admin = primary.connect()
-            try:
-                # Runs the migrations like Aurora's master user, which may create roles.
-                admin.run(f"CREATE ROLE {APP_USER} LOGIN CREATEROLE PASSWORD '{app_password}'")
-                admin.run(f"CREATE DATABASE {DATABASE} OWNER {APP_USER}")
-            finally:
-                admin.close()
-            app = primary.connect(DATABASE, user=APP_USER, password=app_password)
-            try:
-                apply_migrations(app)
-            finally:
-                app.close()
+            app_password = create_migrated_databases(primary, APP_USER, (DATABASE,))
             pair = cls(primary, primary, app_password, servers)
             pair.standby = pair._new_standby()
             return pair

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +18,13 @@ from payment_service.connection import Connection, ConnectionFactory, pg8000_con
 from payment_service.db import Database
 from payment_service.idempotency_cache import DynamoDbIdempotencyStore, IdempotencyStore
 from payment_service.logging import configure_logging
-from payment_service.migrations import apply_migrations
 from payment_service.repository import PaymentRepository
 from payment_service.retry import RetryPolicy
 from payment_service.secrets import CredentialsProvider, DbCredentials, StaticCredentials
 from tests.runtime.postgres import (
     PostgresServer,
     PostgresUnavailableError,
+    create_migrated_databases,
     create_server,
     free_port,
     remove,
@@ -93,29 +92,16 @@ def pg_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def databases(pg_server: PostgresServer) -> Databases:
-    app_password = secrets.token_urlsafe(18)
+    # Like Aurora's master user: may create roles and grant rds_iam (which RDS provides).
+    app_password = create_migrated_databases(
+        pg_server, APP_USER, (PRIMARY_DB, STANDBY_DB), rds_iam=True
+    )
     admin = pg_server.connect()
     try:
-        # Like Aurora's master user: may create roles and grant rds_iam (which RDS provides).
-        admin.run(f"CREATE ROLE {APP_USER} LOGIN CREATEROLE PASSWORD '{app_password}'")
-        admin.run(
-            "DO $$ BEGIN CREATE ROLE rds_iam NOLOGIN; "
-            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-        )
-        admin.run(f"GRANT rds_iam TO {APP_USER} WITH ADMIN OPTION")
-        for name in (PRIMARY_DB, STANDBY_DB):
-            admin.run(f"CREATE DATABASE {name} OWNER {APP_USER}")
-        dbs = Databases(server=pg_server, app_password=app_password)
-        for name in (PRIMARY_DB, STANDBY_DB):
-            app = pg_server.connect(name, user=APP_USER, password=app_password)
-            try:
-                apply_migrations(app)
-            finally:
-                app.close()
         admin.run(f"ALTER DATABASE {STANDBY_DB} SET default_transaction_read_only = on")
     finally:
         admin.close()
-    return dbs
+    return Databases(server=pg_server, app_password=app_password)
 
 
 @pytest.fixture(scope="session")

@@ -18,13 +18,14 @@ import socket
 import ssl
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pg8000 import native as pg_native  # type: ignore[import-untyped]
 
 from payment_service.connection import Connection
+from payment_service.migrations import apply_migrations
 
 SUPERUSER = "postgres"
 
@@ -317,6 +318,39 @@ def create_standby(
         )
         conf.write(_settings_text(settings or {}))
     return standby
+
+
+def create_migrated_databases(
+    server: PostgresServer, user: str, databases: Sequence[str], *, rds_iam: bool = False
+) -> str:
+    """The role that runs the migrations, owning ``databases``, each migrated; its password.
+
+    Like Aurora's master user the role may create roles: the migrations create the role the
+    API connects as (``payment_app``). Roles belong to the whole server, so a server is
+    migrated by one such role at a time. ``rds_iam`` also creates the role RDS provides for
+    IAM database authentication and lets ``user`` grant it, as on Aurora.
+    """
+    password = secrets.token_urlsafe(18)
+    admin = server.connect()
+    try:
+        admin.run(f"CREATE ROLE {user} LOGIN CREATEROLE PASSWORD '{password}'")
+        if rds_iam:
+            admin.run(
+                "DO $$ BEGIN CREATE ROLE rds_iam NOLOGIN; "
+                "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            )
+            admin.run(f"GRANT rds_iam TO {user} WITH ADMIN OPTION")
+        for name in databases:
+            admin.run(f"CREATE DATABASE {name} OWNER {user}")
+    finally:
+        admin.close()
+    for name in databases:
+        app = server.connect(name, user=user, password=password)
+        try:
+            apply_migrations(app)
+        finally:
+            app.close()
+    return password
 
 
 def remove(server: PostgresServer) -> None:

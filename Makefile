@@ -60,18 +60,16 @@ test-package: $(INSTALLED) ## One construct package's tests: make test-package P
 	@test -n "$(PKG)" -a -d "packages/$(PKG)/tests" || { echo "PKG must be one of: $(TEST_PACKAGES)" >&2; exit 2; }
 	cd packages/$(PKG) && $(PY) -m pytest -p no:cacheprovider tests
 
-bench: $(INSTALLED) ## Synth time (lazy and eager) vs the floor, mypy memory; handler p50/p99, cold import, bundle size
+bench: $(INSTALLED) ## Synth time vs the floor, mypy; handler p50/p99, faults (WRITE=1: into docs/benchmarks.md once all succeeded)
 	bash scripts/ensure-postgres.sh
-	$(PY) scripts/bench_synth.py --mypy --write docs/benchmarks.md
-	$(PY) scripts/bench_handler.py --write docs/benchmarks.md
-	$(PY) scripts/bench_faults.py --write docs/benchmarks.md
+	$(PY) scripts/bench.py$(if $(WRITE), --write docs/benchmarks.md)
 
 bench-cdktn: $(INSTALLED) ## Synth floor of CDKTF 0.21 beside CDK Terrain (installs cdktn into .tools/cdktn-bench)
-	$(PY) scripts/bench_cdktn.py --write docs/cdktf-future.md
+	$(PY) scripts/bench_cdktn.py$(if $(WRITE), --write docs/cdktf-future.md)
 
-drill: $(INSTALLED) ## DR drill on two local PostgreSQL servers; writes the figures to docs/benchmarks.md
+drill: $(INSTALLED) ## DR drill on two local PostgreSQL servers (WRITE=1: the figures into docs/benchmarks.md)
 	bash scripts/ensure-postgres.sh
-	$(PY) scripts/drill.py --write docs/benchmarks.md
+	$(PY) scripts/drill.py$(if $(WRITE), --write docs/benchmarks.md)
 
 PACKAGE_DIRS := $(sort $(dir $(wildcard packages/*/pyproject.toml apps/*/pyproject.toml)))
 
@@ -107,9 +105,9 @@ validate: $(INSTALLED) ## terraform validate of each stack (a copy) against the 
 hcl: synth ## Export the stacks as Terraform HCL (needs terraform + registry, or SCHEMA=<file>)
 	$(PY) scripts/export_hcl.py $(if $(SCHEMA),--schema $(SCHEMA))
 
-mutate: $(INSTALLED) ## Mutation testing of every target (PostgreSQL for repository); scores into docs/testing.md
+mutate: $(INSTALLED) ## Mutation testing of every target (PostgreSQL for repository; WRITE=1: scores into docs/testing.md)
 	bash scripts/ensure-postgres.sh
-	$(PY) scripts/mutate.py --write docs/testing.md
+	$(PY) scripts/mutate.py$(if $(WRITE), --write docs/testing.md)
 
 mutate-ci: $(INSTALLED) ## Mutation testing of the decision rules, at most 10 minutes, fails under 90 %
 	$(PY) scripts/mutate.py rules --max-minutes 10 --allow-unfinished --min-score 0.9

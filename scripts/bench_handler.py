@@ -41,6 +41,7 @@ from tests.runtime.events import api_event, response_json  # noqa: E402
 from tests.runtime.postgres import PostgresUnavailableError  # noqa: E402
 
 SECTION = "bench-handler"
+HEADING = "Payment handler"
 IMPORT_PROBE = (
     "import time; t = time.perf_counter(); import payment_service.api; "
     "print(time.perf_counter() - t)"
@@ -128,6 +129,12 @@ def section(requests: int, posts: list[float], gets: list[float], cold: float, k
     )
 
 
+def run(requests: int) -> str:
+    """Measure; the Markdown section (PostgresUnavailableError without server binaries)."""
+    posts, gets = latencies(requests)
+    return section(requests, posts, gets, cold_import_ms(), bundle_kib())
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -136,14 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging("WARNING")
     try:
-        posts, gets = latencies(args.requests)
+        text = run(args.requests)
     except PostgresUnavailableError as exc:
         print(f"skipped: {exc}")
         return 0
-    text = section(args.requests, posts, gets, cold_import_ms(), bundle_kib())
     print(text)
     if args.write:
-        replace_section(args.write, SECTION, text, heading="Payment handler")
+        replace_section(args.write, SECTION, text, heading=HEADING)
     return 0
 
 

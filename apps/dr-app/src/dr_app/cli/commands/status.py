@@ -170,6 +170,20 @@ def _event_lines(
     lines.append(f"failover events (RDS, last {EVENT_WINDOW_MINUTES // 60} h, newest first):")
     for entry in regions:
         lines.extend(entry.lines())
+    unplanned = [
+        (entry.region, event) for entry in regions for event in entry.events if event.unplanned
+    ]
+    document["unplanned_failover_events"] = [
+        {"region": region, **event.to_json()} for region, event in unplanned
+    ]
+    if unplanned:
+        seen = ", ".join(
+            sorted({f"{event.to_json()['event_id']} ({region})" for region, event in unplanned})
+        )
+        lines.append(
+            f"  UNPLANNED FAILOVER events: {seen}; recent writes may be lost: "
+            "see docs/runbook.md, 'Failover events'"
+        )
 
 
 def _health_check_lines(checks: list[HealthCheckStatus]) -> list[str]:

@@ -7,12 +7,17 @@ Each surviving mutant is reviewed: killed by a new test, or recorded as equivale
 change cannot alter behaviour) in ``tests/mutation/equivalent.toml`` with the reason.
 
 Mutation happens in a throwaway copy of the work tree (cosmic-ray edits files in place),
-imported first through ``PYTHONPATH``, so the checkout is never touched.
+imported first through ``PYTHONPATH``, so the checkout is never touched. A progress line
+comes at least every ``--progress-seconds`` (10 s). Interrupted (SIGINT, Ctrl-C, or
+SIGTERM), the script stops its test processes (SIGINT first, so their fixtures stop the
+servers they started), removes its temporary copies and exits 130 or 143.
 
     python scripts/mutate.py [TARGET ...] [--max-minutes N] [--min-score 0.9]
-                             [--write docs/testing.md]
+                             [--progress-seconds 10] [--write docs/testing.md]
 
-Exit 1 when a target's score is below ``--min-score``, or when the time bound stopped it.
+The scores section of ``--write``'s file is replaced only with ``--write`` (``make mutate
+WRITE=1``); without it the section is printed. Exit 1 when a target's score is below
+``--min-score``, or when the time bound stopped it.
 """
 
 from __future__ import annotations
@@ -22,15 +27,19 @@ import ast
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 
 from doc_sections import markers, replace_section
 
@@ -75,7 +84,6 @@ TARGETS = {
             "apps/payment-service/src/payment_service/orchestrator/engine.py",
             (
                 "tests/scenarios/test_orchestrator_failover.py",
-                "tests/scenarios/test_decision_rules.py",
                 "tests/scenarios/test_engine_bounds.py",
                 "tests/scenarios/test_full_outage_signals.py",
             ),
@@ -260,6 +268,119 @@ def _skip_annotations(session: Path, module: Path) -> None:
         )
 
 
+PROGRESS_SECONDS = 10.0
+STOP_GRACE_SECONDS = 15.0
+"""How long an interrupted child's process group has for SIGINT before SIGKILL."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM reached the script: stop, clean up, exit ``128 + signal``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    # A second signal must not cut the cleanup short: from now on both are ignored.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` (so every ``finally`` runs)."""
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def stop_group(process: subprocess.Popen[str], grace: float = STOP_GRACE_SECONDS) -> None:
+    """End a child started in its own process group, with everything it started.
+
+    SIGINT first: pytest then runs its fixtures' teardown (the PostgreSQL servers of the
+    ``repository`` target are stopped and removed); SIGKILL after ``grace`` seconds.
+    """
+    if process.poll() is None:
+        for sig, wait in ((signal.SIGINT, grace), (signal.SIGKILL, grace)):
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                process.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)  # the group can outlive its leader
+
+
+def run_child(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float | None = None,
+    progress: Callable[[float], None] | None = None,
+    interval: float = PROGRESS_SECONDS,
+    capture: bool = False,
+) -> tuple[int | None, str]:
+    """Run ``argv`` in its own process group; (exit code, or None when ``timeout`` stopped
+    it, and its output when ``capture``). ``progress(elapsed)`` is called every
+    ``interval`` seconds while it runs. On any exception (an interruption) the whole group
+    is stopped before the exception goes on."""
+    started = time.monotonic()
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as output:
+        process = subprocess.Popen(  # noqa: S603 - our interpreter and cosmic-ray
+            list(argv),
+            cwd=cwd,
+            env=env,
+            stdout=output if capture else None,
+            stderr=subprocess.STDOUT if capture else None,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            while True:
+                elapsed = time.monotonic() - started
+                left = None if timeout is None else timeout - elapsed
+                if left is not None and left <= 0:
+                    stop_group(process)
+                    code: int | None = None
+                    break
+                try:
+                    code = process.wait(timeout=interval if left is None else min(interval, left))
+                    break
+                except subprocess.TimeoutExpired:
+                    if progress is not None and (left is None or left > interval):
+                        progress(time.monotonic() - started)
+        except BaseException:
+            stop_group(process)
+            raise
+        output.seek(0)
+        return code, output.read() if capture else ""
+
+
+def session_progress(session: Path) -> tuple[int, int] | None:
+    """(mutants run, mutants to run) of a cosmic-ray session, not counting those inside
+    type annotations (never run); None while the session cannot be read."""
+    try:
+        with sqlite3.connect(f"file:{session}?mode=ro", uri=True, timeout=1) as db:
+            results = db.execute("SELECT count(*) FROM work_results").fetchone()[0]
+            total = db.execute("SELECT count(*) FROM work_items").fetchone()[0]
+            skipped = db.execute(
+                "SELECT count(*) FROM work_results WHERE output = ?", (ANNOTATION,)
+            ).fetchone()[0]
+    except sqlite3.Error:
+        return None
+    return int(results) - int(skipped), int(total) - int(skipped)
+
+
 def remove_bytecode(module: Path) -> list[Path]:
     """Delete every cached bytecode file of ``module`` (any interpreter, any optimisation)."""
     removed = sorted((module.parent / "__pycache__").glob(f"{module.stem}.*.pyc"))
@@ -268,8 +389,24 @@ def remove_bytecode(module: Path) -> list[Path]:
     return removed
 
 
-def run_target(target: Target, copy: Path, deadline: float) -> Outcome:
+def run_target(
+    target: Target, copy: Path, deadline: float, interval: float = PROGRESS_SECONDS
+) -> Outcome:
     """Mutate one module in ``copy`` and classify every mutant."""
+    work = Path(tempfile.mkdtemp(prefix=f"mutate-{target.name}-"))
+    try:
+        return _run_target(target, copy, deadline, interval, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _run_target(
+    target: Target, copy: Path, deadline: float, interval: float, work: Path
+) -> Outcome:
     outcome = Outcome(target)
     started = time.monotonic()
     env = copy_env(copy)
@@ -277,25 +414,25 @@ def run_target(target: Target, copy: Path, deadline: float) -> Outcome:
     tests = " ".join(target.tests)
     command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider {tests}"
     baseline_start = time.monotonic()
+    _say(f"{target.name}: running its tests once, unmutated")
     # The unmutated run writes bytecode for every module it imports (and pytest's rewritten
     # test modules), so each mutant's run compiles only the mutated module: about a quarter
     # less time per mutant. That module's bytecode is removed and never written again.
-    baseline = subprocess.run(  # noqa: S603
+    code, output = run_child(
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *target.tests],
         cwd=copy,
         env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        capture=True,
+        interval=interval,
+        progress=lambda elapsed: _say(f"{target.name}: unmutated tests running, {elapsed:.0f} s"),
     )
-    if baseline.returncode != 0:
-        raise SystemExit(f"{target.name}: the tests fail before any mutation:\n{baseline.stdout}")
+    if code != 0:
+        raise SystemExit(f"{target.name}: the tests fail before any mutation:\n{output}")
     remove_bytecode(copy / target.module)
     # A mutant can keep the size of the file it changes and is written within the same second,
     # so a cached .pyc (keyed by mtime and size) could pass for it: never write one.
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     timeout = max(20.0, 4 * (time.monotonic() - baseline_start))
-    work = Path(tempfile.mkdtemp(prefix=f"mutate-{target.name}-"))
     config = work / "config.toml"
     config.write_text(
         "[cosmic-ray]\n"
@@ -309,30 +446,37 @@ def run_target(target: Target, copy: Path, deadline: float) -> Outcome:
     )
     session = work / "session.sqlite"
     cosmic = [sys.executable, "-m", "cosmic_ray.cli"]
-    subprocess.run([*cosmic, "init", str(config), str(session)], cwd=copy, env=env, check=True)  # noqa: S603
+    code, output = run_child(
+        [*cosmic, "init", str(config), str(session)], cwd=copy, env=env, capture=True
+    )
+    if code != 0:
+        raise SystemExit(f"{target.name}: cosmic-ray init failed:\n{output}")
     _skip_annotations(session, REPO / target.module)
-    remaining = max(deadline - time.monotonic(), 1.0)
+
+    def exec_progress(elapsed: float) -> None:
+        counts = session_progress(session)
+        done = f"{counts[0]} of {counts[1]} mutants run" if counts else "mutants running"
+        _say(f"{target.name}: {done}, {elapsed:.0f} s")
+
     try:
-        subprocess.run(  # noqa: S603
+        code, _ = run_child(
             [*cosmic, "exec", str(config), str(session)],
             cwd=copy,
             env=env,
-            check=True,
-            timeout=remaining,
+            timeout=max(deadline - time.monotonic(), 1.0),
+            progress=exec_progress,
+            interval=interval,
         )
-    except subprocess.TimeoutExpired:
-        pass  # what ran is scored; the rest is reported as not run
     finally:
         # cosmic-ray restores each file after its mutant; re-copy in case exec was stopped.
         shutil.copy2(REPO / target.module, copy / target.module)
-    dump = subprocess.run(  # noqa: S603
-        [*cosmic, "dump", str(session)],
-        cwd=copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    if code is None:
+        _say(f"{target.name}: time bound reached; what ran is scored")
+    elif code != 0:
+        raise SystemExit(f"{target.name}: cosmic-ray exec failed with exit code {code}")
+    code, dump = run_child([*cosmic, "dump", str(session)], cwd=copy, env=env, capture=True)
+    if code != 0:
+        raise SystemExit(f"{target.name}: cosmic-ray dump failed:\n{dump}")
     reviewed = _equivalents().get(target.name, {})
     for line in dump.splitlines():
         item, result = json.loads(line)
@@ -355,8 +499,11 @@ def run_target(target: Target, copy: Path, deadline: float) -> Outcome:
                 outcome.equivalent.append(f"line {line_no}: {key} ({reviewed[key]})")
             else:
                 outcome.survivors.append(f"line {line_no}: {key}")
-    shutil.rmtree(work, ignore_errors=True)
     outcome.seconds = time.monotonic() - started
+    _say(
+        f"{target.name}: {outcome.killed} killed, {len(outcome.survivors)} unreviewed "
+        f"survivors, {outcome.not_run} not run, {outcome.seconds:.0f} s"
+    )
     return outcome
 
 
@@ -446,27 +593,37 @@ def _order(item: tuple[str, str]) -> tuple[int, int]:
     return list(TARGETS).index(name), int(line) if line.isdigit() else 0
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("targets", nargs="*", help="default: all")
     parser.add_argument("--max-minutes", type=float, default=120.0, help="time bound, all targets")
     parser.add_argument("--min-score", type=float, default=0.0)
-    parser.add_argument("--write", type=Path, help="markdown file whose section to update")
+    parser.add_argument(
+        "--write", type=Path, help="markdown file whose section to replace (else only printed)"
+    )
     parser.add_argument(
         "--allow-unfinished",
         action="store_true",
         help="score the mutants run within --max-minutes instead of failing (the CI bound)",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--progress-seconds",
+        type=float,
+        default=PROGRESS_SECONDS,
+        help="longest time without a progress line",
+    )
+    args = parser.parse_args(argv)
     names = args.targets or list(TARGETS)
-    deadline = time.monotonic() + args.max_minutes * 60
-    outcomes = []
-    with tempfile.TemporaryDirectory(prefix="mutate-tree-") as tmp:
-        copy = Path(tmp)
-        copy_tree(copy)
-        for name in names:
-            outcomes.append(run_target(TARGETS[name], copy, deadline))
+    unknown = [name for name in names if name not in TARGETS]
+    if unknown:
+        parser.error(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
+    try:
+        with interruptible():
+            outcomes = run_targets(names, args.max_minutes, args.progress_seconds)
+    except Interrupted as stop:
+        print(f"mutate: interrupted by {stop}; test processes stopped, temporary copies removed")
+        return 128 + stop.signum
     earlier = Published()
     if args.write and args.write.exists():
         begin, end = markers(SECTION)
@@ -486,6 +643,19 @@ def main() -> int:
         print(f"below --min-score {args.min_score:.0%}, or not finished: {', '.join(failing)}")
         return 1
     return 0
+
+
+def run_targets(names: Sequence[str], max_minutes: float, interval: float) -> list[Outcome]:
+    """Every named target in one throwaway copy of the work tree, removed afterwards."""
+    deadline = time.monotonic() + max_minutes * 60
+    outcomes = []
+    with tempfile.TemporaryDirectory(prefix="mutate-tree-") as tmp:
+        copy = Path(tmp)
+        _say(f"mutate: copying the work tree to {copy}")
+        copy_tree(copy)
+        for name in names:
+            outcomes.append(run_target(TARGETS[name], copy, deadline, interval))
+    return outcomes
 
 
 if __name__ == "__main__":

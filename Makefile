@@ -16,7 +16,7 @@ LINT_PATHS := packages apps tests scripts tools
 # Construct packages whose tests live in packages/<name>/tests (each run by itself: make test-package).
 TEST_PACKAGES := core network data compute edge observability
 
-.PHONY: help install synth test test-package lint format checkov bench bench-cdktn clean diagram drill dist versions release live hcl mutate mutate-ci plant plan deploy destroy validate
+.PHONY: help install synth test test-slow test-all test-package lint format checkov bench bench-cdktn clean diagram drill dist versions release live hcl mutate mutate-ci plant plan deploy destroy validate
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -51,10 +51,23 @@ format: $(INSTALLED) ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
 	$(VENV)/bin/ruff format $(LINT_PATHS)
 
-test: $(INSTALLED) ## Lint, type-check, then all tests (checkov gate over the synthesized app included)
+# pytest-xdist: a worker per core (TEST_WORKERS=<n> to choose), each group of tests on one worker
+# (tests/parallel.py). Tests marked slow (more than 30 s each, listed in docs/testing.md) run
+# in make test-slow and make test-all only.
+PYTEST_PARALLEL = -n $(or $(TEST_WORKERS),auto) --dist loadgroup
+
+test: $(INSTALLED) ## Lint, type-check, then every test but the slow ones, in parallel (checkov gate included)
 	bash scripts/ensure-postgres.sh
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow"
+
+test-slow: $(INSTALLED) ## Only the tests marked slow (docs/testing.md), in parallel
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m slow
+
+test-all: $(INSTALLED) ## Lint, type-check, then every test, the slow ones included
+	bash scripts/ensure-postgres.sh
+	$(MAKE) --no-print-directory lint
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 test-package: $(INSTALLED) ## One construct package's tests: make test-package PKG=network
 	@test -n "$(PKG)" -a -d "packages/$(PKG)/tests" || { echo "PKG must be one of: $(TEST_PACKAGES)" >&2; exit 2; }

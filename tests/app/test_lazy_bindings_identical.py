@@ -14,6 +14,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from payment_dr_core import aws_bindings
 from tests.conftest import APP_SUFFIX, SynthesizedApp
 
@@ -36,6 +38,7 @@ def _tree(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_lazy_and_eager_synth_are_byte_identical(
     synthesized_app: SynthesizedApp, tmp_path: Path
 ) -> None:

@@ -33,6 +33,7 @@ bucket = "outside-checkout-tfstate"
 """
 
 
+@pytest.mark.slow
 def test_installed_wheels_synthesize_an_environment_kept_outside_the_checkout(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 from tests.release.venvs import ROOT, build, clean_env, fresh_venv, install, run
 
 
+@pytest.mark.slow
 def test_network_tests_pass_with_only_core_and_network_installed(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

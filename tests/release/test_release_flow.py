@@ -136,6 +136,7 @@ def _release(repo: Path, *args: str, url: str | None = None) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_release_two_changed_packages_and_the_dependent_whose_range_excluded_one(
     tmp_path: Path, index: tuple[str, Path]
 ) -> None:

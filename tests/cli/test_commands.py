@@ -76,8 +76,8 @@ def test_switchover_times_out_with_the_last_state(world: World) -> None:
 
 def test_status_from_the_secondary_while_the_primary_region_is_down(world: World) -> None:
     world.rds.down_regions.add(PRIMARY)
-    put_lag(SECONDARY, world.names.secondary_cluster, 180.0)
-    put_lag(SECONDARY, world.names.secondary_cluster, 95.0, metric="AuroraGlobalDBRPOLag")
+    put_lag(SECONDARY, world.names.secondary_cluster, 180.0, metric="AuroraGlobalDBReplicationLag")
+    put_lag(SECONDARY, world.names.secondary_cluster, 95.0)
     world.set_alarm("ALARM")
     clients = WorldClients(world.rds, down={PRIMARY})
 

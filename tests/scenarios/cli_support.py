@@ -148,8 +148,10 @@ def run(
 
 
 def put_lag(
-    region: str, cluster_id: str, milliseconds: float, metric: str = "AuroraGlobalDBReplicationLag"
+    region: str, cluster_id: str, milliseconds: float, metric: str = "AuroraGlobalDBRPOLag"
 ) -> None:
+    """A datapoint of ``metric`` (default the Aurora PostgreSQL lag metric) in ``region``,
+    dimension ``DBClusterIdentifier``, as Aurora publishes it for a secondary cluster."""
     boto3.client("cloudwatch", region_name=region).put_metric_data(
         Namespace="AWS/RDS",
         MetricData=[

@@ -29,7 +29,10 @@ def test_switchover_then_failback(world: World) -> None:
 
     no_data = run(clients, "--suffix", SUFFIX, "failback")
     assert no_data.code == 3
-    assert "no AuroraGlobalDBReplicationLag data" in no_data.out
+    assert no_data.out == (
+        "failback: refused: not yet: no data for AWS/RDS AuroraGlobalDBRPOLag "
+        f"(DBClusterIdentifier={primary_id}) in us-east-1 in the last 5 min\n"
+    )
 
     world.rds.members[world.rds.primary_arn].synchronization = "pending-resync"
     put_lag(PRIMARY, primary_id, 150.0)
@@ -44,7 +47,13 @@ def test_switchover_then_failback(world: World) -> None:
     result = failed_back.json()
     assert result["outcome"] == "completed"
     assert result["target_region"] == PRIMARY
-    assert "caught up" in result["details"]["catch_up"]
+    assert result["details"]["catch_up"] == (
+        "caught up: AuroraGlobalDBRPOLag: latest 150 ms, max 150 ms (1 datapoints) (read: "
+        f"AWS/RDS AuroraGlobalDBRPOLag (DBClusterIdentifier={primary_id}) in us-east-1), "
+        "synchronization connected"
+    )
+    assert result["details"]["lag_metric"] == "AuroraGlobalDBRPOLag"
+    assert result["message"].endswith("; before it: " + result["details"]["catch_up"])
     assert world.rds.writer_arn == world.rds.primary_arn
     assert len(world.rds.calls_of("switchover_global_cluster")) == 2
     assert world.rds.calls_of("failover_global_cluster") == []
@@ -61,11 +70,40 @@ def test_failback_refused_while_the_lag_is_high(world: World) -> None:
     refused = run(clients, "--suffix", SUFFIX, "failback", "--max-lag-ms", "1000")
 
     assert refused.code == 3
-    assert "replication lag 4200 ms exceeds 1000 ms" in refused.out
+    assert refused.out == (
+        "failback: refused: not yet: AuroraGlobalDBRPOLag 4200 ms exceeds 1000 ms (read: "
+        f"AWS/RDS AuroraGlobalDBRPOLag (DBClusterIdentifier={world.names.primary_cluster}) "
+        "in us-east-1)\n"
+    )
     assert world.rds.writer_arn == world.rds.secondary_arn
     accepted = run(clients, "--suffix", SUFFIX, "failback", "--max-lag-ms", "5000")
     assert accepted.code == 0
     assert world.rds.writer_arn == world.rds.primary_arn
+
+
+def test_failback_reads_the_rpo_lag_not_the_replication_lag(world: World) -> None:
+    """Aurora PostgreSQL's lag metric is AuroraGlobalDBRPOLag; a low
+    AuroraGlobalDBReplicationLag alone must not let a failback through."""
+    clients = WorldClients(world.rds)
+    assert run(clients, "--suffix", SUFFIX, "switchover").code == 0
+    primary_id = world.names.primary_cluster
+    put_lag(PRIMARY, primary_id, 150.0, metric="AuroraGlobalDBReplicationLag")
+
+    only_replication_lag = run(clients, "--suffix", SUFFIX, "--json", "failback")
+
+    assert only_replication_lag.code == 3
+    assert only_replication_lag.json()["message"] == (
+        "not yet: no data for AWS/RDS AuroraGlobalDBRPOLag "
+        f"(DBClusterIdentifier={primary_id}) in us-east-1 in the last 5 min"
+    )
+    assert world.rds.writer_arn == world.rds.secondary_arn
+    assert len(world.rds.calls_of("switchover_global_cluster")) == 1
+
+    put_lag(PRIMARY, primary_id, 2500.0)
+    rpo_too_high = run(clients, "--suffix", SUFFIX, "failback")
+    assert rpo_too_high.code == 3
+    assert "AuroraGlobalDBRPOLag 2500 ms exceeds 1000 ms" in rpo_too_high.out
+    assert world.rds.writer_arn == world.rds.secondary_arn
 
 
 def test_manual_failover_with_the_primary_region_down(world: World) -> None:

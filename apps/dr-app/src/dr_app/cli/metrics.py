@@ -1,4 +1,19 @@
-"""Replication lag of a secondary cluster from CloudWatch (in that cluster's region)."""
+"""Replication lag of a secondary cluster from CloudWatch (in that cluster's region).
+
+Which metric (Aurora User Guide, "Using switchover or failover in Amazon Aurora Global
+Database"): "For all versions of Aurora PostgreSQL-based global databases ... use Amazon
+CloudWatch to view the ``AuroraGlobalDBRPOLag`` metric for all secondary DB clusters. For lower
+minor versions of Aurora MySQL-based global databases, view the ``AuroraGlobalDBReplicationLag``
+metric instead." This kit runs Aurora PostgreSQL, so the catch-up check of ``failback`` and
+``drill`` reads :data:`RPO_LAG` (:data:`CATCH_UP_METRIC`); ``status`` shows both.
+
+Where ("Cluster-level metrics for Amazon Aurora"; "Some CloudWatch metrics, such as replication
+lag, are only available for secondary Regions"): namespace ``AWS/RDS``, published by the
+secondary cluster in its own region. Dimension ("Amazon CloudWatch dimensions for Aurora"):
+``DBClusterIdentifier`` filters the data for "a specific Aurora DB cluster" (the other
+documented dimensions, ``Role``, ``EngineName``, ``DatabaseClass`` and ``SourceRegion``,
+aggregate across instances, clusters or a region and are not used here).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +25,16 @@ from dr_app.cli.context import CliContext
 from payment_service.failover import explain_error
 
 NAMESPACE = "AWS/RDS"
+DIMENSION = "DBClusterIdentifier"
+"""The one dimension of each query: the secondary cluster's identifier."""
 REPLICATION_LAG = "AuroraGlobalDBReplicationLag"
-"""Milliseconds a secondary cluster's storage is behind the primary's (per secondary)."""
+"""Milliseconds a secondary cluster's storage is behind the primary's (per secondary); the
+metric AWS names for lower minor versions of Aurora MySQL."""
 RPO_LAG = "AuroraGlobalDBRPOLag"
-"""Milliseconds of committed transactions a failover could lose (per secondary)."""
+"""Milliseconds of committed user transactions a failover could lose (per secondary); the
+metric AWS names for every Aurora PostgreSQL global database."""
+CATCH_UP_METRIC = RPO_LAG
+"""What ``failback`` and ``drill`` read to decide that the old primary has caught up."""
 
 
 @dataclass(frozen=True)
@@ -24,11 +45,23 @@ class Lag:
     latest_ms: float | None
     max_ms: float | None
     datapoints: int
+    region: str = ""
+    """Where it was read (the secondary cluster's region)."""
+    cluster_id: str = ""
+    """The ``DBClusterIdentifier`` dimension's value."""
+
+    @property
+    def source(self) -> str:
+        """``AWS/RDS AuroraGlobalDBRPOLag (DBClusterIdentifier=<id>) in us-east-1``."""
+        return f"{NAMESPACE} {self.metric} ({DIMENSION}={self.cluster_id}) in {self.region}"
 
     def to_json(self) -> dict[str, object]:
         """JSON form."""
         return {
             "metric": self.metric,
+            "namespace": NAMESPACE,
+            "dimensions": {DIMENSION: self.cluster_id},
+            "region": self.region,
             "latest_ms": self.latest_ms,
             "max_ms": self.max_ms,
             "datapoints": self.datapoints,
@@ -53,7 +86,7 @@ def read_lag(
         response = ctx.clients.cloudwatch(region).get_metric_statistics(
             Namespace=NAMESPACE,
             MetricName=metric,
-            Dimensions=[{"Name": "DBClusterIdentifier", "Value": cluster_id}],
+            Dimensions=[{"Name": DIMENSION, "Value": cluster_id}],
             StartTime=end - timedelta(minutes=window_minutes),
             EndTime=end + timedelta(minutes=1),
             Period=60,
@@ -70,6 +103,7 @@ def read_lag(
             if isinstance(stamp, datetime) and isinstance(value, int | float):
                 points.append((stamp, float(value)))
     if not points:
-        return Lag(metric, None, None, 0)
+        return Lag(metric, None, None, 0, region, cluster_id)
     points.sort()
-    return Lag(metric, points[-1][1], max(value for _, value in points), len(points))
+    latest, highest = points[-1][1], max(value for _, value in points)
+    return Lag(metric, latest, highest, len(points), region, cluster_id)

@@ -5,7 +5,8 @@
 * Failover (unplanned, ``FailoverGlobalCluster`` with ``AllowDataLoss``): for when the writer's
   region is down; transactions not yet replicated are lost (the RPO).
 * Failback: a switchover back to the original primary, refused until that cluster has caught
-  up (member synchronized, replication lag below a threshold).
+  up (member synchronized, ``AuroraGlobalDBRPOLag`` below a threshold:
+  :mod:`dr_app.cli.metrics` says why that metric).
 
 The decisions (preconditions, confirmation, catch-up) are the CLI's; from the decision onwards
 each command runs the failover core's plan (:mod:`payment_service.failover`), the same code as
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dr_app.cli.context import CliContext, Exit
-from dr_app.cli.metrics import REPLICATION_LAG, read_lag
+from dr_app.cli.metrics import CATCH_UP_METRIC, DIMENSION, NAMESPACE, read_lag
 from dr_app.cli.progress import Progress
 from dr_app.cli.topology import Member, Topology, TopologyError, cluster_status, read_topology
 from payment_dr_core import RegionRole
@@ -113,17 +114,22 @@ def caught_up(
     status = cluster_status(ctx, region, member.cluster_id)
     if status != "available":
         return False, f"{region} cluster status is {status or 'unreadable'}"
-    lag = read_lag(ctx, region, member.cluster_id, REPLICATION_LAG, LAG_WINDOW_MINUTES)
+    metric = f"{NAMESPACE} {CATCH_UP_METRIC} ({DIMENSION}={member.cluster_id}) in {region}"
+    lag = read_lag(ctx, region, member.cluster_id, CATCH_UP_METRIC, LAG_WINDOW_MINUTES)
     if lag is None:
-        return False, f"{REPLICATION_LAG} of {member.cluster_id} is unreadable"
+        return False, f"{metric} is unreadable"
     if lag.datapoints == 0 or lag.max_ms is None:
+        return False, f"no data for {metric} in the last {LAG_WINDOW_MINUTES} min"
+    if lag.max_ms > max_lag_ms:
         return (
             False,
-            f"no {REPLICATION_LAG} data for {member.cluster_id} in {LAG_WINDOW_MINUTES} min",
+            f"{CATCH_UP_METRIC} {lag.max_ms:.0f} ms exceeds {max_lag_ms:.0f} ms (read: {metric})",
         )
-    if lag.max_ms > max_lag_ms:
-        return False, f"replication lag {lag.max_ms:.0f} ms exceeds {max_lag_ms:.0f} ms"
-    return True, f"caught up: {lag.describe()}, synchronization {member.synchronization_status}"
+    return (
+        True,
+        f"caught up: {lag.describe()} (read: {metric}), synchronization "
+        f"{member.synchronization_status}",
+    )
 
 
 def wait_for_writer(
@@ -197,10 +203,10 @@ def failback(ctx: CliContext, max_lag_ms: float, options: WaitOptions) -> Operat
         result.command,
         result.outcome,
         result.exit,
-        result.message,
+        f"{result.message}; before it: {reason}",
         result.target_region,
         result.elapsed_seconds,
-        {**result.details, "catch_up": reason},
+        {**result.details, "catch_up": reason, "lag_metric": CATCH_UP_METRIC},
     )
 
 

@@ -61,7 +61,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--max-lag-ms",
         type=float,
         default=DEFAULT_MAX_LAG_MS,
-        help="highest replication lag of the last 5 minutes to accept (default %(default)s)",
+        help="highest AuroraGlobalDBRPOLag (ms, the Aurora PostgreSQL lag metric, read in the "
+        "primary region for its cluster) of the last 5 minutes to accept (default %(default)s)",
     )
     add_wait_options(parser)
     parser.set_defaults(run=run_failback)

@@ -50,6 +50,23 @@ PLANTS = (
         "tests/rules/test_decide.py::test_inconclusive_down_inconclusive_does_not_page_early",
     ),
     Plant(
+        "orchestrator decision table",
+        "a partition (one region silent while another still gets answers) counts towards an "
+        "outage, so a cut between us-east-2 and us-east-1 alone ends in AllowDataLoss",
+        "apps/payment-service/src/payment_service/orchestrator/rules.py",
+        "    if silent and Evidence.ANSWERED in seen:\n",
+        "    if silent and Evidence.ANSWERED in seen and not silent:\n",
+        "tests/rules/test_decision_table.py::test_the_reasons_name_the_evidence",
+    ),
+    Plant(
+        "orchestrator move",
+        "a switchover is chosen without evidence that the primary's database is healthy",
+        "apps/payment-service/src/payment_service/orchestrator/rules.py",
+        "    if database.proven and not switchover_expired(counted, now, thresholds):\n",
+        "    if not switchover_expired(counted, now, thresholds):\n",
+        "tests/rules/test_decide.py::test_failover_and_no_safe_move_reasons",
+    ),
+    Plant(
         "S3 replication rule id",
         "the rule id gets a region suffix; the alarms and the dashboard still watch "
         "`replicate-everything`",

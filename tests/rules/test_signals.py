@@ -1,97 +1,155 @@
-"""Reading each signal, at the edges of each rule: literal states and details."""
+"""What each observation is evidence of: the ``/health`` contract, Route 53's thresholds, the
+alarms. Literal inputs as AWS and the handler produce them."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from payment_service.orchestrator import rules
-from payment_service.orchestrator.model import Signal, SignalName, SignalState
+from payment_service.orchestrator.model import Evidence, Signal, SignalName, SignalState
 
-H, U, K = SignalState.HEALTHY, SignalState.UNHEALTHY, SignalState.UNKNOWN
+W, DD, DS, NW, SB = (
+    Evidence.WRITING,
+    Evidence.DATABASE_DOWN,
+    Evidence.DATABASE_SLOW,
+    Evidence.NOT_WRITER,
+    Evidence.SERVICE_BROKEN,
+)
+
+
+def body(database: str, **extra: object) -> str:
+    return json.dumps({"status": "unavailable", "database": database, **extra})
 
 
 @pytest.mark.parametrize(
-    ("healthy", "total", "state", "detail"),
+    ("status", "text", "evidence", "detail"),
     [
-        (1, 1, H, "1/1 checkers report success"),
-        (0, 1, U, "0/1 checkers report success"),
-        (5, 8, H, "5/8 checkers report success"),
-        # exactly half is no majority
-        (4, 8, K, "4/8 checkers report success (neither majority nor 18%)"),
-        (1, 2, K, "1/2 checkers report success (neither majority nor 18%)"),
-        # 18 % of 50 is 9: 9 healthy is unhealthy (18 % or fewer), 10 is not
-        (9, 50, U, "9/50 checkers report success"),
-        (10, 50, K, "10/50 checkers report success (neither majority nor 18%)"),
-        # 18 % of 11 is 1.98: one healthy checker is unhealthy, two are not
-        (1, 11, U, "1/11 checkers report success"),
-        (2, 11, K, "2/11 checkers report success (neither majority nor 18%)"),
-        (0, 16, U, "0/16 checkers report success"),
-        (16, 16, H, "16/16 checkers report success"),
+        (200, body("writing"), W, "HTTP 200, database writing"),
+        (503, body("down"), DD, "HTTP 503, database down"),
+        (503, body("slow"), DS, "HTTP 503, database slow"),
+        (503, body("standby"), NW, "HTTP 503, database standby"),
+        (503, body("fenced"), NW, "HTTP 503, database fenced"),
+        (503, body("error"), SB, "HTTP 503, database error"),
+        (502, '{"message": "Internal server error"}', SB, "HTTP 502 without the contract"),
+        (504, '{"message": "Endpoint request timed out"}', SB, "HTTP 504 without the contract"),
+        (403, "<html>Forbidden</html>", SB, "HTTP 403 without the contract"),
+        (500, body("unheard-of"), SB, "HTTP 500 without the contract"),
+        (503, "[1, 2]", SB, "HTTP 503 without the contract"),
+        (200, "", SB, "HTTP 200 without the contract"),
+        (200, body("down"), SB, "HTTP 200 with database 'down' (not the contract)"),
+        (503, body("writing"), SB, "HTTP 503 with database 'writing' (not the contract)"),
+        (500, body("down"), DD, "HTTP 500, database down"),
     ],
 )
-def test_route53_majority_and_18_percent_boundaries(
-    healthy: int, total: int, state: SignalState, detail: str
+def test_the_direct_probe_reads_the_health_contract(
+    status: int, text: str, evidence: Evidence, detail: str
 ) -> None:
-    # unhealthy reports first, so order cannot matter to a correct count
-    observations = [False] * (total - healthy) + [True] * healthy
-    assert rules.route53_signal(observations) == Signal(SignalName.ROUTE53, state, detail)
+    assert rules.probe_signal(status, text, region="us-east-2") == Signal(
+        SignalName.PROBE, evidence, detail, "us-east-2"
+    )
 
 
-def test_route53_without_observations_is_unknown() -> None:
-    assert rules.route53_signal([]) == Signal(SignalName.ROUTE53, K, "no checker observations")
+def test_no_answer_at_all_is_silence_from_the_probes_region() -> None:
+    signal = rules.probe_signal(None, error="TimeoutError", region="us-east-2")
+    assert signal == Signal(
+        SignalName.PROBE, Evidence.SILENT, "no response: TimeoutError", "us-east-2"
+    )
+    assert signal.no_response is True
+    assert rules.probe_signal(None, region="us-east-2").detail == "no response: error"
 
 
 @pytest.mark.parametrize(
-    ("status", "state", "detail"),
+    ("observations", "evidence", "detail"),
     [
-        (199, K, "HTTP 199 (not a health answer)"),
-        (200, H, "HTTP 200"),
-        (201, K, "HTTP 201 (not a health answer)"),
-        (204, K, "HTTP 204 (not a health answer)"),
-        (499, K, "HTTP 499 (not a health answer)"),
-        (500, U, "HTTP 500"),
-        (503, U, "HTTP 503"),
-        (599, U, "HTTP 599"),
-        (600, K, "HTTP 600 (not a health answer)"),
-        (404, K, "HTTP 404 (not a health answer)"),
+        ([True] * 9, Evidence.WRITING, "9/9 checkers report success"),
+        ([True] * 5 + [False] * 4, Evidence.WRITING, "5/9 checkers report success"),
+        (
+            [True] * 4 + [False] * 4,
+            Evidence.UNKNOWN,
+            "4/8 checkers report success (neither majority nor 18%)",
+        ),
+        (
+            [True] * 2 + [False] * 8,
+            Evidence.UNKNOWN,
+            "2/10 checkers report success (neither majority nor 18%)",
+        ),
+        ([True] * 9 + [False] * 41, Evidence.FAILING, "9/50 checkers report success"),
+        ([False] * 16, Evidence.FAILING, "0/16 checkers report success"),
+        ([], Evidence.UNKNOWN, "no checker observations"),
     ],
 )
-def test_probe_status_boundaries(status: int, state: SignalState, detail: str) -> None:
-    assert rules.probe_signal(status) == Signal(SignalName.PROBE, state, detail)
-
-
-def test_probe_without_response_is_unknown_unless_opted_in() -> None:
-    # No answer at all is marked as such: it is what a vantage point sees of a region outage.
-    assert rules.probe_signal(None, "timed out after 5s") == Signal(
-        SignalName.PROBE, K, "no response: timed out after 5s", no_response=True
-    )
-    assert rules.probe_signal(None) == Signal(
-        SignalName.PROBE, K, "no response: error", no_response=True
-    )
-    assert rules.probe_signal(None, error="reset") == Signal(
-        SignalName.PROBE, K, "no response: reset", no_response=True
-    )
-    assert rules.probe_signal(None, "refused", no_response_unhealthy=True) == Signal(
-        SignalName.PROBE, U, "no response: refused", no_response=True
-    )
-    assert rules.probe_signal(503).no_response is False
-    # the opt-in changes only the no-response case
-    assert rules.probe_signal(200, no_response_unhealthy=True).state is H
-    assert rules.probe_signal(404, no_response_unhealthy=True).state is K
-
-
-@pytest.mark.parametrize(
-    ("value", "error", "state", "detail"),
-    [
-        ("OK", None, H, "alarm OK"),
-        ("ALARM", None, U, "alarm in ALARM"),
-        ("INSUFFICIENT_DATA", None, K, "alarm INSUFFICIENT_DATA"),
-        (None, None, K, "alarm not found"),
-        (None, "AccessDenied", K, "AccessDenied"),
-        ("ok", None, K, "alarm ok"),
-    ],
-)
-def test_alarm_states(
-    value: str | None, error: str | None, state: SignalState, detail: str
+def test_route53_majority_and_eighteen_percent(
+    observations: list[bool], evidence: Evidence, detail: str
 ) -> None:
-    assert rules.alarm_signal(value, error) == Signal(SignalName.ALARM, state, detail)
+    assert rules.route53_signal(observations) == Signal(SignalName.ROUTE53, evidence, detail)
+
+
+@pytest.mark.parametrize(
+    ("state", "error", "evidence", "detail"),
+    [
+        ("OK", None, Evidence.WRITING, "alarm OK"),
+        ("ALARM", None, Evidence.FAILING, "alarm in ALARM"),
+        ("INSUFFICIENT_DATA", None, Evidence.UNKNOWN, "alarm INSUFFICIENT_DATA"),
+        (None, None, Evidence.UNKNOWN, "alarm not found"),
+        (None, "unreadable: timeout", Evidence.UNKNOWN, "unreadable: timeout"),
+    ],
+)
+def test_the_primary_alarm(
+    state: str | None, error: str | None, evidence: Evidence, detail: str
+) -> None:
+    assert rules.alarm_signal(state, error) == Signal(SignalName.ALARM, evidence, detail)
+
+
+@pytest.mark.parametrize(
+    ("state", "error", "evidence", "detail"),
+    [
+        ("OK", None, Evidence.ANSWERED, "primary answers from us-west-2 (any status)"),
+        ("ALARM", None, Evidence.SILENT, "no response from us-west-2"),
+        ("INSUFFICIENT_DATA", None, Evidence.UNKNOWN, "probe alarm in us-west-2 INSUFFICIENT_DATA"),
+        (None, None, Evidence.UNKNOWN, "probe alarm in us-west-2 not found"),
+        (None, "unreadable: AccessDenied", Evidence.UNKNOWN, "unreadable: AccessDenied"),
+    ],
+)
+def test_a_no_response_alarm_is_silence_or_an_answer_of_any_kind(
+    state: str | None, error: str | None, evidence: Evidence, detail: str
+) -> None:
+    expected = Signal(SignalName.REMOTE_PROBE, evidence, detail, "us-west-2")
+    assert rules.remote_probe_signal(state, "us-west-2", error) == expected
+    local = rules.no_response_alarm_signal(SignalName.SECONDARY_PROBE, state, "us-west-2", error)
+    assert local == Signal(SignalName.SECONDARY_PROBE, evidence, detail, "us-west-2")
+
+
+@pytest.mark.parametrize(
+    ("evidence", "state"),
+    [
+        (Evidence.WRITING, SignalState.HEALTHY),
+        (Evidence.ANSWERED, SignalState.UNKNOWN),
+        (Evidence.DATABASE_SLOW, SignalState.UNKNOWN),
+        (Evidence.UNKNOWN, SignalState.UNKNOWN),
+        (Evidence.DATABASE_DOWN, SignalState.UNHEALTHY),
+        (Evidence.NOT_WRITER, SignalState.UNHEALTHY),
+        (Evidence.SERVICE_BROKEN, SignalState.UNHEALTHY),
+        (Evidence.FAILING, SignalState.UNHEALTHY),
+        (Evidence.SILENT, SignalState.UNHEALTHY),
+    ],
+)
+def test_the_coarse_state_and_the_record(evidence: Evidence, state: SignalState) -> None:
+    signal = Signal(SignalName.PROBE, evidence, "d", "us-east-2")
+    assert signal.state is state
+    assert signal.no_response is (evidence is Evidence.SILENT)
+    assert signal.to_json() == {
+        "name": "direct_probe",
+        "evidence": evidence.value,
+        "state": state.value,
+        "region": "us-east-2",
+        "detail": "d",
+    }
+
+
+def test_the_contract_field_only_from_a_json_object() -> None:
+    assert rules.contract_database(body("slow")) == "slow"
+    assert rules.contract_database('{"database": 3}') is None
+    assert rules.contract_database("not json") is None
+    assert rules.contract_database('"writing"') is None

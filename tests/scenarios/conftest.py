@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
@@ -26,6 +27,7 @@ from tests.scenarios.fakes import (
     ACCOUNT,
     DOWN_BODY,
     STANDBY_BODY,
+    WRITING_BODY,
     FakeClock,
     FakeRdsWorld,
     ScriptedProbe,
@@ -95,12 +97,14 @@ class World:
             dynamodb=dynamodb if dynamodb is not None else self.dynamodb,
             sns=self.sns,
             rds_primary=rds_primary,
+            local_metrics=boto3.client("cloudwatch", region_name=SECONDARY),
         )
         return Orchestrator(
             settings, clients, probe=self.probe, clock=self.clock, sleep=self.sleeps
         )
 
-    # the primary region's state, as the three signals see it
+    # the primary region's state, as the three signals see it: its database down behind an
+    # API that still answers (the /health contract's "down")
     def primary_down(self) -> None:
         self.route53.observations = [False] * 8
         self.probe.answers[PRIMARY_URL] = ProbeResult(503, DOWN_BODY)
@@ -108,8 +112,29 @@ class World:
 
     def primary_up(self) -> None:
         self.route53.observations = [True] * 8
-        self.probe.answers[PRIMARY_URL] = ProbeResult(200, '{"status": "ok"}')
+        self.probe.answers[PRIMARY_URL] = ProbeResult(200, WRITING_BODY)
         self.set_alarm("OK")
+
+    def replication_flowing(self, lag_ms: float = 800.0) -> None:
+        """The secondary cluster publishes a fresh ``AuroraGlobalDBRPOLag`` datapoint (what a
+        primary whose database commits and ships its log looks like from us-east-2)."""
+        boto3.client("cloudwatch", region_name=SECONDARY).put_metric_data(
+            Namespace="AWS/RDS",
+            MetricData=[
+                {
+                    "MetricName": "AuroraGlobalDBRPOLag",
+                    "Dimensions": [
+                        {"Name": "DBClusterIdentifier", "Value": self.names.secondary_cluster}
+                    ],
+                    "Timestamp": datetime.fromtimestamp(self.clock.now, UTC),
+                    "Value": lag_ms,
+                    "Unit": "Milliseconds",
+                }
+            ],
+        )
+
+    def switchover_calls(self) -> list[Mapping[str, object]]:
+        return self.rds.calls_of("switchover_global_cluster")
 
     def set_alarm(self, state: str) -> None:
         self.cloudwatch.set_alarm_state(
@@ -186,6 +211,8 @@ def world() -> Iterator[World]:
             sns=sns,
             topic_arn=topic_arn,
             health_check_id=health_check_id,
+            clock=rds.clock,  # one virtual time: evaluations and RDS changes move together
         )
         world.primary_up()
         yield world
+        assert world.rds.undocumented == [], "calls AWS does not document were made"

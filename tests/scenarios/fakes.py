@@ -302,14 +302,22 @@ class ScriptedRoute53:
         return getattr(self._client, name)
 
 
+# /health answers in the handler's contract (payment_service.health): the ``database`` field
+# names the database's state.
 STANDBY_BODY = (
-    '{"status": "unavailable", "role": "standby", "can_serve_payments": false, '
+    '{"status": "unavailable", "database": "standby", "role": "standby", '
+    '"can_serve_payments": false, '
     '"checks": {"database": {"ok": true, "writable": false}, "dynamodb": {"ok": true}}}'
 )
 DOWN_BODY = (
-    '{"status": "unavailable", "role": "unknown", "can_serve_payments": false, '
+    '{"status": "unavailable", "database": "down", "role": "unknown", '
+    '"can_serve_payments": false, '
     '"checks": {"database": {"ok": false, "error": "database_unavailable"}, '
     '"dynamodb": {"ok": true}}}'
+)
+WRITING_BODY = (
+    '{"status": "ok", "database": "writing", "role": "writer", "can_serve_payments": true, '
+    '"checks": {"database": {"ok": true, "writable": true}, "dynamodb": {"ok": true}}}'
 )
 
 

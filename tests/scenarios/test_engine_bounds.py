@@ -14,7 +14,7 @@ import pytest
 
 from payment_service.orchestrator.clients import Clients
 from payment_service.orchestrator.engine import Orchestrator, bounded_reads
-from payment_service.orchestrator.model import Action, Signal, SignalName, SignalState
+from payment_service.orchestrator.model import Action, Evidence, Signal, SignalName
 from payment_service.orchestrator.probes import ProbeResult
 from payment_service.orchestrator.settings import OrchestratorSettings
 from tests.scenarios.conftest import PRIMARY_URL, SECONDARY, SECONDARY_URL, World
@@ -34,13 +34,13 @@ def test_a_reader_that_raises_is_unknown_with_its_error_type(release: threading.
         raise ConnectionResetError("reset by peer")
 
     def answers() -> Signal:
-        return Signal(SignalName.ALARM, SignalState.UNHEALTHY, "alarm in ALARM")
+        return Signal(SignalName.ALARM, Evidence.FAILING, "alarm in ALARM")
 
     assert bounded_reads(
         ((SignalName.ROUTE53, raises), (SignalName.ALARM, answers)), budget_seconds=5.0
     ) == (
-        Signal(SignalName.ROUTE53, SignalState.UNKNOWN, "reader failed: ConnectionResetError"),
-        Signal(SignalName.ALARM, SignalState.UNHEALTHY, "alarm in ALARM"),
+        Signal(SignalName.ROUTE53, Evidence.UNKNOWN, "reader failed: ConnectionResetError"),
+        Signal(SignalName.ALARM, Evidence.FAILING, "alarm in ALARM"),
     )
 
 
@@ -49,16 +49,16 @@ def test_a_reader_still_running_at_the_budget_is_unknown(release: threading.Even
 
     def hangs() -> Signal:
         release.wait(30)
-        return Signal(SignalName.PROBE, SignalState.HEALTHY, "too late")
+        return Signal(SignalName.PROBE, Evidence.WRITING, "too late")
 
     def answers() -> Signal:
-        return Signal(SignalName.ROUTE53, SignalState.UNHEALTHY, "0/8 checkers report success")
+        return Signal(SignalName.ROUTE53, Evidence.FAILING, "0/8 checkers report success")
 
     assert bounded_reads(
         ((SignalName.PROBE, hangs), (SignalName.ROUTE53, answers)), budget_seconds=0.25
     ) == (
-        Signal(SignalName.PROBE, SignalState.UNKNOWN, "no answer within the 0.25s budget"),
-        Signal(SignalName.ROUTE53, SignalState.UNHEALTHY, "0/8 checkers report success"),
+        Signal(SignalName.PROBE, Evidence.UNKNOWN, "no answer within the 0.25s budget"),
+        Signal(SignalName.ROUTE53, Evidence.FAILING, "0/8 checkers report success"),
     )
 
 
@@ -120,9 +120,7 @@ def test_gates_not_read_within_their_budget_page_and_do_not_fail_over(
     assert record.action is Action.SECONDARY_UNHEALTHY
     assert record.switch == "unreadable"
     assert record.secondary == "readiness not read within 1s"
-    assert record.reason.endswith(
-        "not failing over: secondary not ready (readiness not read within 1s)"
-    )
+    assert record.reason.endswith("not moving: secondary not ready (readiness not read within 1s)")
     assert world.failover_calls() == []
     assert len(probe.secondary_calls) == 1
 

@@ -15,88 +15,94 @@ from collections.abc import Iterator
 import boto3  # type: ignore[import-untyped]
 import pytest
 
-from payment_service.orchestrator import probes, rules
+from payment_service.orchestrator import rules
 from payment_service.orchestrator.clients import Clients
 from payment_service.orchestrator.engine import Orchestrator
 from payment_service.orchestrator.model import (
     Action,
+    Evidence,
     OrchestratorState,
     Signal,
     SignalName,
-    SignalState,
     Thresholds,
     Verdict,
 )
 from payment_service.orchestrator.probes import ProbeResult
 from payment_service.orchestrator.settings import OrchestratorSettings
 from tests.scenarios.conftest import PRIMARY_URL, SECONDARY, SECONDARY_URL, World
-from tests.scenarios.fakes import STANDBY_BODY, BlackholedProbe, HangingApi
+from tests.scenarios.fakes import (
+    DOWN_BODY,
+    STANDBY_BODY,
+    WRITING_BODY,
+    BlackholedProbe,
+    HangingApi,
+)
 
 THIRD = "us-west-2"
 REMOTE_ALARM = "payment-processing-primary-probe-usw2-scn"
+LOCAL_ALARM = "payment-processing-primary-no-response-use2-scn"
 
 
 def unknown(name: SignalName, detail: str = "unreadable: TimeoutError") -> Signal:
-    return Signal(name, SignalState.UNKNOWN, detail)
+    return Signal(name, Evidence.UNKNOWN, detail)
 
 
-def test_two_silent_vantage_points_are_down_without_any_us_east_1_signal() -> None:
+def test_two_silent_regions_are_an_outage_without_any_us_east_1_signal() -> None:
     signals = (
         unknown(SignalName.ROUTE53),
-        rules.probe_signal(None, "TimeoutError"),
+        rules.probe_signal(None, error="TimeoutError", region=SECONDARY),
         unknown(SignalName.ALARM),
         rules.remote_probe_signal("ALARM", THIRD),
     )
     assessment = rules.assess(signals)
-    assert assessment.verdict is Verdict.DOWN
-    assert assessment.reason.startswith("no response from 2 independent vantage points")
+    assert assessment.verdict is Verdict.OUTAGE
+    assert assessment.reason.startswith("no answer from 2 regions (us-east-2, us-west-2)")
 
 
-def test_one_silent_vantage_point_alone_is_inconclusive() -> None:
+def test_one_silent_region_alone_is_inconclusive() -> None:
     signals = (
         unknown(SignalName.ROUTE53),
-        rules.probe_signal(None, "TimeoutError"),
+        rules.probe_signal(None, error="TimeoutError", region=SECONDARY),
         unknown(SignalName.ALARM),
         rules.remote_probe_signal(None, THIRD, "unreadable: TimeoutError"),
     )
     assert rules.assess(signals).verdict is Verdict.INCONCLUSIVE
 
 
-def test_a_vantage_point_that_reaches_the_primary_is_not_a_second_silent_one() -> None:
-    # us-east-2 cannot reach the primary but us-west-2 can (a partition): one silent vantage
-    # point is not two, so nothing is counted
+def test_a_region_that_still_reaches_the_primary_makes_a_partition_not_an_outage() -> None:
+    # us-east-2 cannot reach the primary but us-west-2 can: a conflict, never a move
     signals = (
         unknown(SignalName.ROUTE53),
-        rules.probe_signal(None, "TimeoutError"),
+        rules.probe_signal(None, error="TimeoutError", region=SECONDARY),
         unknown(SignalName.ALARM),
         rules.remote_probe_signal("OK", THIRD),
     )
-    assert rules.assess(signals).verdict is Verdict.INCONCLUSIVE
+    assert rules.assess(signals).verdict is Verdict.CONFLICT
 
 
-def test_a_primary_answering_503_to_every_vantage_point_is_down() -> None:
-    # the database is gone behind an API that still answers: the probe alarms (NoResponse)
-    # stay OK, which must not read as healthy
+def test_a_primary_whose_database_is_down_behind_an_answering_api_is_database_down() -> None:
+    # the probe alarms (NoResponse) stay OK: an answer is not health
     signals = (
         rules.route53_signal([False] * 8),
-        rules.probe_signal(503),
+        rules.probe_signal(503, DOWN_BODY, region=SECONDARY),
         rules.alarm_signal("ALARM"),
         rules.remote_probe_signal("OK", THIRD),
-        probes.secondary_probe_signal("OK", SECONDARY),
+        rules.no_response_alarm_signal(SignalName.SECONDARY_PROBE, "OK", SECONDARY),
     )
     assessment = rules.assess(signals)
-    assert assessment.verdict is Verdict.DOWN
-    assert assessment.reason.startswith("no signal says healthy")
+    assert assessment.verdict is Verdict.DATABASE_DOWN
+    assert assessment.reason.startswith("the API answers, its database is down")
 
 
 def test_a_dynamodb_only_fault_in_us_east_1_never_fails_over() -> None:
-    # /health answers 200 "degraded" when only the DynamoDB cache fails: the probe is healthy,
-    # so even a counter one short of N is reset and nothing is decided.
+    # /health answers 200 "degraded" (database writing) when only the DynamoDB cache fails:
+    # even a counter one short of N is reset and nothing is decided.
     thresholds = Thresholds(consecutive_failures=3)
     previous = OrchestratorState(consecutive_down=2, last_counted_at=1000.0)
+    degraded = WRITING_BODY.replace('"status": "ok"', '"status": "degraded"')
     signals = (
         rules.route53_signal([True] * 8),
-        rules.probe_signal(200),
+        rules.probe_signal(200, degraded, region=SECONDARY),
         rules.alarm_signal("OK"),
     )
     assessment = rules.assess(signals)
@@ -109,6 +115,7 @@ def test_a_dynamodb_only_fault_in_us_east_1_never_fails_over() -> None:
         thresholds=thresholds,
         problem=None,
         gates=None,
+        now=1060.0,
     )
     assert assessment.verdict is Verdict.HEALTHY
     assert decision.action is Action.NONE
@@ -134,6 +141,19 @@ def outage(world: World) -> Iterator[tuple[World, HangingApi, HangingApi, Blackh
         ComparisonOperator="LessThanThreshold",
     )
     remote.set_alarm_state(AlarmName=REMOTE_ALARM, StateValue="ALARM", StateReason="outage")
+    # This region's own probe alarm: every probe of its two minutes went unanswered too.
+    local = boto3.client("cloudwatch", region_name=SECONDARY)
+    local.put_metric_alarm(
+        AlarmName=LOCAL_ALARM,
+        Namespace="PaymentDR/Probe",
+        MetricName="NoResponse",
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=2,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    local.set_alarm_state(AlarmName=LOCAL_ALARM, StateValue="ALARM", StateReason="outage")
     yield world, route53, cloudwatch, probe
     for hanging in (route53, cloudwatch):
         hanging.release()
@@ -144,7 +164,12 @@ def _orchestrator(
     world: World, route53: HangingApi, cloudwatch: HangingApi, probe: BlackholedProbe, **env: str
 ) -> Orchestrator:
     settings = OrchestratorSettings.from_env(
-        world.env(REMOTE_PROBE_REGION=THIRD, REMOTE_PROBE_ALARM_NAME=REMOTE_ALARM, **env)
+        world.env(
+            REMOTE_PROBE_REGION=THIRD,
+            REMOTE_PROBE_ALARM_NAME=REMOTE_ALARM,
+            SECONDARY_PROBE_ALARM_NAME=LOCAL_ALARM,
+            **env,
+        )
     )
     clients = Clients(
         rds=world.rds.client(SECONDARY),
@@ -154,6 +179,8 @@ def _orchestrator(
         dynamodb=world.dynamodb,
         sns=world.sns,
         remote_alarms=boto3.client("cloudwatch", region_name=THIRD),
+        local_alarms=boto3.client("cloudwatch", region_name=SECONDARY),
+        local_metrics=boto3.client("cloudwatch", region_name=SECONDARY),
     )
     return Orchestrator(settings, clients, probe=probe, clock=world.clock, sleep=world.sleeps)
 
@@ -176,15 +203,18 @@ def test_full_outage_fails_over_by_itself_while_us_east_1_apis_hang(
     first = world.evaluate(orchestrator)
     second = world.evaluate(orchestrator)
 
-    assert (first.action, first.verdict) == (Action.NONE, "down")
+    assert (first.action, first.verdict) == (Action.NONE, "outage")
     assert second.action is Action.FAIL_OVER
-    states = {s.name.value: (s.state.value, s.no_response) for s in second.signals}
-    assert states == {
-        "route53_health_check": ("unknown", False),
-        "direct_probe": ("unknown", True),
-        "primary_alarm": ("unknown", False),
-        "remote_probe": ("unhealthy", True),
+    evidence = {s.name.value: (s.evidence.value, s.region) for s in second.signals}
+    assert evidence == {
+        "route53_health_check": ("unknown", None),
+        "direct_probe": ("silent", "us-east-2"),
+        "primary_alarm": ("unknown", None),
+        "remote_probe": ("silent", "us-west-2"),
+        "secondary_probe": ("silent", "us-east-2"),
     }
+    # No RPO lag datapoint from the secondary: the primary's database is not shown healthy.
+    assert "no AuroraGlobalDBRPOLag datapoint" in second.reason
     assert route53.calls == ["get_health_check_status"] * 2
     assert cloudwatch.calls == ["describe_alarms"] * 2
     assert world.failover_calls() == [

@@ -49,13 +49,13 @@ def test_failover_decision_is_recorded_with_signals_and_ttl(world: World) -> Non
 
     (item,) = world.decisions()
     assert int(item["expires_at"]["N"]) == int(record.evaluated_at) + 7 * 86400
-    signals = {s["name"]: s["state"] for s in json.loads(item["signals"]["S"])}
+    signals = {s["name"]: s["evidence"] for s in json.loads(item["signals"]["S"])}
     assert signals == {
-        "route53_health_check": "unhealthy",
-        "direct_probe": "unhealthy",
-        "primary_alarm": "unhealthy",
+        "route53_health_check": "failing",
+        "direct_probe": "database_down",
+        "primary_alarm": "failing",
     }
-    assert item["verdict"]["S"] == "down"
+    assert item["verdict"]["S"] == "database_down"
     assert item["trigger"]["S"] == "schedule"
     assert item["notified"]["BOOL"] is True
     assert item["switch"]["S"] == "on"
@@ -250,26 +250,45 @@ def test_unreadable_signals_hold_the_counter_then_page(world: World) -> None:
     assert len(world.notifications()) == 1
 
 
-def test_one_unhealthy_signal_with_the_others_unreadable_is_an_outage(world: World) -> None:
+def test_an_api_only_fault_never_loses_data_and_switches_over_once_the_database_is_shown_healthy(
+    world: World,
+) -> None:
+    """API Gateway or Lambda broken in us-east-1 (502), Aurora healthy: never AllowDataLoss.
+    Without evidence of the database's health a person is paged; with it, a switchover."""
     orchestrator = world.orchestrator()
     world.route53.fail_with = client_error("ServiceUnavailable", "GetHealthCheckStatus")
     world.cloudwatch.delete_alarms(AlarmNames=[world.names.primary_alarm])
     world.probe.answers["https://primary.api.example.test/health"] = ProbeResult(502, "")
 
     actions = [world.evaluate(orchestrator).action for _ in range(3)]
+    assert actions == [Action.NONE, Action.NONE, Action.NO_SAFE_MOVE]
+    assert (world.failover_calls(), world.switchover_calls()) == ([], [])
 
-    assert actions == [Action.NONE, Action.NONE, Action.FAIL_OVER]
+    world.replication_flowing()
+    record = world.evaluate(orchestrator)
+    assert record.action is Action.SWITCH_OVER
+    assert world.failover_calls() == []
+    assert world.switchover_calls() == [
+        {
+            "GlobalClusterIdentifier": world.names.global_cluster,
+            "TargetDbClusterIdentifier": world.rds.secondary_arn,
+        }
+    ]
 
 
-def test_probe_timeouts_count_only_when_opted_in(world: World) -> None:
+def test_a_probe_without_an_answer_alone_never_counts(world: World) -> None:
+    """One vantage point (this region's probe) silent, nothing else readable."""
     world.route53.fail_with = client_error("ServiceUnavailable", "GetHealthCheckStatus")
     world.cloudwatch.delete_alarms(AlarmNames=[world.names.primary_alarm])
     world.probe.answers.pop("https://primary.api.example.test/health")
-
-    default = world.orchestrator(CONSECUTIVE_FAILURES="1")
-    assert world.evaluate(default).verdict == "inconclusive"
-    opted_in = world.orchestrator(CONSECUTIVE_FAILURES="1", PROBE_NO_RESPONSE_IS_UNHEALTHY="true")
-    assert world.evaluate(opted_in).action is Action.FAIL_OVER
+    orchestrator = world.orchestrator()
+    records = [world.evaluate(orchestrator) for _ in range(3)]
+    assert [(r.verdict, r.action) for r in records] == [
+        ("inconclusive", Action.NONE),
+        ("inconclusive", Action.NONE),
+        ("inconclusive", Action.SIGNALS_UNREADABLE),
+    ]
+    assert (world.failover_calls(), world.switchover_calls()) == ([], [])
 
 
 def test_evaluations_seconds_apart_count_once(world: World) -> None:

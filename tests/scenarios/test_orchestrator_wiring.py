@@ -37,7 +37,8 @@ def test_settings_defaults_and_validation(world: World) -> None:
     assert settings.secondary_cluster_region == SECONDARY
     assert settings.topic_region == SECONDARY
     assert settings.primary_region == PRIMARY
-    assert settings.probe_no_response_unhealthy is False
+    assert settings.thresholds.switchover_timeout_seconds == 300.0
+    assert (settings.rpo_lag_max_age_seconds, settings.healthy_rpo_lag_seconds) == (180.0, 60.0)
     for name, value, message in [
         ("GLOBAL_CLUSTER_ID", "", "GLOBAL_CLUSTER_ID is not set"),
         ("PRIMARY_HEALTH_URL", "http://plain.example/health", "PRIMARY_HEALTH_URL="),
@@ -45,7 +46,9 @@ def test_settings_defaults_and_validation(world: World) -> None:
         ("CONSECUTIVE_FAILURES", "0", "out of range"),
         ("CONSECUTIVE_FAILURES", "three", "not an integer"),
         ("PROBE_TIMEOUT_SECONDS", "60", "PROBE_TIMEOUT_SECONDS"),
-        ("PROBE_NO_RESPONSE_IS_UNHEALTHY", "yes", "true or false"),
+        ("SWITCHOVER_TIMEOUT_SECONDS", "59", "out of range; expected 60..3600"),
+        ("HEALTHY_RPO_LAG_SECONDS", "0", "out of range; expected 1..900"),
+        ("RPO_LAG_MAX_AGE_SECONDS", "soon", "is not a number"),
         ("ALERT_TOPIC_ARN", "topic", "an SNS topic ARN"),
     ]:
         with pytest.raises(ConfigError, match=message):

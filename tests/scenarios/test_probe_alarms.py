@@ -15,7 +15,7 @@ import pytest
 from payment_service.orchestrator import probes, rules
 from payment_service.orchestrator.clients import Clients
 from payment_service.orchestrator.engine import Orchestrator
-from payment_service.orchestrator.model import Action, SignalName, SignalState
+from payment_service.orchestrator.model import Action, Evidence, SignalName
 from payment_service.orchestrator.probes import ProbeResult
 from payment_service.orchestrator.settings import OrchestratorSettings
 from payment_service.primary_probe import ProbeSettings, bounded_probe, run_probe
@@ -74,12 +74,11 @@ def test_the_secondary_probe_alarm_is_read_in_the_orchestrators_region(probed: W
     record = probed.evaluate(_orchestrator(probed))
     signals = {s.name: s for s in record.signals}
     # NoResponse alarms in OK: the primary answered (with any status), which is not health
-    assert signals[SignalName.SECONDARY_PROBE].state is SignalState.UNKNOWN
+    assert signals[SignalName.SECONDARY_PROBE].evidence is Evidence.ANSWERED
     assert (
-        signals[SignalName.SECONDARY_PROBE].detail
-        == "primary answers the probe in us-east-2 (any status)"
+        signals[SignalName.SECONDARY_PROBE].detail == "primary answers from us-east-2 (any status)"
     )
-    assert signals[SignalName.REMOTE_PROBE].state is SignalState.UNKNOWN
+    assert signals[SignalName.REMOTE_PROBE].evidence is Evidence.ANSWERED
     assert signals[SignalName.REMOTE_PROBE].detail == "primary answers from us-west-2 (any status)"
 
 
@@ -93,23 +92,28 @@ def test_a_secondary_probe_alarm_is_not_a_second_vantage_point(probed: World) ->
     _alarm(THIRD, REMOTE_ALARM, "INSUFFICIENT_DATA")
     record = probed.evaluate(_orchestrator(probed))
     signals = {s.name: s for s in record.signals}
-    local = signals[SignalName.SECONDARY_PROBE]
-    assert (local.state, local.no_response) == (SignalState.UNHEALTHY, False)
-    assert record.verdict == "down"
-    # down because a signal is unhealthy, not because two vantage points were silent
-    assert rules.assess(record.signals).reason.startswith("no signal says healthy")
-    assert sum(1 for s in record.signals if s.no_response) == 1
+    local, direct = signals[SignalName.SECONDARY_PROBE], signals[SignalName.PROBE]
+    assert (local.evidence, local.region) == (Evidence.SILENT, "us-east-2")
+    assert (direct.evidence, direct.region) == (Evidence.SILENT, "us-east-2")
+    # two silent signals from one region are one vantage point: nothing is counted
+    assert record.verdict == "inconclusive"
+    assert record.consecutive_down == 0
+    assert rules.assess(record.signals).reason.startswith("not enough evidence")
 
 
-def test_an_ok_secondary_probe_alarm_keeps_the_primary_healthy(probed: World) -> None:
+def test_global_checkers_reaching_a_writing_primary_veto_any_move(probed: World) -> None:
+    """The direct probe sees the database down, but Route 53's checkers get 200 (the
+    database writing) from elsewhere: conflicting evidence pages and moves nothing."""
     probed.primary_down()
-    probed.route53.observations = [True] * 8  # the global checkers still see it
+    probed.route53.observations = [True] * 8
     _alarm(SECONDARY, LOCAL_ALARM, "OK")
     orchestrator = _orchestrator(probed, CONSECUTIVE_FAILURES="1")
     record = probed.evaluate(orchestrator)
-    assert record.verdict == "healthy"
-    assert record.action is Action.NONE
+    assert record.verdict == "conflict"
+    assert record.action is Action.CONFLICTING_EVIDENCE
+    assert record.notified is True
     assert probed.failover_calls() == []
+    assert probed.switchover_calls() == []
 
 
 def test_unreadable_secondary_probe_alarm_is_unknown() -> None:
@@ -118,7 +122,7 @@ def test_unreadable_secondary_probe_alarm_is_unknown() -> None:
             raise TimeoutError("read timeout")
 
     signal = probes.read_secondary_probe(Failing(), LOCAL_ALARM, SECONDARY)
-    assert signal.state is SignalState.UNKNOWN
+    assert signal.evidence is Evidence.UNKNOWN
     assert signal.detail.startswith("unreadable: ")
 
 

@@ -85,10 +85,17 @@ def test_every_orchestrator_statement_is_pinned(synth: Synth) -> None:
         "SendTraces": allow(
             "SendTraces", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]
         ),
+        # A switchover when the primary's database is healthy, a failover with data loss
+        # only when nobody reaches it (payment_service.orchestrator.rules).
         "PromoteSecondary": allow(
             "PromoteSecondary",
-            ["rds:FailoverGlobalCluster"],
+            ["rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster"],
             [global_cluster, PRIMARY_CLUSTER, SECONDARY_CLUSTER],
+        ),
+        # CloudWatch metric reads have no resource types ("*" is the only form): the
+        # secondary's AuroraGlobalDBRPOLag, evidence of a healthy primary database
+        "ReadMetricStatistics": allow(
+            "ReadMetricStatistics", ["cloudwatch:GetMetricStatistics"], ["*"]
         ),
         "ReadGlobalCluster": allow(
             "ReadGlobalCluster", ["rds:DescribeGlobalClusters"], [global_cluster]
@@ -170,6 +177,8 @@ def test_the_function_knows_the_old_primary_and_the_copy_prefix(synth: Synth) ->
     variables = synth.only("aws_lambda_function")["environment"]["variables"]
     assert variables["PRIMARY_CLUSTER_ID"] == "payment-processing-aurora-use1-test"
     assert variables["FAILOVER_SNAPSHOT_PREFIX"] == "payment-processing-failover-test"
+    # An RPO lag above this is no evidence of a healthy primary database (no switchover).
+    assert variables["HEALTHY_RPO_LAG_SECONDS"] == "60"
 
 
 def test_the_policy_belongs_to_the_orchestrators_own_role(synth: Synth) -> None:

@@ -285,6 +285,7 @@ class PaymentDrStack(TerraformStack):
                 secondary_probe_alarm_name=self.probe.alarm_name,
                 remote_probe_region=config.probe_region,
                 remote_probe_alarm_name=self.remote_probe.alarm_name,
+                healthy_rpo_lag_seconds=config.replication_lag_alarm_seconds,
                 deletion_protection=config.data_protection.deletion_protection,
                 provider=self.provider,
             ),

@@ -100,6 +100,10 @@ class RegionalFunctionProps:
 
     log_retention_days: int = 365
     description: str = ""
+    reads_metrics: bool = False
+    """True: the role may read CloudWatch metric statistics (``cloudwatch:GetMetricStatistics``),
+    which has no resource types or condition keys (Service Authorization Reference, Amazon
+    CloudWatch), so its only valid resource is ``*``, like X-Ray's trace writes."""
     provider: TerraformProvider | None = None
 
     def validate(self) -> None:
@@ -201,6 +205,15 @@ class RegionalFunction(Construct):
                 resources=["*"],
             ),
         ]
+        if props.reads_metrics:
+            statements.append(
+                DataAwsIamPolicyDocumentStatement(
+                    sid="ReadMetricStatistics",
+                    effect="Allow",
+                    actions=["cloudwatch:GetMetricStatistics"],
+                    resources=["*"],
+                )
+            )
         statements += [
             DataAwsIamPolicyDocumentStatement(
                 sid=statement.sid,

@@ -78,6 +78,10 @@ class FailoverOrchestratorProps:
     remote_probe_alarm_name: str | None = None
     """That probe's no-response alarm, in ``remote_probe_region``; set with it or not at all."""
 
+    healthy_rpo_lag_seconds: int = 60
+    """An ``AuroraGlobalDBRPOLag`` above this is no evidence of a healthy primary database,
+    so no switchover on it (the environment's ``replication_lag_alarm_seconds``)."""
+
     deletion_protection: bool = False
     """True: the decision table (the record of every automatic failover decision) refuses
     deletion; production environments set it. False: ``destroy`` deletes it."""
@@ -186,9 +190,11 @@ class FailoverOrchestrator(Construct):
             f"arn:aws:cloudwatch:{props.primary_region}:{account}:alarm:{props.primary_alarm_name}"
         )
         statements: tuple[PolicyStatement, ...] = (
+            # A switchover when the primary's database is healthy (RPO 0), a failover with
+            # data loss only when nobody can reach it (payment_service.orchestrator.rules).
             PolicyStatement(
                 "PromoteSecondary",
-                ("rds:FailoverGlobalCluster",),
+                ("rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster"),
                 (global_cluster_arn, *clusters),
             ),
             PolicyStatement(
@@ -283,8 +289,10 @@ class FailoverOrchestrator(Construct):
                     "FUNCTION_TIMEOUT_SECONDS": str(ORCHESTRATOR_TIMEOUT_SECONDS),
                     "PRIMARY_CLUSTER_ID": primary_cluster_id,
                     "FAILOVER_SNAPSHOT_PREFIX": copy_prefix,
+                    "HEALTHY_RPO_LAG_SECONDS": str(props.healthy_rpo_lag_seconds),
                     **self._probe_environment(props),
                 },
+                reads_metrics=True,
                 memory_mb=256,
                 timeout_seconds=ORCHESTRATOR_TIMEOUT_SECONDS,
                 log_retention_days=props.log_retention_days,

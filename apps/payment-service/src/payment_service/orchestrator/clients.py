@@ -47,6 +47,14 @@ class DynamoDbClient(Protocol):
         ...
 
 
+class MetricsApi(Protocol):
+    """CloudWatch metric reads."""
+
+    def get_metric_statistics(self, **kwargs: object) -> Response:
+        """Statistics of one metric."""
+        ...
+
+
 class SnsClient(Protocol):
     """SNS publishing."""
 
@@ -81,6 +89,10 @@ class Clients:
     local_alarms: AlarmsApi | None = None
     """CloudWatch in the orchestrator's own region (this region's probe alarm); ``None``: not
     configured."""
+    local_metrics: MetricsApi | None = None
+    """CloudWatch in the orchestrator's own region, for the secondary cluster's
+    ``AuroraGlobalDBRPOLag`` (evidence of a healthy primary database); ``None``: no such
+    evidence, so never a switchover."""
 
 
 def boto3_clients(
@@ -97,8 +109,10 @@ def boto3_clients(
     ``rds_region`` and ``primary_rds_region``, CloudWatch in ``alarm_region`` and
     ``remote_probe_region``, SNS in ``topic_region``; with ``local_probe``, also CloudWatch
     in ``region``."""
+    local_cloudwatch = boto3_client("cloudwatch", region, LAMBDA_LIMITS)
     return Clients(
-        local_alarms=boto3_client("cloudwatch", region, LAMBDA_LIMITS) if local_probe else None,
+        local_alarms=local_cloudwatch if local_probe else None,
+        local_metrics=local_cloudwatch,
         remote_alarms=(
             boto3_client("cloudwatch", remote_probe_region, LAMBDA_LIMITS)
             if remote_probe_region

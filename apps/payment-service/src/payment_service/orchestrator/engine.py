@@ -4,15 +4,19 @@ Order of an evaluation:
 
 1. DescribeGlobalClusters. If the secondary already writes, or a failover/switchover is
    running, record that and stop (idempotency: re-runs never start a second failover).
-2. Read the three primary signals concurrently, compute the verdict and the counter.
-3. Only when the counter reaches N on a ``down`` verdict: read the switch (SSM) and the
-   secondary's readiness (its ``/health`` and its RDS cluster status).
+2. Read the signals concurrently, compute the verdict and the counter
+   (:mod:`payment_service.orchestrator.rules` holds the decision table).
+3. Only when the counter reaches N on a ``down`` verdict: read the switch (SSM), the
+   secondary's readiness (its ``/health`` and its RDS cluster status) and the primary
+   database's health by fresh evidence (the global cluster read in step 1 and the secondary's
+   ``AuroraGlobalDBRPOLag``, both from the secondary region).
 4. Write the state item conditionally on the version read: of two concurrent evaluations only
-   one acts. Then, if the decision is to fail over, run the failover plan of the failover core
-   (:func:`payment_service.failover.plan_promotion`, ``FailoverGlobalCluster`` with
-   ``AllowDataLoss``, then the copy of the old primary's failover snapshot): the same plan
-   ``payment-dr failover`` runs. An evaluation that finds the secondary already the writer
-   retries the plan's later steps (:func:`payment_service.failover.plan_after_failover`).
+   one acts. Then run the failover core's plan for the decided move
+   (:func:`payment_service.failover.plan_promotion`): ``SwitchoverGlobalCluster`` when the
+   primary's database is healthy, or ``FailoverGlobalCluster`` with ``AllowDataLoss`` and the
+   copy of the old primary's failover snapshot: the same plans ``payment-dr switchover`` and
+   ``payment-dr failover`` run. An evaluation that finds the secondary already the writer
+   retries the failover plan's later steps (:func:`payment_service.failover.plan_after_failover`).
 5. Notify the alert topic when the decision asks for it, then append the decision item.
 """
 
@@ -40,13 +44,14 @@ from payment_service.orchestrator.clients import Clients
 from payment_service.orchestrator.model import (
     Action,
     Assessment,
+    DatabaseHealth,
     Decision,
+    Evidence,
     GateReadings,
     OrchestratorState,
     SecondaryReadiness,
     Signal,
     SignalName,
-    SignalState,
     SwitchState,
 )
 from payment_service.orchestrator.notify import Notifier
@@ -82,7 +87,7 @@ def bounded_reads(
                 if not future.done()
                 else f"reader failed: {type(future.exception()).__name__}"
             )
-            signals.append(Signal(name, SignalState.UNKNOWN, detail))
+            signals.append(Signal(name, Evidence.UNKNOWN, detail))
     return tuple(signals)
 
 
@@ -139,7 +144,8 @@ class Orchestrator:
         settings = self._settings
         cluster, cluster_error = self._describe_cluster()
         previous = self._store.load_state()
-        early = rules.precheck(previous, cluster, settings.secondary_cluster_arn)
+        thresholds = settings.thresholds
+        early = rules.precheck(previous, cluster, settings.secondary_cluster_arn, now, thresholds)
         if early is not None:
             if early.action is Action.ALREADY_PROMOTED:
                 self._after_failover()
@@ -147,12 +153,11 @@ class Orchestrator:
 
         signals = self._read_signals()
         assessment = rules.assess(signals)
-        thresholds = settings.thresholds
         counted, note = rules.advance(previous, assessment, now, thresholds)
         problem = rules.topology_problem(cluster, cluster_error, settings.secondary_cluster_arn)
         gates = None
         if problem is None and rules.needs_gates(counted, assessment, thresholds):
-            gates = self._read_gates()
+            gates = self._read_gates(cluster, now)
         decision = rules.decide(
             previous=previous,
             counted=counted,
@@ -161,6 +166,7 @@ class Orchestrator:
             thresholds=thresholds,
             problem=problem,
             gates=gates,
+            now=now,
         )
         return self._finish(trigger, now, decision, cluster, previous, assessment, signals, gates)
 
@@ -210,14 +216,14 @@ class Orchestrator:
                 self._probe,
                 settings.primary_health_url,
                 settings.probe_timeout_seconds,
-                no_response_unhealthy=settings.probe_no_response_unhealthy,
+                region=settings.region,
             ),
             lambda: probes.read_alarm(clients.cloudwatch, settings.primary_alarm_name),
         )
 
-    def _read_gates(self) -> GateReadings:
+    def _read_gates(self, cluster: Topology | None, now: float) -> GateReadings:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gates")
-        future = pool.submit(self._read_gates_unbounded)
+        future = pool.submit(self._read_gates_unbounded, cluster, now)
         pool.shutdown(wait=False)
         try:
             return future.result(timeout=self._settings.gates_budget_seconds)
@@ -226,9 +232,30 @@ class Orchestrator:
             return GateReadings(
                 SwitchState.UNREADABLE,
                 SecondaryReadiness(False, f"readiness not read within {budget:g}s"),
+                DatabaseHealth(False, f"not read within {budget:g}s"),
             )
 
-    def _read_gates_unbounded(self) -> GateReadings:
+    def _database_health(self, cluster: Topology | None, now: float) -> DatabaseHealth:
+        settings = self._settings
+        metrics = self._clients.local_metrics
+        if metrics is None:
+            return DatabaseHealth(False, "no CloudWatch client for the RPO lag")
+        window = settings.rpo_lag_max_age_seconds
+        lag, error = probes.read_rpo_lag(
+            metrics, settings.secondary_cluster_arn.split(":")[-1], now, window
+        )
+        if lag is None and error != probes.NO_DATAPOINT:
+            return DatabaseHealth(False, f"AuroraGlobalDBRPOLag {error}")
+        return rules.database_health(
+            cluster,
+            settings.secondary_cluster_arn,
+            lag,
+            now,
+            max_age_seconds=window,
+            max_lag_seconds=settings.healthy_rpo_lag_seconds,
+        )
+
+    def _read_gates_unbounded(self, cluster: Topology | None, now: float) -> GateReadings:
         settings = self._settings
         switch = probes.read_switch(self._clients.ssm, settings.switch_parameter_name)
         try:
@@ -242,7 +269,11 @@ class Orchestrator:
             status_error = None
         except Exception as exc:
             status, status_error = None, describe_error(exc)
-        return GateReadings(switch, probes.secondary_readiness(health, status, status_error))
+        return GateReadings(
+            switch,
+            probes.secondary_readiness(health, status, status_error),
+            self._database_health(cluster, now),
+        )
 
     def _finish(
         self,
@@ -266,10 +297,15 @@ class Orchestrator:
             )
             saved = previous
         if decision.action is Action.FAIL_OVER:
-            error = self._fail_over()
+            error = self._promote(Promotion.FAILOVER)
             if error is not None:
                 decision = rules.failover_failed(decision, error)
                 self._save_quietly(replace(saved, last_action=Action.FAILOVER_FAILED), now)
+        elif decision.action is Action.SWITCH_OVER:
+            error = self._promote(Promotion.SWITCHOVER)
+            if error is not None:
+                decision = rules.switchover_failed(decision, error)
+                self._save_quietly(replace(saved, last_action=Action.SWITCHOVER_FAILED), now)
         record = EvaluationRecord(
             evaluation_id=self._new_id(),
             evaluated_at=now,
@@ -296,21 +332,21 @@ class Orchestrator:
         _log.info("evaluation_completed", **record.to_json())
         return record
 
-    def _fail_over(self) -> str | None:
-        """Run the failover plan of the failover core; the failed step's error, if any."""
+    def _promote(self, promotion: Promotion) -> str | None:
+        """Run the failover core's plan for ``promotion``; the failed step's error, if any."""
         target = self._settings.secondary_cluster_arn
         plan = plan_promotion(
-            Promotion.FAILOVER,
+            promotion,
             self._settings.global_cluster_id,
             target,
             snapshot_copy=self._settings.snapshot_copy,
         )
         failed = self._database.execute(plan).failed
         if failed is None or failed.error is None:
-            _log.warning("failover_started", target=target)
+            _log.warning(f"{promotion.value}_started", target=target)
             return None
         error = describe_error(failed.error)
-        _log.error("failover_failed", step=failed.name, reason=error)
+        _log.error(f"{promotion.value}_failed", step=failed.name, reason=error)
         return error
 
     def _after_failover(self) -> None:

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 
 class SignalState(StrEnum):
-    """What one signal says about the primary region."""
+    """What one signal says about the primary region, coarsely (logs and records)."""
 
     HEALTHY = "healthy"
     UNHEALTHY = "unhealthy"
@@ -20,8 +20,45 @@ class SignalState(StrEnum):
     """The signal could not be read (error, timeout) or is not conclusive. Never healthy."""
 
 
+class Evidence(StrEnum):
+    """What one observation of the primary shows (the decision table reads only this)."""
+
+    WRITING = "writing"
+    """An answer showing the primary's database writing: ``/health`` 200 (the handler
+    answers 200 only while its database writes), Route 53 checkers in majority healthy, the
+    primary health alarm in OK (it watches that health check)."""
+    DATABASE_DOWN = "database_down"
+    """``/health`` answered ``database: down``: the API runs, its database cannot be reached."""
+    DATABASE_SLOW = "database_slow"
+    """``/health`` answered ``database: slow``: alive but slower than the health budget."""
+    NOT_WRITER = "not_writer"
+    """``/health`` answered ``standby`` or ``fenced``: the primary region does not write."""
+    SERVICE_BROKEN = "service_broken"
+    """An answer that is not the ``/health`` contract (API Gateway 502/504, a Lambda error, a
+    WAF 403, any status without the contract's body) or ``database: error``: the API layer
+    is broken; the database's state is unknown from it."""
+    ANSWERED = "answered"
+    """The primary answered, kind unknown: a no-response alarm in OK (any status counts)."""
+    FAILING = "failing"
+    """Checks fail, kind unknown: Route 53 checkers at or below 18 % healthy, the primary
+    health alarm in ALARM (a timeout and a 503 look alike there)."""
+    SILENT = "silent"
+    """No answer at all from this vantage point: timeout, refused, TLS or DNS failure; a
+    no-response alarm in ALARM (every probe of its evaluation periods went unanswered)."""
+    UNKNOWN = "unknown"
+    """The signal could not be read."""
+
+
+_STATE_OF = {
+    Evidence.WRITING: SignalState.HEALTHY,
+    Evidence.ANSWERED: SignalState.UNKNOWN,
+    Evidence.DATABASE_SLOW: SignalState.UNKNOWN,
+    Evidence.UNKNOWN: SignalState.UNKNOWN,
+}
+
+
 class SignalName(StrEnum):
-    """The three independent signals about the primary region."""
+    """The signals about the primary region."""
 
     ROUTE53 = "route53_health_check"
     """Route 53 ``GetHealthCheckStatus`` of the primary health check (global checkers)."""
@@ -34,8 +71,7 @@ class SignalName(StrEnum):
     read from CloudWatch in that region (not in the primary region)."""
     SECONDARY_PROBE = "secondary_probe"
     """The alarm of the scheduled probe of the primary's direct ``/health`` in the
-    orchestrator's own region. The same vantage point as :attr:`PROBE`, sampled every minute
-    by its own schedule: its ALARM is an unhealthy signal, never a second vantage point."""
+    orchestrator's own region: the same vantage point (region) as :attr:`PROBE`."""
 
 
 @dataclass(frozen=True)
@@ -43,28 +79,68 @@ class Signal:
     """One signal reading."""
 
     name: SignalName
-    state: SignalState
+    evidence: Evidence
     detail: str
-    no_response: bool = False
-    """An independent vantage point outside the primary region got no answer at all from
-    the primary (timeout, refused, DNS): what a whole-region outage looks like."""
+    region: str | None = None
+    """The vantage point: the region the observation was made from (``None`` for Route 53's
+    checkers, which are in many regions, and for the primary region's own alarm)."""
+
+    @property
+    def state(self) -> SignalState:
+        """The coarse state: healthy (writing), unknown (unread, answered, slow), else
+        unhealthy."""
+        return _STATE_OF.get(self.evidence, SignalState.UNHEALTHY)
+
+    @property
+    def no_response(self) -> bool:
+        """True when this vantage point got no answer at all."""
+        return self.evidence is Evidence.SILENT
 
     def to_json(self) -> dict[str, object]:
         """A JSON-serialisable form."""
         return {
             "name": self.name.value,
+            "evidence": self.evidence.value,
             "state": self.state.value,
+            "region": self.region,
             "detail": self.detail,
-            "no_response": self.no_response,
         }
 
 
 class Verdict(StrEnum):
-    """The primary region's state for one evaluation, from all signals together."""
+    """The primary region's state for one evaluation, from all signals together
+    (docs/runbook.md, "Decision table")."""
 
     HEALTHY = "healthy"
-    DOWN = "down"
+    """An answer shows the database writing and nothing contradicts it."""
+    CONFLICT = "conflict"
+    """The evidence disagrees: an answer shows the database writing while another vantage
+    point sees a fault, or one region gets no answer while another does (a partition)."""
+    DATABASE_DOWN = "database_down"
+    """The primary's API answers that its database cannot be reached; nothing shows it
+    writing."""
+    SERVICE_BROKEN = "service_broken"
+    """The primary answers, but not with the ``/health`` contract (or checks fail, kind
+    unknown); nothing shows its database writing or down."""
+    OUTAGE = "outage"
+    """No answer from vantage points in two regions outside the primary, and no answer of
+    any kind from anywhere."""
     INCONCLUSIVE = "inconclusive"
+    """Nothing readable, a slow database only, or too little to decide."""
+
+    @property
+    def is_down(self) -> bool:
+        """True for the verdicts that count towards a move of the database."""
+        return self in DOWN_VERDICTS
+
+    @property
+    def allows_data_loss(self) -> bool:
+        """True when ``FailoverGlobalCluster`` with ``AllowDataLoss`` may follow: the database
+        is shown down, or nobody anywhere gets an answer from the primary."""
+        return self in (Verdict.DATABASE_DOWN, Verdict.OUTAGE)
+
+
+DOWN_VERDICTS = frozenset({Verdict.DATABASE_DOWN, Verdict.SERVICE_BROKEN, Verdict.OUTAGE})
 
 
 @dataclass(frozen=True)
@@ -72,6 +148,15 @@ class Assessment:
     """The verdict and why."""
 
     verdict: Verdict
+    reason: str
+
+
+@dataclass(frozen=True)
+class DatabaseHealth:
+    """Whether the primary's database is healthy by fresh evidence readable from the
+    secondary region (the global cluster's state and the secondary's RPO lag metric)."""
+
+    proven: bool
     reason: str
 
 
@@ -115,10 +200,28 @@ class Action(StrEnum):
     """A failover or switchover is running: nothing to do."""
     CONCURRENT_EVALUATION = "concurrent_evaluation"
     """Another evaluation updated the state first; this one does nothing."""
+    SWITCH_OVER = "switch_over"
+    """``SwitchoverGlobalCluster`` was called: the primary's database is healthy, so the move
+    loses nothing (RPO 0)."""
+    SWITCHOVER_FAILED = "switchover_failed"
+    """The switchover call was refused or failed; the next evaluation decides again."""
+    SWITCHOVER_STALLED = "switchover_stalled"
+    """A switchover started by the orchestrator has not completed within its bound."""
+    CONFLICTING_EVIDENCE = "conflicting_evidence"
+    """The evidence has disagreed for N evaluations (a partition, or a flapping primary): no
+    database move, a person decides."""
+    NO_SAFE_MOVE = "no_safe_move"
+    """The primary's API is broken, its database is not shown healthy, and it is not shown
+    down or silent either: neither a switchover nor a failover with data loss is safe."""
 
 
 NOTIFY_ACTIONS = frozenset(
     {
+        Action.SWITCH_OVER,
+        Action.SWITCHOVER_FAILED,
+        Action.SWITCHOVER_STALLED,
+        Action.CONFLICTING_EVIDENCE,
+        Action.NO_SAFE_MOVE,
         Action.FAIL_OVER,
         Action.FAILOVER_FAILED,
         Action.SWITCH_OFF,
@@ -130,6 +233,11 @@ NOTIFY_ACTIONS = frozenset(
 """Actions that publish to the alert topic (on change; failover attempts every time)."""
 
 SEVERITY = {
+    Action.SWITCH_OVER: "critical",
+    Action.SWITCHOVER_FAILED: "page",
+    Action.SWITCHOVER_STALLED: "page",
+    Action.CONFLICTING_EVIDENCE: "page",
+    Action.NO_SAFE_MOVE: "page",
     Action.FAIL_OVER: "critical",
     Action.FAILOVER_FAILED: "page",
     Action.SWITCH_OFF: "page",
@@ -148,6 +256,11 @@ class OrchestratorState:
     """Consecutive evaluations whose verdict was ``down``."""
     consecutive_inconclusive: int = 0
     """Consecutive evaluations in which no signal could be read."""
+    consecutive_conflict: int = 0
+    """Evaluations whose verdict was ``conflict`` since the last ``healthy`` one."""
+    switchover_started_at: float | None = None
+    """Epoch seconds at which this orchestrator called ``SwitchoverGlobalCluster``; cleared
+    once the secondary writes or the primary is healthy again."""
     last_counted_at: float | None = None
     """Epoch seconds of the last evaluation that changed or confirmed the counter."""
     last_action: Action | None = None
@@ -182,6 +295,10 @@ class Thresholds:
     schedule and an alarm notification can invoke the function seconds apart)."""
     stale_after_seconds: float = 600.0
     """A ``down`` evaluation this long after the last counted one starts the count again."""
+    switchover_timeout_seconds: float = 300.0
+    """A switchover the orchestrator started that has not made the secondary the writer
+    after this long is given up: the next decision falls back to a failover with data loss
+    where the verdict allows it, or pages."""
 
 
 @dataclass(frozen=True)
@@ -190,3 +307,5 @@ class GateReadings:
 
     switch: SwitchState
     secondary: SecondaryReadiness
+    database: DatabaseHealth
+    """The primary's database health by fresh evidence: a switchover only when proven."""

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from payment_service.failover.clients import (
     AlarmsApi,
@@ -22,15 +23,18 @@ from payment_service.failover.clients import (
 )
 from payment_service.logging import get_logger
 from payment_service.orchestrator import rules
+from payment_service.orchestrator.clients import MetricsApi
 from payment_service.orchestrator.model import (
+    Evidence,
     SecondaryReadiness,
     Signal,
     SignalName,
-    SignalState,
     SwitchState,
 )
 
 MAX_BODY_BYTES = 64 * 1024
+
+
 _log = get_logger("payment_service.orchestrator.probes")
 
 
@@ -75,7 +79,7 @@ def read_route53(client: Route53HealthApi, health_check_id: str) -> Signal:
         response = client.get_health_check_status(HealthCheckId=health_check_id)
     except Exception as exc:
         detail = f"unreadable: {describe_error(exc)}"
-        return Signal(SignalName.ROUTE53, SignalState.UNKNOWN, detail)
+        return Signal(SignalName.ROUTE53, Evidence.UNKNOWN, detail)
     observations = response.get("HealthCheckObservations")
     results: list[bool] = []
     for observation in observations if isinstance(observations, list) else []:
@@ -86,19 +90,13 @@ def read_route53(client: Route53HealthApi, health_check_id: str) -> Signal:
     return rules.route53_signal(results)
 
 
-def read_probe(
-    probe: Probe, url: str, timeout_seconds: float, *, no_response_unhealthy: bool = False
-) -> Signal:
-    """The direct-probe signal for the primary's ``/health``."""
+def read_probe(probe: Probe, url: str, timeout_seconds: float, *, region: str) -> Signal:
+    """The direct-probe signal for the primary's ``/health``, seen from ``region``."""
     try:
         result = probe(url, timeout_seconds)
     except Exception as exc:
-        return rules.probe_signal(
-            None, describe_error(exc), no_response_unhealthy=no_response_unhealthy
-        )
-    return rules.probe_signal(
-        result.status, result.error, no_response_unhealthy=no_response_unhealthy
-    )
+        return rules.probe_signal(None, error=describe_error(exc), region=region)
+    return rules.probe_signal(result.status, result.body, result.error, region=region)
 
 
 def read_alarm(client: AlarmsApi, alarm_name: str) -> Signal:
@@ -130,38 +128,61 @@ def read_remote_probe(client: AlarmsApi, alarm_name: str, region: str) -> Signal
     return rules.remote_probe_signal(None, region)
 
 
-def secondary_probe_signal(
-    state_value: str | None, region: str, error: str | None = None
-) -> Signal:
-    """This region's scheduled probe alarm: ``ALARM`` (no answer for its evaluation periods) is
-    unhealthy; ``OK`` (an answer of any status) and anything else unknown. Not a vantage
-    point of its own: the orchestrator's direct probe already speaks for this region
-    (``no_response`` stays off)."""
-    name = SignalName.SECONDARY_PROBE
-    if state_value == "OK":
-        # NoResponse alarm: OK means an answer of any status (503 included), not health.
-        return Signal(
-            name, SignalState.UNKNOWN, f"primary answers the probe in {region} (any status)"
-        )
-    if state_value == "ALARM":
-        return Signal(name, SignalState.UNHEALTHY, f"no response to the probe in {region}")
-    if state_value is None:
-        return Signal(name, SignalState.UNKNOWN, error or f"probe alarm in {region} not found")
-    return Signal(name, SignalState.UNKNOWN, f"probe alarm in {region} {state_value}")
-
-
 def read_secondary_probe(client: AlarmsApi, alarm_name: str, region: str) -> Signal:
-    """The scheduled probe's alarm in the orchestrator's own region."""
+    """The scheduled probe's alarm in the orchestrator's own region (the same vantage point,
+    a region, as the direct probe)."""
+    name = SignalName.SECONDARY_PROBE
     try:
         response = client.describe_alarms(AlarmNames=[alarm_name])
     except Exception as exc:
-        return secondary_probe_signal(None, region, f"unreadable: {describe_error(exc)}")
+        return rules.no_response_alarm_signal(
+            name, None, region, f"unreadable: {describe_error(exc)}"
+        )
     alarms = response.get("MetricAlarms")
     for alarm in alarms if isinstance(alarms, list) else []:
         if isinstance(alarm, Mapping) and alarm.get("AlarmName") == alarm_name:
             state = alarm.get("StateValue")
-            return secondary_probe_signal(state if isinstance(state, str) else None, region)
-    return secondary_probe_signal(None, region)
+            return rules.no_response_alarm_signal(
+                name, state if isinstance(state, str) else None, region
+            )
+    return rules.no_response_alarm_signal(name, None, region)
+
+
+NO_DATAPOINT = "no datapoint"
+RPO_LAG_METRIC = "AuroraGlobalDBRPOLag"
+"""Milliseconds; published for a secondary cluster of an Aurora PostgreSQL global database in
+its own Region, dimension ``DBClusterIdentifier`` (Aurora User Guide, "Amazon CloudWatch
+metrics for Amazon Aurora"; the same metric the ``aurora-rpo-lag`` alarms watch)."""
+
+
+def read_rpo_lag(
+    client: MetricsApi, cluster_id: str, now: float, window_seconds: float
+) -> tuple[tuple[float, float] | None, str | None]:
+    """The newest ``AuroraGlobalDBRPOLag`` datapoint of ``cluster_id`` in the last
+    ``window_seconds``: (epoch seconds, lag in seconds), or ``None`` with why."""
+    try:
+        response = client.get_metric_statistics(
+            Namespace="AWS/RDS",
+            MetricName=RPO_LAG_METRIC,
+            Dimensions=[{"Name": "DBClusterIdentifier", "Value": cluster_id}],
+            StartTime=datetime.fromtimestamp(now - window_seconds, UTC),
+            EndTime=datetime.fromtimestamp(now, UTC),
+            Period=60,
+            Statistics=["Maximum"],
+        )
+    except Exception as exc:
+        return None, f"unreadable: {describe_error(exc)}"
+    points = response.get("Datapoints")
+    newest: tuple[float, float] | None = None
+    for point in points if isinstance(points, list) else []:
+        if not isinstance(point, Mapping):
+            continue
+        stamp, value = point.get("Timestamp"), point.get("Maximum")
+        if isinstance(stamp, datetime) and isinstance(value, int | float):
+            at = stamp.timestamp()
+            if newest is None or at > newest[0]:
+                newest = (at, float(value) / 1000.0)
+    return newest, None if newest is not None else NO_DATAPOINT
 
 
 def read_switch(client: SsmApi, parameter_name: str) -> SwitchState:

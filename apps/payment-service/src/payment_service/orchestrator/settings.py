@@ -67,15 +67,6 @@ def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: in
     return value
 
 
-def _boolean(env: Mapping[str, str], name: str) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if raw in ("", "false"):
-        return False
-    if raw == "true":
-        return True
-    raise ConfigError(f"{name}={raw!r} is invalid; expected true or false")
-
-
 def arn_region(arn: str) -> str:
     """The region field of an ARN (``arn:partition:service:region:account:resource``)."""
     parts = arn.split(":")
@@ -112,12 +103,16 @@ class OrchestratorSettings:
     """PRIMARY_REGION: region of the primary alarm; us-east-1 when unset."""
     thresholds: Thresholds = field(default_factory=Thresholds)
     """CONSECUTIVE_FAILURES (3), MIN_EVALUATION_SPACING_SECONDS (20),
-    COUNTER_STALE_SECONDS (600)."""
+    COUNTER_STALE_SECONDS (600), SWITCHOVER_TIMEOUT_SECONDS (300)."""
     probe_timeout_seconds: float = 3.0
     """PROBE_TIMEOUT_SECONDS: timeout of each HTTPS probe (0.5-10 s)."""
-    probe_no_response_unhealthy: bool = False
-    """PROBE_NO_RESPONSE_IS_UNHEALTHY: ``true`` counts a probe without any response (timeout,
-    refused) as unhealthy; by default it is unknown, like every unreadable signal."""
+    rpo_lag_max_age_seconds: float = 180.0
+    """RPO_LAG_MAX_AGE_SECONDS: the newest ``AuroraGlobalDBRPOLag`` datapoint older than this
+    is no evidence of a healthy primary database (two 60-second periods and a minute of
+    publication delay)."""
+    healthy_rpo_lag_seconds: float = 60.0
+    """HEALTHY_RPO_LAG_SECONDS: an RPO lag above this is no evidence of a healthy primary
+    database (the environment's ``replication_lag_alarm_seconds``)."""
     decision_ttl_days: int = 90
     """DECISION_TTL_DAYS: how long decision-log items are kept (DynamoDB TTL)."""
     environment_suffix: str = ""
@@ -245,9 +240,13 @@ class OrchestratorSettings:
                 consecutive_failures=_integer(env, "CONSECUTIVE_FAILURES", 3, 1, 20),
                 min_spacing_seconds=_number(env, "MIN_EVALUATION_SPACING_SECONDS", 20.0, 0, 600),
                 stale_after_seconds=_number(env, "COUNTER_STALE_SECONDS", 600.0, 60, 86400),
+                switchover_timeout_seconds=_number(
+                    env, "SWITCHOVER_TIMEOUT_SECONDS", 300.0, 60, 3600
+                ),
             ),
             probe_timeout_seconds=probe_timeout,
-            probe_no_response_unhealthy=_boolean(env, "PROBE_NO_RESPONSE_IS_UNHEALTHY"),
+            rpo_lag_max_age_seconds=_number(env, "RPO_LAG_MAX_AGE_SECONDS", 180.0, 60, 900),
+            healthy_rpo_lag_seconds=_number(env, "HEALTHY_RPO_LAG_SECONDS", 60.0, 1, 900),
             decision_ttl_days=_integer(env, "DECISION_TTL_DAYS", 90, 1, 3650),
             environment_suffix=suffix,
             log_level=log_level,

@@ -14,6 +14,12 @@ SUBJECTS = {
     Action.SWITCH_OFF: "PAGE primary down, auto-failover switch off: fail over manually",
     Action.SECONDARY_UNHEALTHY: "PAGE primary down and secondary not ready: no failover",
     Action.CLUSTER_UNKNOWN: "PAGE primary down, global cluster unreadable: no failover",
+    Action.SWITCH_OVER: "automatic switchover started: the primary database is healthy",
+    Action.SWITCHOVER_FAILED: "PAGE automatic switchover FAILED",
+    Action.SWITCHOVER_STALLED: "PAGE switchover not completed within its bound",
+    Action.CONFLICTING_EVIDENCE: "PAGE conflicting evidence about the primary: no database move",
+    Action.NO_SAFE_MOVE: "PAGE primary API broken, database not shown healthy: no safe move",
+    Action.SIGNALS_UNREADABLE: "PAGE no evidence about the primary could be read: decide",
 }
 MAX_SUBJECT = 100
 """SNS limit on ``Subject`` (characters)."""

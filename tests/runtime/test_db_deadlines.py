@@ -19,12 +19,14 @@ from pg8000.exceptions import DatabaseError  # type: ignore[import-untyped]
 
 from payment_service.config import DatabaseSettings
 from payment_service.connection import Connection, ConnectParams
-from payment_service.db import Database
+from payment_service.db import Database, WriteGuard
 from payment_service.deadline import Deadline
 from payment_service.errors import (
     DatabaseBusyError,
+    DatabaseReadOnlyError,
     DatabaseUnavailableError,
     IdempotencyConflictError,
+    ServiceError,
 )
 from payment_service.logging import configure_logging
 from payment_service.retry import RetryPolicy
@@ -142,9 +144,10 @@ def database(
     retry: RetryPolicy | None = None,
     sleeps: list[float] | None = None,
     statement_timeout_ms: int = 1000,
-    host_source: object = None,
+    guard: WriteGuard | None = None,
     timer: Callable[[], float] | None = None,
     credentials: StaticCredentials | None = None,
+    lag_region: str | None = None,
 ) -> Database:
     recorded = sleeps if sleeps is not None else []
     return Database(
@@ -155,7 +158,8 @@ def database(
         retry=retry or RetryPolicy(max_attempts=1),
         sleep=recorded.append,
         rand=lambda: 1.0,
-        host_source=host_source,  # type: ignore[arg-type]
+        guard=guard,
+        lag_region=lag_region,
         timer=timer or (lambda: 0.0),
     )
 
@@ -331,34 +335,6 @@ def test_the_connect_timeout_is_what_is_left_and_no_connect_starts_too_late(
     assert len(connector.params) == 1, "0.03 s left after the secret: no connect"
 
 
-def test_the_host_comes_from_the_host_source_and_a_name_that_does_not_resolve_is_retried(
-    tmp_path: Path,
-) -> None:
-    clock = Clock()
-    connector = Connector(clock)
-    answers: list[str | Exception] = [LookupError("no such name"), "cluster-2.example.internal"]
-
-    def host_source() -> str:
-        answer = answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    sleeps: list[float] = []
-    db = database(
-        tmp_path,
-        connector,
-        retry=RetryPolicy(max_attempts=2, base_delay_seconds=0.25),
-        sleeps=sleeps,
-        host_source=host_source,
-    )
-
-    db.session(select_one)
-
-    assert [params.host for params in connector.params] == ["cluster-2.example.internal"]
-    assert sleeps == [0.25]
-
-
 def test_a_refused_password_is_refreshed_but_not_past_the_deadline(tmp_path: Path) -> None:
     clock = Clock()
     connector = Connector(clock)
@@ -394,6 +370,8 @@ def test_the_probe_of_a_standby_reports_recovery_and_the_replay_lag(tmp_path: Pa
 
     assert (status.transaction_read_only, status.in_recovery) == (True, True)
     assert status.replication_lag_seconds == 2.346
+    assert status.replication_lag_source == "pg_last_xact_replay_timestamp"
+    assert status.replication_lag_unavailable is None
     assert not status.writable
 
 
@@ -404,6 +382,8 @@ def test_the_probe_of_a_writer_reports_no_lag(tmp_path: Path) -> None:
 
     assert (status.transaction_read_only, status.in_recovery) == (False, False)
     assert status.replication_lag_seconds is None
+    assert status.replication_lag_source is None
+    assert status.replication_lag_unavailable == "not a replica (not in recovery)"
     assert status.writable
     assert connector.connections[0].sql == [
         "SELECT 1",
@@ -419,6 +399,11 @@ def test_a_standby_that_has_replayed_nothing_reports_an_unknown_lag(tmp_path: Pa
 
     assert status.in_recovery
     assert status.replication_lag_seconds is None
+    assert status.replication_lag_source is None
+    assert status.replication_lag_unavailable == (
+        "aurora_global_db_status() does not exist; "
+        "pg_last_xact_replay_timestamp() is null (nothing replayed yet)"
+    )
 
 
 @pytest.mark.parametrize("rows", [[], [[]]])
@@ -678,3 +663,229 @@ def test_a_refused_password_is_refreshed_and_retried_while_time_is_left(tmp_path
         ("old", 2.0),
         ("new", 2.0),
     ]
+
+
+# Replication lag on Aurora PostgreSQL: aurora_global_db_status() where it exists.
+
+HAS_AURORA = "SELECT to_regprocedure('aurora_global_db_status()') IS NOT NULL"
+AURORA_LAG = "SELECT rpo_lag_in_msec FROM aurora_global_db_status() WHERE aws_region = :region"
+
+
+def aurora_answers(rpo_rows: list[list[object]], replay: object = None) -> Connector:
+    connector = probe_answers("on", True, lag=replay)
+    connector.rows[HAS_AURORA] = [[True]]
+    connector.rows[AURORA_LAG] = rpo_rows
+    return connector
+
+
+def test_the_lag_of_an_aurora_replica_is_its_regions_rpo_lag(tmp_path: Path) -> None:
+    connector = aurora_answers([[1250]], replay="9.0")
+
+    status = database(tmp_path, connector, lag_region="us-east-2").probe()
+
+    assert status.replication_lag_seconds == 1.25
+    assert status.replication_lag_source == "aurora_global_db_status"
+    assert status.replication_lag_unavailable is None
+    assert connector.connections[0].statements[-1] == (AURORA_LAG, {"region": "us-east-2"})
+    assert LAG_QUERY not in connector.connections[0].sql
+
+
+def test_a_zero_rpo_lag_is_a_lag_of_zero_not_a_missing_one(tmp_path: Path) -> None:
+    status = database(tmp_path, aurora_answers([[0]]), lag_region="us-east-2").probe()
+
+    assert (status.replication_lag_seconds, status.replication_lag_source) == (
+        0.0,
+        "aurora_global_db_status",
+    )
+
+
+def test_without_a_row_for_this_region_the_replay_lag_is_used(tmp_path: Path) -> None:
+    status = database(tmp_path, aurora_answers([], replay="0.5"), lag_region="us-east-2").probe()
+
+    assert status.replication_lag_seconds == 0.5
+    assert status.replication_lag_source == "pg_last_xact_replay_timestamp"
+
+
+def test_a_primary_row_and_no_replay_is_no_lag_with_both_reasons(tmp_path: Path) -> None:
+    connector = aurora_answers([[-1]])
+
+    status = database(tmp_path, connector, lag_region="us-east-1").probe()
+
+    assert status.replication_lag_seconds is None
+    assert status.replication_lag_source is None
+    assert status.replication_lag_unavailable == (
+        "aurora_global_db_status() reports us-east-1 as the primary; "
+        "pg_last_xact_replay_timestamp() is null (nothing replayed yet)"
+    )
+
+
+def test_a_null_rpo_lag_is_no_lag_for_this_region(tmp_path: Path) -> None:
+    status = database(tmp_path, aurora_answers([[None]]), lag_region="us-east-2").probe()
+
+    assert status.replication_lag_unavailable == (
+        "aurora_global_db_status() has no lag for us-east-2; "
+        "pg_last_xact_replay_timestamp() is null (nothing replayed yet)"
+    )
+
+
+def test_a_lag_query_the_server_refuses_is_a_reason_not_a_failed_probe(tmp_path: Path) -> None:
+    connector = aurora_answers([[5]])
+    denied = DatabaseError({"C": "42501", "M": "permission denied for function"})
+    failing = {AURORA_LAG: denied, LAG_QUERY: DatabaseError({"C": "XX000", "M": "internal"})}
+
+    class Refusing(TimedConnection):
+        def run(self, sql: str, **params: object) -> list[list[object]] | None:
+            if sql in failing:
+                self.statements.append((sql, params))
+                raise failing[sql]
+            return super().run(sql, **params)
+
+    refusing = Refusing(connector.clock, 0.0, connector.rows)
+    db = database(tmp_path, lambda params: refusing, lag_region="us-east-2")  # type: ignore[arg-type]
+
+    status = db.probe()
+
+    assert status.in_recovery
+    assert status.replication_lag_seconds is None
+    assert status.replication_lag_unavailable == (
+        "aurora_global_db_status() failed (42501); pg_last_xact_replay_timestamp() failed (XX000)"
+    )
+    assert not refusing.closed
+
+
+# Writes and the write guard: only over a connection to the approved host, checked first.
+
+READ_ONLY_CHECK = "SELECT current_setting('transaction_read_only'), pg_is_in_recovery()"
+
+
+class Guard:
+    """Approves the hosts in ``hosts`` in turn (the last one again and again); ``refuse``
+    makes the next approval fail; ``read_only`` makes the next confirmation fail."""
+
+    def __init__(self, *hosts: str) -> None:
+        self.hosts = list(hosts)
+        self.approvals: list[float | None] = []
+        self.confirmed: list[object] = []
+        self.refuse: ServiceError | None = None
+        self.read_only = False
+
+    def approve(self, deadline: Deadline | None = None) -> str:
+        self.approvals.append(deadline.remaining() if deadline is not None else None)
+        if self.refuse is not None:
+            raise self.refuse
+        return self.hosts.pop(0) if len(self.hosts) > 1 else self.hosts[0]
+
+    def confirm(self, connection: Connection) -> None:
+        self.confirmed.append(connection)
+        connection.run(READ_ONLY_CHECK)
+        if self.read_only:
+            self.read_only = False
+            raise DatabaseReadOnlyError("read-only")
+
+
+def write(connection: Connection) -> object:
+    return connection.run("INSERT INTO t VALUES (1)")
+
+
+def test_a_write_goes_only_to_the_approved_host_and_other_connections_are_closed_first(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    connector = Connector(clock, cost=0.0)
+    guard = Guard("cluster-a.example.internal", "cluster-a.example.internal", "cluster-b")
+    db = database(tmp_path, connector, guard=guard)
+
+    db.session(select_one)  # a read: DB_HOST, never the guard
+    assert guard.approvals == []
+    db.transaction(write)
+    db.transaction(write)
+    db.transaction(write)
+
+    hosts = [params.host for params in connector.params]
+    assert hosts == ["writer.example.internal", "cluster-a.example.internal", "cluster-b"]
+    reader, first, second = connector.connections
+    assert [reader.closed, first.closed, second.closed] == [True, True, False]
+    assert reader.sql == ["SELECT 1"]
+    assert first.sql == [READ_ONLY_CHECK, *(["BEGIN", "INSERT INTO t VALUES (1)", "COMMIT"] * 2)]
+    assert second.sql == [READ_ONLY_CHECK, "BEGIN", "INSERT INTO t VALUES (1)", "COMMIT"]
+    assert len(guard.approvals) == 3
+
+
+def test_a_read_after_a_write_returns_to_db_host(tmp_path: Path) -> None:
+    connector = Connector(Clock(), cost=0.0)
+    db = database(tmp_path, connector, guard=Guard("cluster-a.example.internal"))
+
+    db.transaction(write)
+    db.session(select_one)
+    db.transaction(write)
+
+    assert [params.host for params in connector.params] == [
+        "cluster-a.example.internal",
+        "writer.example.internal",
+        "cluster-a.example.internal",
+    ]
+    assert [c.sql[0] for c in connector.connections] == [
+        READ_ONLY_CHECK,
+        "SELECT 1",
+        READ_ONLY_CHECK,
+    ]
+
+
+def test_a_connection_the_guard_finds_read_only_is_closed_and_the_write_refused(
+    tmp_path: Path,
+) -> None:
+    connector = Connector(Clock(), cost=0.0)
+    guard = Guard("cluster-a.example.internal")
+    guard.read_only = True
+    db = database(tmp_path, connector, guard=guard)
+
+    with pytest.raises(DatabaseReadOnlyError):
+        db.transaction(write)
+    (refused,) = connector.connections
+    assert refused.closed
+    assert refused.sql == [READ_ONLY_CHECK]
+
+    db.transaction(write)  # the next write checks its new connection again
+    assert connector.connections[1].sql[:2] == [READ_ONLY_CHECK, "BEGIN"]
+
+
+def test_a_refused_approval_opens_no_connection(tmp_path: Path) -> None:
+    connector = Connector(Clock(), cost=0.0)
+    guard = Guard("cluster-a.example.internal")
+    guard.refuse = ServiceError("not the writer", code="not_writer_region")
+    db = database(tmp_path, connector, guard=guard)
+
+    with pytest.raises(ServiceError, match="not the writer"):
+        db.transaction(write)
+    assert connector.params == []
+
+
+def test_a_reconnect_within_a_write_goes_to_the_approved_host_and_is_checked_again(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    connector = Connector(clock, cost=0.0)
+    guard = Guard("cluster-a.example.internal")
+    db = database(tmp_path, connector, guard=guard, retry=RetryPolicy(max_attempts=2))
+    db.transaction(write)
+    connector.connections[0].failures.append(ConnectionResetError("reset by peer"))
+
+    db.transaction(write)
+
+    assert [params.host for params in connector.params] == ["cluster-a.example.internal"] * 2
+    assert connector.connections[1].sql[0] == READ_ONLY_CHECK
+    assert len(guard.approvals) == 2
+
+
+def test_the_guard_and_its_check_get_the_request_deadline(tmp_path: Path) -> None:
+    clock = Clock()
+    connector = Connector(clock, cost=0.25)
+    guard = Guard("cluster-a.example.internal")
+    db = database(tmp_path, connector, guard=guard)
+
+    db.transaction(write, deadline=Deadline.after(3.0, clock=clock))
+
+    assert guard.approvals == [3.0]
+    # the check is the first statement: a socket timeout of what is left (3 s), capped at
+    # the statement timeout plus its slack (1 s + 1 s)
+    assert connector.connections[0].timeouts[0] == 2.0

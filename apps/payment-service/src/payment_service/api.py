@@ -32,13 +32,13 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from payment_service import logging as service_logging
 from payment_service.aws import CallTimeouts, dynamodb_client, secrets_manager_client
 from payment_service.config import Settings
 from payment_service.db import Database, sqlstate
-from payment_service.db_auth import IamAuthCredentials, rds_token_signer
+from payment_service.db_auth import IamAuthCredentials, TokenSigner, rds_token_signer
 from payment_service.deadline import Deadline
 from payment_service.errors import (
     RETRY_AFTER_UNAVAILABLE_SECONDS,
@@ -50,6 +50,7 @@ from payment_service.errors import (
     ServiceError,
     UnsupportedMediaTypeError,
 )
+from payment_service.failover.clients import boto3_client
 from payment_service.gateway import (
     ApiRequest,
     error_response,
@@ -66,7 +67,7 @@ from payment_service.idempotency_cache import (
 from payment_service.repository import PaymentRepository
 from payment_service.secrets import CredentialsProvider, SecretCache
 from payment_service.validation import parse_payment_request, validate_idempotency_key
-from payment_service.writer import WriteFence, WriterLocator
+from payment_service.writer import RDS_CALL_TIMEOUTS, GlobalWriterStatus, WriteFence
 
 if TYPE_CHECKING:
     from payment_service.health import DatabaseProbe, TableProbe
@@ -102,10 +103,14 @@ class PaymentService:
     fallback_timeout_seconds: float = DEFAULT_FUNCTION_TIMEOUT_SECONDS
     """The invocation's time when no Lambda context is passed."""
     fence: WriteFence | None = None
-    """Refuses writes (503) unless the global writer endpoint resolves to this region's
-    cluster; ``None``: a single database (local runs)."""
+    """This region's role for ``/health`` and for choosing where reads go; the same fence is
+    the :class:`~payment_service.db.WriteGuard` of the writer database, which refuses writes
+    (503) unless this region's cluster writes. ``None``: a single database (local runs)."""
     reader: DatabaseProbe | None = None
     """This region's reader endpoint, probed by ``/health`` while the region is a standby."""
+    reader_repository: PaymentRepository | None = None
+    """Payments read through this region's reader endpoint: ``GET /payments/{id}`` while the
+    region is a standby (its cluster endpoint is inactive; reads never cross regions)."""
 
     def handle(self, event: Mapping[str, object], context: object = None) -> dict[str, object]:
         """Handle one proxy event within the deadline taken from ``context``; never raises."""
@@ -165,7 +170,8 @@ class PaymentService:
             raise MethodNotAllowedError(request.method or "(none)", methods)
 
     def _health(self, request: ApiRequest, deadline: Deadline) -> dict[str, object]:
-        global_role = self.fence.role() if self.fence is not None else None
+        budget = deadline.narrowed(self.health_budget_seconds)
+        global_role = self.fence.role(budget) if self.fence is not None else None
         database = self.database
         if global_role is not None and global_role[0] != "writer" and self.reader is not None:
             database = self.reader
@@ -173,7 +179,7 @@ class PaymentService:
             database,
             self.sessions_table,
             self.region,
-            deadline=deadline.narrowed(self.health_budget_seconds),
+            deadline=budget,
             cache_guard=self.cache_guard,
             global_role=global_role,
         )
@@ -209,8 +215,8 @@ class PaymentService:
             # again under the id the record holds.
             record_id = _parse_uuid(cached.payment_id)
 
-        if self.fence is not None:
-            self.fence.check()  # 503 + Retry-After when this region is not the writer
+        # The writer database's guard (the fence) refuses with 503 + Retry-After unless this
+        # region's cluster writes, and writes only over a connection to its cluster endpoint.
         outcome = self.repository.create(
             key, payment_request, self.region, deadline=deadline, payment_id=record_id
         )
@@ -263,7 +269,14 @@ class PaymentService:
                 code="invalid_payment_id",
                 field="id",
             )
-        payment = self.repository.get(uuid.UUID(raw_id), deadline=deadline)
+        repository = self.repository
+        if (
+            self.fence is not None
+            and self.reader_repository is not None
+            and self.fence.role(deadline)[0] != "writer"
+        ):
+            repository = self.reader_repository
+        payment = repository.get(uuid.UUID(raw_id), deadline=deadline)
         if payment is None:
             raise NotFoundError("no payment with this id", code="payment_not_found")
         return json_response(200, payment.to_json(), request_id=request.request_id)
@@ -278,53 +291,41 @@ def _parse_uuid(text: str) -> uuid.UUID | None:
 
 
 def build_service(settings: Settings) -> PaymentService:
-    """Wire the real dependencies (pg8000, Secrets Manager, DynamoDB) from settings."""
+    """Wire the real dependencies (pg8000, Secrets Manager, DynamoDB, RDS) from settings."""
     credentials: CredentialsProvider
     db = settings.database
-    locator = WriterLocator(db.host) if db.cluster_id is not None else None
-    fence = (
-        WriteFence(settings.region, db.cluster_id, locator)
-        if locator is not None and db.cluster_id is not None
-        else None
-    )
+    rds: Any = None
+    fence: WriteFence | None = None
+    if db.cluster_id is not None and db.global_cluster_id is not None:
+        # One RDS client of this region: DescribeGlobalClusters through this region's endpoint
+        # (bounded, one attempt) and local signing of IAM tokens.
+        rds = boto3_client("rds", settings.region, RDS_CALL_TIMEOUTS.limits())
+        status = GlobalWriterStatus(rds, db.global_cluster_id, settings.region, db.cluster_id)
+        fence = WriteFence(settings.region, db.cluster_id, db.host, status)
     reader: Database | None = None
     if db.iam_user is not None:
-        target = None
-        if locator is not None:
-            bound = locator
-
-            def target() -> tuple[str, str]:
-                writer = bound.locate()
-                return writer.host, writer.region
-
+        signer: TokenSigner = rds if rds is not None else rds_token_signer(settings.region)
         credentials = IamAuthCredentials(
-            rds_token_signer(settings.region),
-            host=db.host,
-            port=db.port,
-            user=db.iam_user,
-            region=settings.region,
-            target=target,
+            signer, host=db.host, port=db.port, user=db.iam_user, region=settings.region
         )
         if db.reader_host is not None:
             reader_credentials = IamAuthCredentials(
-                rds_token_signer(settings.region),
+                signer,
                 host=db.reader_host,
                 port=db.port,
                 user=db.iam_user,
                 region=settings.region,
             )
-            reader = Database(replace(db, host=db.reader_host), reader_credentials)
+            reader = Database(
+                replace(db, host=db.reader_host), reader_credentials, lag_region=settings.region
+            )
     else:
         credentials = SecretCache(
             secrets_manager_client(settings.region),
             settings.database.secret_arn,
             ttl_seconds=settings.database.secret_ttl_seconds,
         )
-    database = Database(
-        settings.database,
-        credentials,
-        host_source=locator.connect_host if locator is not None else None,
-    )
+    database = Database(settings.database, credentials, guard=fence, lag_region=settings.region)
     cache_timeout = settings.cache_timeout_ms / 1000
     cache_timeouts = CallTimeouts(connect_seconds=cache_timeout, read_seconds=cache_timeout)
     store = DynamoDbIdempotencyStore(
@@ -343,6 +344,7 @@ def build_service(settings: Settings) -> PaymentService:
         health_budget_seconds=settings.health_budget_ms / 1000,
         fence=fence,
         reader=reader,
+        reader_repository=PaymentRepository(reader) if reader is not None else None,
     )
 
 

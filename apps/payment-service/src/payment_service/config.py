@@ -89,7 +89,8 @@ class DatabaseSettings:
     """How to reach the PostgreSQL (Aurora) writer endpoint."""
 
     host: str
-    """DB_HOST: endpoint host name; it must match the server certificate."""
+    """DB_HOST: endpoint host name; it must match the server certificate. With the write fence
+    (DB_CLUSTER_ID and DB_GLOBAL_CLUSTER_ID): this region's own cluster endpoint."""
     secret_arn: str
     """DB_SECRET_ARN: Secrets Manager secret holding JSON ``{"username", "password"}``
     (the migrations' master secret). Empty when ``iam_user`` is set."""
@@ -109,9 +110,13 @@ class DatabaseSettings:
     """DB_IAM_USER: connect as this role with IAM database authentication (the API);
     unset: the user and password of DB_SECRET_ARN (the migrations)."""
     cluster_id: str | None = None
-    """DB_CLUSTER_ID: this region's Aurora cluster identifier. When set, DB_HOST is the
-    global writer endpoint: the API writes only while that endpoint resolves to this
-    cluster (the write fence) and connects to the cluster endpoint it resolves to."""
+    """DB_CLUSTER_ID: this region's Aurora cluster identifier. With DB_GLOBAL_CLUSTER_ID it
+    turns the write fence on (:mod:`payment_service.writer`): writes go to DB_HOST, this
+    cluster's endpoint, only while DescribeGlobalClusters (through this region's RDS API)
+    reports this cluster as the writer, or, without an answer, while the database is
+    writable."""
+    global_cluster_id: str | None = None
+    """DB_GLOBAL_CLUSTER_ID: the Aurora global cluster identifier; set with DB_CLUSTER_ID."""
     reader_host: str | None = None
     """DB_READER_HOST: this region's reader endpoint; a standby region checks its readiness
     (``pg_is_in_recovery()``, replication lag) through it."""
@@ -125,11 +130,22 @@ class DatabaseSettings:
         cluster_id = env.get("DB_CLUSTER_ID", "").strip() or None
         if cluster_id is not None:
             _matching(env, "DB_CLUSTER_ID", _CLUSTER_ID, "an Aurora cluster identifier")
+        global_cluster_id = env.get("DB_GLOBAL_CLUSTER_ID", "").strip() or None
+        if global_cluster_id is not None:
+            _matching(
+                env, "DB_GLOBAL_CLUSTER_ID", _CLUSTER_ID, "an Aurora global cluster identifier"
+            )
+        if (cluster_id is None) != (global_cluster_id is None):
+            raise ConfigError(
+                f"DB_CLUSTER_ID={cluster_id or ''!r} and DB_GLOBAL_CLUSTER_ID="
+                f"{global_cluster_id or ''!r}; expected both (the write fence) or neither"
+            )
         reader_host = env.get("DB_READER_HOST", "").strip() or None
         if reader_host is not None:
             _matching(env, "DB_READER_HOST", _HOST, "a DNS name or IPv4 address")
         return cls(
             cluster_id=cluster_id,
+            global_cluster_id=global_cluster_id,
             reader_host=reader_host,
             host=_matching(env, "DB_HOST", _HOST, "a DNS name or IPv4 address"),
             secret_arn=""

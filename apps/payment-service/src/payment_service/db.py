@@ -25,6 +25,11 @@ connect timeout, the socket timeout of each statement, the server-side ``stateme
 of the unit and every retry and backoff get only what is left, so the unit ends (committed,
 rolled back or abandoned with its connection) before the deadline.
 
+A database built with a :class:`WriteGuard` (the API's: :class:`payment_service.writer.WriteFence`)
+runs every :meth:`Database.transaction` (a write) only over a connection to the host the guard
+approves for that unit, checked by the guard before its first write; any other open connection
+is closed first. Reads (:meth:`Database.session`, :meth:`Database.probe`) use ``DB_HOST``.
+
 Connections are opened by :mod:`payment_service.connection` (verified TLS, SCRAM only);
 this module decides what a failure means and what happens next.
 """
@@ -38,7 +43,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pg8000.exceptions import (  # type: ignore[import-untyped]
     DatabaseError as PgDatabaseError,
@@ -208,11 +213,35 @@ def classify(exc: BaseException) -> Failure:
     return Failure(FailureKind.OTHER, type(exc).__name__, drop_connection=False)
 
 
+class WriteGuard(Protocol):
+    """Decides where a write may go, and checks a connection before its first write."""
+
+    def approve(self, deadline: Deadline | None = None) -> str:
+        """The host the next write may go to; a :class:`ServiceError` when none may."""
+        ...
+
+    def confirm(self, connection: Connection) -> None:
+        """Check a connection to the approved host before its first write; a
+        :class:`ServiceError` when it must not write."""
+        ...
+
+
 def _connection_broken(exc: BaseException) -> bool:
     """True when ``exc`` leaves the connection unusable (no ROLLBACK is attempted on it)."""
     if sqlstate(exc) is not None:
         return False
     return isinstance(exc, DeadlineReachedError | PgInterfaceError | OSError)
+
+
+#: Replication lag sources, in the order they are tried on a replica.
+LAG_SOURCE_AURORA = "aurora_global_db_status"
+LAG_SOURCE_REPLAY = "pg_last_xact_replay_timestamp"
+_HAS_AURORA_STATUS = "SELECT to_regprocedure('aurora_global_db_status()') IS NOT NULL"
+# Aurora User Guide, "aurora_global_db_status" (and "Monitoring Aurora PostgreSQL-based global
+# databases"): one row per cluster of the global database; rpo_lag_in_msec is the time until
+# the latest commit on the primary is stored on that secondary, -1 for the primary.
+_AURORA_LAG = "SELECT rpo_lag_in_msec FROM aurora_global_db_status() WHERE aws_region = :region"
+_REPLAY_LAG = "SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())"
 
 
 @dataclass(frozen=True)
@@ -223,8 +252,13 @@ class DatabaseStatus:
     in_recovery: bool
     latency_ms: float
     replication_lag_seconds: float | None = None
-    """On a replica: ``now() - pg_last_xact_replay_timestamp()``; ``None`` on a writer or when
-    the server does not report it."""
+    """On a replica: ``rpo_lag_in_msec`` of this region in ``aurora_global_db_status()`` (Aurora
+    PostgreSQL), else ``now() - pg_last_xact_replay_timestamp()``; ``None`` on a writer or when
+    neither can be read (:attr:`replication_lag_unavailable` says why)."""
+    replication_lag_source: str | None = None
+    """:data:`LAG_SOURCE_AURORA` or :data:`LAG_SOURCE_REPLAY`: where the lag came from."""
+    replication_lag_unavailable: str | None = None
+    """Why :attr:`replication_lag_seconds` is ``None`` (``None`` when it has a value)."""
 
     @property
     def writable(self) -> bool:
@@ -271,7 +305,8 @@ class Database:
         *,
         connect: ConnectionFactory = pg8000_connect,
         ssl_context: ssl.SSLContext | None = None,
-        host_source: Callable[[], str] | None = None,
+        guard: WriteGuard | None = None,
+        lag_region: str | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
@@ -281,13 +316,18 @@ class Database:
         self._credentials = credentials
         self._connect = connect
         self._ssl_context = ssl_context or create_ssl_context(settings.ca_bundle)
-        self._host_source = host_source
+        self._guard = guard
+        self._lag_region = lag_region
+        """This region: its row of ``aurora_global_db_status()`` is the replication lag."""
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rand = rand
         self._timer = timer
         self._lock = threading.RLock()
         self._connection: Connection | None = None
+        self._connection_host: str | None = None
+        self._write_checked = False
+        """The guard confirmed the open connection for writes."""
 
     def transaction(
         self, work: Callable[[Connection], T], *, deadline: Deadline | None = None
@@ -296,7 +336,8 @@ class Database:
 
         ``COMMIT`` is the last statement; when it cannot be confirmed (the connection broke or
         the deadline came), the work is either re-run (it is idempotent) or reported as
-        unavailable, never as done.
+        unavailable, never as done. With a guard, the unit runs only on a connection to the
+        host the guard approves (approval refused: its :class:`ServiceError`).
         """
         return self._execute(work, transactional=True, policy=self._retry, deadline=deadline)
 
@@ -313,7 +354,8 @@ class Database:
         )
 
     def probe(self, *, deadline: Deadline | None = None) -> DatabaseStatus:
-        """``SELECT 1``, ``SHOW transaction_read_only`` and ``pg_is_in_recovery()``.
+        """``SELECT 1``, ``SHOW transaction_read_only``, ``pg_is_in_recovery()`` and, on a
+        replica, the replication lag (:class:`DatabaseStatus`).
 
         Tries twice without delay, so a connection that went stale between invocations
         is replaced instead of reported as an outage.
@@ -325,22 +367,61 @@ class Database:
                 raise RuntimeError("SELECT 1 did not return 1")
             read_only = _scalar(connection.run("SHOW transaction_read_only"))
             in_recovery = _scalar(connection.run("SELECT pg_is_in_recovery()"))
-            lag: float | None = None
-            if in_recovery is True:
-                value = _scalar(
-                    connection.run(
-                        "SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())"
-                    )
-                )
-                lag = round(float(str(value)), 3) if value is not None else None
+            lag, source, unavailable = (
+                self._replication_lag(connection)
+                if in_recovery is True
+                else (None, None, "not a replica (not in recovery)")
+            )
             return DatabaseStatus(
                 transaction_read_only=read_only == "on",
                 in_recovery=in_recovery is True,
                 latency_ms=round((self._timer() - started) * 1000, 2),
                 replication_lag_seconds=lag,
+                replication_lag_source=source,
+                replication_lag_unavailable=unavailable,
             )
 
         return self._execute(work, transactional=False, policy=_PROBE_POLICY, deadline=deadline)
+
+    def _replication_lag(
+        self, connection: Connection
+    ) -> tuple[float | None, str | None, str | None]:
+        """``(seconds, source, None)``, or ``(None, None, reason)`` when no source answers.
+
+        ``aurora_global_db_status()`` where the server has it, else (or when it gives no
+        value) ``pg_last_xact_replay_timestamp()``. A server-side error of either query is a
+        reason, not a probe failure.
+        """
+        reasons: list[str] = []
+        if _scalar(connection.run(_HAS_AURORA_STATUS)) is True:
+            lag, reason = self._aurora_lag(connection)
+            if lag is not None:
+                return lag, LAG_SOURCE_AURORA, None
+            reasons.append(reason)
+        else:
+            reasons.append(f"{LAG_SOURCE_AURORA}() does not exist")
+        try:
+            value = _scalar(connection.run(_REPLAY_LAG))
+        except PgDatabaseError as exc:
+            reasons.append(f"{LAG_SOURCE_REPLAY}() failed ({sqlstate(exc)})")
+        else:
+            if value is not None:
+                return round(float(str(value)), 3), LAG_SOURCE_REPLAY, None
+            reasons.append(f"{LAG_SOURCE_REPLAY}() is null (nothing replayed yet)")
+        return None, None, "; ".join(reasons)
+
+    def _aurora_lag(self, connection: Connection) -> tuple[float | None, str]:
+        """This region's ``rpo_lag_in_msec`` in seconds, or ``None`` and why not."""
+        try:
+            rows = connection.run(_AURORA_LAG, region=self._lag_region)
+        except PgDatabaseError as exc:
+            return None, f"{LAG_SOURCE_AURORA}() failed ({sqlstate(exc)})"
+        value = rows[0][0] if rows and rows[0] else None
+        if not isinstance(value, int | float):
+            return None, f"{LAG_SOURCE_AURORA}() has no lag for {self._lag_region}"
+        if value < 0:
+            return None, f"{LAG_SOURCE_AURORA}() reports {self._lag_region} as the primary"
+        return round(float(value) / 1000, 3), ""
 
     def close(self) -> None:
         """Close the connection, if one is open."""
@@ -356,6 +437,9 @@ class Database:
         deadline: Deadline | None,
     ) -> T:
         with self._lock:
+            write_host = (
+                self._guard.approve(deadline) if transactional and self._guard is not None else None
+            )
             attempt = 0
             replaced_lost_connection = False
             last_error: Exception | None = None
@@ -364,7 +448,7 @@ class Database:
                     self._give_up("deadline", attempt, last_error)
                 reused = self._connection is not None
                 try:
-                    connection = self._open_connection(deadline)
+                    connection = self._open_connection(deadline, write_host)
                     if transactional:
                         return self._in_transaction(connection, work, deadline)
                     return self._in_session(connection, work, deadline)
@@ -473,34 +557,46 @@ class Database:
         except Exception:  # the connection is broken; a new one will be opened
             self._discard()
 
-    def _open_connection(self, deadline: Deadline | None) -> Connection:
+    def _open_connection(self, deadline: Deadline | None, write_host: str | None) -> Connection:
+        """The connection for this unit: to ``write_host`` (confirmed by the guard) for a
+        write, to ``DB_HOST`` otherwise; an open connection to another host is closed first."""
+        host = self._settings.host if write_host is None else write_host
+        if self._connection is not None and self._connection_host != host:
+            _log.info("database_connection_closed", reason="another_host")
+            self._discard()
         if self._connection is None:
-            self._connection = self._authenticated_connect(deadline)
+            self._connection = self._authenticated_connect(deadline, host)
+            self._connection_host = host
+        if write_host is not None and self._guard is not None and not self._write_checked:
+            try:
+                self._guard.confirm(self._bounded(self._connection, deadline))
+            except ServiceError:
+                self._discard()
+                raise
+            self._write_checked = True
         return self._connection
 
-    def _authenticated_connect(self, deadline: Deadline | None) -> Connection:
+    def _authenticated_connect(self, deadline: Deadline | None, host: str) -> Connection:
         try:
-            return self._connect(self._params(self._credentials.get(deadline=deadline), deadline))
+            return self._connect(
+                self._params(self._credentials.get(deadline=deadline), deadline, host)
+            )
         except Exception as exc:
             if sqlstate(exc) not in AUTH_SQLSTATES:
                 raise
             _log.warning("database_auth_failed_refreshing_secret", reason=sqlstate(exc))
         credentials = self._credentials.get(force_refresh=True, deadline=deadline)
         # _params refuses to connect with less than MIN_ATTEMPT_SECONDS left.
-        return self._connect(self._params(credentials, deadline))
+        return self._connect(self._params(credentials, deadline, host))
 
-    def _params(self, credentials: DbCredentials, deadline: Deadline | None) -> ConnectParams:
+    def _params(
+        self, credentials: DbCredentials, deadline: Deadline | None, host: str
+    ) -> ConnectParams:
         timeout: float = self._settings.connect_timeout_seconds
         if deadline is not None:
             timeout = deadline.cap(timeout)
             if timeout < MIN_ATTEMPT_SECONDS:
                 raise DeadlineReachedError("no time left to connect")
-        host = self._settings.host
-        if self._host_source is not None:
-            try:
-                host = self._host_source()
-            except LookupError as exc:  # the writer's name does not resolve: a network fault
-                raise ConnectionError(str(exc)) from exc
         return ConnectParams(
             host=host,
             port=self._settings.port,
@@ -514,6 +610,8 @@ class Database:
 
     def _discard(self) -> None:
         connection, self._connection = self._connection, None
+        self._connection_host = None
+        self._write_checked = False
         if connection is None:
             return
         if isinstance(connection, SupportsTimeout):

@@ -2,10 +2,9 @@
 
 The API connects as the role the migrations create (``0002_application_role.sql``),
 which is a member of ``rds_iam``: its password is a 15-minute token signed with the
-function's own IAM credentials, for the host the API connects to (behind the global
-writer endpoint: the writer's cluster endpoint and its region, see
-:mod:`payment_service.writer`), computed locally by
-``boto3`` ``RDS.Client.generate_db_auth_token`` (no network call; RDS User Guide,
+function's own IAM credentials, for the host the API connects to (this region's cluster
+endpoint, ``DB_HOST``) and this region (see :mod:`payment_service.writer`), computed locally
+by ``boto3`` ``RDS.Client.generate_db_auth_token`` (no network call; RDS User Guide,
 "Connecting to your DB cluster using IAM authentication and the AWS SDK for Python").
 The IAM policy allows ``rds-db:connect`` to that one database user of this region's
 cluster. The token is only checked when a connection opens, so an open connection
@@ -62,14 +61,11 @@ class IamAuthCredentials:
         port: int,
         user: str,
         region: str,
-        target: Callable[[], tuple[str, str]] | None = None,
         reuse_seconds: float = TOKEN_REUSE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._signer = signer
         self._host, self._port, self._user, self._region = host, port, user, region
-        self._target = target
-        self._signed_for: tuple[str, str] | None = None
         self._reuse = reuse_seconds
         self._clock = clock
         self._lock = threading.Lock()
@@ -86,23 +82,13 @@ class IamAuthCredentials:
         del deadline
         with self._lock:
             now = self._clock()
-            try:
-                host, region = self._target() if self._target else (self._host, self._region)
-            except LookupError as exc:  # the writer's name does not resolve: a network fault
-                raise ConnectionError(str(exc)) from exc
-            if (
-                force_refresh
-                or self._cached is None
-                or now - self._made_at >= self._reuse
-                or self._signed_for != (host, region)
-            ):
+            if force_refresh or self._cached is None or now - self._made_at >= self._reuse:
                 token = self._signer.generate_db_auth_token(
-                    DBHostname=host,
+                    DBHostname=self._host,
                     Port=self._port,
                     DBUsername=self._user,
-                    Region=region,
+                    Region=self._region,
                 )
                 self._cached = DbCredentials(username=self._user, password=token)
                 self._made_at = now
-                self._signed_for = (host, region)
             return self._cached

@@ -1,52 +1,117 @@
-"""Where the global cluster's writer is, seen from this region, and the write fence.
+"""Whether this region may write, from sources AWS documents, and the write fence.
 
-Writes go through the Aurora **global writer endpoint** (``aws_rds_global_cluster.endpoint``:
-"Writer endpoint for the new global database cluster. This endpoint always points to the
-writer DB instance in the current primary cluster", Terraform AWS provider,
-``rds_global_cluster`` attributes; Aurora User Guide, "Connecting to Amazon Aurora Global
-Database": Aurora updates it after a switchover or failover). The name is a DNS alias (CNAME)
-of the cluster endpoint of the current primary cluster, so a DNS lookup in *any* region tells
-which cluster writes, without a call to a control plane in the region that may be down.
+**Where writes go.** To this region's own cluster endpoint (``aws_rds_cluster.endpoint``,
+``DB_HOST``): "A cluster endpoint (or writer endpoint) for an Aurora DB cluster connects to the
+current primary DB instance for that DB cluster" (Aurora User Guide, "Cluster endpoints for
+Amazon Aurora"). A secondary cluster has one too, inactive until the cluster is promoted ("All
+secondary Regions also have writer endpoints, but they're inactive", AWS Database Blog,
+"Automate Amazon Aurora Global Database endpoint management"): it is only written to once the
+sources below say this cluster writes. The API never writes across regions.
 
-IAM database authentication signs a token for a host name and a region. The global endpoint
-is not a cluster endpoint of one region: AWS's own drivers "resolve the Global Database
-endpoint to the appropriate regional cluster for IAM token generation" (AWS Advanced JDBC
-Wrapper, "Using IAM Authentication with Global Databases"). This module does the same with the
-DNS alias chain: the token is signed for the resolved cluster endpoint, in the region named by
-that endpoint (``<cluster>.cluster-<id>.<region>.rds.amazonaws.com``), and the connection is
-opened to that same name, which the cluster's TLS certificate covers.
+**Who writes.** Two sources, both documented:
 
-The fence: this region may write only when the writer the global endpoint resolves to is this
-region's cluster. The API in a region that is not the writer refuses writes with 503 and
-``Retry-After`` (it never writes across regions). The database then proves it again: a
-connection to a cluster that is in recovery answers ``pg_is_in_recovery() = true`` and every
-write fails read-only (see :mod:`payment_service.db`).
+1. ``DescribeGlobalClusters`` called through *this region's* RDS API endpoint
+   (``rds.<region>.amazonaws.com``, reached through an interface VPC endpoint with private DNS:
+   RDS User Guide, "Amazon RDS API and interface VPC endpoints (AWS PrivateLink)"), so it
+   answers in either region while the other one is down. ``GlobalClusterMember.IsWriter``
+   "indicates whether the Aurora DB cluster is the primary cluster (that is, has read-write
+   capability) for the global cluster with which it is associated" (RDS API Reference,
+   ``GlobalClusterMember``; ``DescribeGlobalClusters``). The member is this region's cluster
+   when its ``DBClusterArn`` names this region and ``DB_CLUSTER_ID``.
+2. The database itself, on every connection the fence approves before its first write:
+   ``current_setting('transaction_read_only')`` and ``pg_is_in_recovery()`` (PostgreSQL
+   documentation, "System Administration Functions"; an Aurora secondary cluster is read-only).
+   A connection that is read-only is closed and the write refused (503). A write on a
+   connection that became read-only later fails with SQLSTATE 25006 (:mod:`payment_service.db`).
+
+The global writer endpoint ("always points to the writer DB instance in the current primary
+cluster", RDS API Reference, ``GlobalCluster.Endpoint``; Aurora User Guide, "Connecting to
+Amazon Aurora Global Database") is **not** consulted here: AWS does not document the shape of
+its DNS records. :mod:`payment_service.writer_sources` compares its live DNS chain with (1) for
+operators (``payment-dr status`` and ``preflight``), so a deployment shows whether the chain
+names the writer's cluster endpoint; nothing here depends on it.
+
+**IAM database authentication.** The token is signed for ``DB_HOST`` (this region's cluster
+endpoint) and this region: ``RDS.Client.generate_db_auth_token(DBHostname, Port, DBUsername,
+Region)``, "Region - The region the database is in" (boto3 reference; RDS User Guide,
+"Connecting to your DB cluster using IAM authentication and the AWS SDK for Python"). See
+:mod:`payment_service.db_auth`.
+
+**Throttling.** RDS throttles its API per account and Region, for every caller together (by
+default a burst of 300 and 12 requests a second sustained: RDS User Guide, "Request throttling
+for the Amazon RDS API"); the orchestrator, the CLI and Terraform share that budget. Per
+execution environment (:class:`GlobalWriterStatus`):
+
+* at most one ``DescribeGlobalClusters`` call is in flight;
+* an answer naming this cluster the writer is reused for ``WRITER_ANSWER_TTL_SECONDS`` (30 s),
+  any other answer for ``STANDBY_ANSWER_TTL_SECONDS`` (5 s); a call starts only when a request
+  needs an answer and none is current. An answer is dated from when its call started;
+* after a failed call (throttled, denied, unreachable, an unknown answer) no call starts for
+  ``ERROR_INTERVAL_SECONDS`` (10 s);
+* a request waits for a call at most ``CALL_WAIT_SECONDS`` (0.5 s) and never past its deadline;
+  the call itself is bounded by the client (``RDS_CALL_TIMEOUTS``: 1 s connect, 2 s read, one
+  attempt) and then ends on its own.
+
+So one environment makes at most one call every 5 s in a standby region, one every 30 s in the
+writer region, one every 10 s while calls fail. While no answer is current (throttled,
+unreachable, hung, or not yet answered in time) **the database decides**: a connection to this
+region's cluster endpoint that is not read-only may write. A throttled or unreachable control
+plane therefore never turns writes in the writer region into 503s.
+
+**Bounds, with the defaults as deployed.**
+
+* Promotion: once ``DescribeGlobalClusters`` in this region reports this cluster ``IsWriter``,
+  the fence lets through every write that reaches it ``PROMOTION_BOUND_SECONDS`` (5 s) later or
+  more. An earlier answer is at most 5 s old by then (answers are dated from the start of their
+  call, so a call in flight during the promotion cannot extend it); a new call answers
+  ``IsWriter``, and when it does not answer within the wait, the database (now writable)
+  decides. The connection itself also needs the promoted cluster's endpoint to resolve.
+* Demotion: a demoted cluster is read-only, so a write there is refused at once (a new
+  connection fails the database check; an open one fails with 25006); ``/health``'s global role
+  follows within 30 s.
 """
 
 from __future__ import annotations
 
-import re
-import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-from payment_service.errors import ServiceUnavailableError
+from payment_service.aws import CallTimeouts
+from payment_service.errors import DatabaseReadOnlyError, ServiceUnavailableError
+from payment_service.failover.clients import describe_error
+from payment_service.failover.topology import parse_global_cluster
+from payment_service.logging import get_logger
 
-CLUSTER_ENDPOINT = re.compile(
-    r"(?P<cluster>[a-z][a-z0-9-]{0,62})\.cluster-(?P<id>[a-z0-9]+)\."
-    r"(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d)\.rds\.amazonaws\.com\.?"
-)
-"""An Aurora cluster (writer) endpoint; reader endpoints are ``cluster-ro-``."""
+if TYPE_CHECKING:
+    from payment_service.connection import Connection
+    from payment_service.deadline import Deadline
 
-RESOLVE_CACHE_SECONDS = 5.0
-"""A resolution is reused this long: the global endpoint's alias changes only on a
-switchover or failover, and a stale answer is caught by the database's own role."""
+WRITER_ANSWER_TTL_SECONDS = 30.0
+"""An answer naming this cluster the writer is reused this long. A stale one cannot let a write
+through to a demoted cluster: the database refuses it (read-only)."""
+STANDBY_ANSWER_TTL_SECONDS = 5.0
+"""Any other answer is reused this long: the bound on noticing a promotion."""
+ERROR_INTERVAL_SECONDS = 10.0
+"""No call starts this long after a failed one (throttled, denied, unreachable, no answer)."""
+CALL_WAIT_SECONDS = 0.5
+"""The longest a request waits for a call (less when its deadline is nearer)."""
+RDS_CALL_TIMEOUTS = CallTimeouts(connect_seconds=1.0, read_seconds=2.0)
+"""botocore timeouts of the fence's RDS client (one attempt): a call ends within ~3 s."""
+PROMOTION_BOUND_SECONDS = STANDBY_ANSWER_TTL_SECONDS
+"""After this region's RDS API reports this cluster ``IsWriter``, writes reaching the fence
+this much later are let through (see the module docstring)."""
 
 RETRY_AFTER_NOT_WRITER_SECONDS = 30
+
+READ_ONLY_CHECK = "SELECT current_setting('transaction_read_only'), pg_is_in_recovery()"
+"""The database's own answer to "may this connection write?" (``off`` and ``false``)."""
+
+_log = get_logger("payment_service.writer")
 
 
 class NotWriterRegionError(ServiceUnavailableError):
@@ -59,116 +124,202 @@ class NotWriterRegionError(ServiceUnavailableError):
         super().__init__(f"this region does not hold the writer: {detail}")
 
 
+class GlobalClusterApi(Protocol):
+    """The RDS call the fence makes."""
+
+    def describe_global_clusters(
+        self,
+        *,
+        GlobalClusterIdentifier: str,  # noqa: N803
+    ) -> Mapping[str, object]:
+        """Describe one global cluster."""
+        ...
+
+
 @dataclass(frozen=True)
-class WriterTarget:
-    """The cluster endpoint the global writer endpoint points to."""
+class WriterAnswer:
+    """What ``DescribeGlobalClusters`` said, dated from when its call started."""
 
-    host: str
-    region: str
-    cluster_id: str
-
-
-Resolver = Callable[[str], Sequence[str]]
-"""``resolve(name)``: the names in its DNS alias chain (the name itself included)."""
+    this_cluster_writes: bool
+    writer_region: str | None
+    """Region of the member reported ``IsWriter`` (``None``: no member is)."""
+    writer_cluster: str | None
+    asked_at: float
 
 
-def dns_alias_chain(name: str) -> Sequence[str]:
-    """The canonical name and aliases of ``name`` (``socket.gethostbyname_ex``)."""
-    canonical, aliases, _addresses = socket.gethostbyname_ex(name)
-    return (name, *aliases, canonical)
-
-
-def parse_cluster_endpoint(name: str) -> WriterTarget | None:
-    """The target when ``name`` is an Aurora cluster (writer) endpoint, else ``None``."""
-    match = CLUSTER_ENDPOINT.fullmatch(name.lower())
-    if match is None:
-        return None
-    return WriterTarget(name.lower().rstrip("."), match["region"], match["cluster"])
-
-
-class WriterLocator:
-    """Resolves the global writer endpoint to the writer's cluster endpoint, with a bound."""
+class GlobalWriterStatus:
+    """``DescribeGlobalClusters`` through this region's RDS API: cached, one call at a time,
+    rate-bounded after failures, and never waited on past a request's deadline."""
 
     def __init__(
         self,
-        global_host: str,
+        rds: GlobalClusterApi,
+        global_cluster_id: str,
+        region: str,
+        cluster_id: str,
         *,
-        resolve: Resolver = dns_alias_chain,
-        timeout_seconds: float = 1.0,
-        cache_seconds: float = RESOLVE_CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.global_host = global_host
-        self._resolve = resolve
-        self._timeout = timeout_seconds
-        self._cache_seconds = cache_seconds
+        self._rds = rds
+        self.global_cluster_id = global_cluster_id
+        self.region = region
+        self.cluster_id = cluster_id
         self._clock = clock
         self._lock = threading.Lock()
-        self._cached: tuple[float, WriterTarget] | None = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer-dns")
+        self._answer: WriterAnswer | None = None
+        self._failed_at: float | None = None
+        self._in_flight: Future[None] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer-status")
 
-    def locate(self, *, refresh: bool = False) -> WriterTarget:
-        """The writer's cluster endpoint; :class:`LookupError` when the name does not resolve
-        to a cluster endpoint within the timeout."""
+    def current(self, deadline: Deadline | None = None) -> WriterAnswer | None:
+        """The current answer; ``None`` when there is none (the database decides).
+
+        Starts a call when no answer is current, none is in flight and the last failure is
+        ``ERROR_INTERVAL_SECONDS`` old, then waits for the call in flight at most
+        ``CALL_WAIT_SECONDS`` and never past ``deadline``.
+        """
         with self._lock:
             now = self._clock()
-            if not refresh and self._cached and now - self._cached[0] < self._cache_seconds:
-                return self._cached[1]
-        future = self._pool.submit(self._resolve, self.global_host)
+            if self._is_current(self._answer, now):
+                return self._answer
+            future = self._in_flight
+            if future is None:
+                if self._failed_at is not None and now - self._failed_at < ERROR_INTERVAL_SECONDS:
+                    return None
+                future = self._pool.submit(self._refresh, now)
+                self._in_flight = future
+        wait = CALL_WAIT_SECONDS if deadline is None else deadline.cap(CALL_WAIT_SECONDS)
         try:
-            chain = future.result(timeout=self._timeout)
+            future.result(timeout=wait)
         except FutureTimeout:
-            raise LookupError(
-                f"{self.global_host} did not resolve within {self._timeout}s"
-            ) from None
-        except OSError as exc:
-            raise LookupError(
-                f"{self.global_host} does not resolve ({type(exc).__name__})"
-            ) from exc
-        for name in chain:
-            target = parse_cluster_endpoint(name)
-            if target is not None:
-                with self._lock:
-                    self._cached = (self._clock(), target)
-                return target
-        raise LookupError(f"{self.global_host} resolves to no Aurora cluster endpoint")
+            _log.warning("writer_status_pending", waited_ms=round(wait * 1000, 1))
+            return None
+        with self._lock:
+            answer = self._answer
+            return answer if self._is_current(answer, self._clock()) else None
 
-    def connect_host(self) -> str:
-        """The host to connect to and sign for (the writer's cluster endpoint)."""
-        return self.locate().host
+    @staticmethod
+    def _is_current(answer: WriterAnswer | None, now: float) -> bool:
+        if answer is None:
+            return False
+        ttl = (
+            WRITER_ANSWER_TTL_SECONDS if answer.this_cluster_writes else STANDBY_ANSWER_TTL_SECONDS
+        )
+        return now - answer.asked_at < ttl
 
-    def signing_region(self) -> str:
-        """The region the IAM authentication token is signed for."""
-        return self.locate().region
+    def _refresh(self, asked_at: float) -> None:
+        """One call (in the worker thread); its outcome replaces the state."""
+        try:
+            answer = self._ask(asked_at)
+        except Exception as exc:
+            reason = describe_error(exc)
+            with self._lock:
+                self._failed_at = self._clock()
+                self._in_flight = None
+            _log.warning("writer_status_unavailable", reason=reason)
+            return
+        with self._lock:
+            self._answer = answer
+            self._failed_at = None
+            self._in_flight = None
+        _log.info(
+            "writer_status",
+            this_cluster_writes=answer.this_cluster_writes,
+            writer_region=answer.writer_region,
+        )
+
+    def _ask(self, asked_at: float) -> WriterAnswer:
+        response = self._rds.describe_global_clusters(
+            GlobalClusterIdentifier=self.global_cluster_id
+        )
+        topology = parse_global_cluster(response, self.global_cluster_id)
+        writer = topology.writer
+        # A cluster that is not (or no longer) a member never writes for this global cluster.
+        mine = (
+            writer is not None
+            and writer.region == self.region
+            and writer.cluster_id == self.cluster_id
+        )
+        return WriterAnswer(
+            this_cluster_writes=mine,
+            writer_region=writer.region if writer else None,
+            writer_cluster=writer.cluster_id if writer else None,
+            asked_at=asked_at,
+        )
 
 
-@dataclass(frozen=True)
 class WriteFence:
-    """Refuses writes unless this region's cluster is the writer."""
+    """Lets a write through only to this region's cluster endpoint, while this region's
+    cluster is the writer (:class:`GlobalWriterStatus`, or the database when it has no
+    answer), and checks each connection's read-only state before its first write.
 
-    region: str
-    cluster_id: str
-    """This region's cluster identifier (``DB_CLUSTER_ID``)."""
-    locator: WriterLocator
+    It is the :class:`payment_service.db.WriteGuard` of the API's database.
+    """
 
-    def check(self) -> WriterTarget:
-        """The writer when it is this region's cluster; else :class:`NotWriterRegionError`."""
-        try:
-            target = self.locator.locate()
-        except LookupError as exc:
-            raise NotWriterRegionError(
-                f"the global writer endpoint is unresolvable ({exc})"
-            ) from exc
-        if target.region != self.region or target.cluster_id != self.cluster_id:
-            raise NotWriterRegionError(f"the writer is {target.cluster_id} in {target.region}")
-        return target
+    def __init__(self, region: str, cluster_id: str, host: str, status: GlobalWriterStatus) -> None:
+        self.region = region
+        self.cluster_id = cluster_id
+        """This region's cluster identifier (``DB_CLUSTER_ID``)."""
+        self.host = host
+        """This region's cluster endpoint (``DB_HOST``): the only host writes go to."""
+        self.status = status
+        self._database_writable: bool | None = None
 
-    def role(self) -> tuple[str, str | None]:
-        """``("writer", None)``, ``("standby", writer region)`` or ``("unknown", None)``."""
-        try:
-            target = self.locator.locate()
-        except LookupError:
-            return "unknown", None
-        if target.region == self.region and target.cluster_id == self.cluster_id:
-            return "writer", target.region
-        return "standby", target.region
+    def approve(self, deadline: Deadline | None = None) -> str:
+        """The host a write may go to; :class:`NotWriterRegionError` when the RDS API says
+        another cluster writes. Without a current answer the database decides (:meth:`confirm`)."""
+        answer = self.status.current(deadline)
+        if answer is None or answer.this_cluster_writes:
+            return self.host
+        writer = (
+            f"the writer is {answer.writer_cluster} in {answer.writer_region}"
+            if answer.writer_region is not None
+            else "no cluster is the writer (a switchover or failover is in progress)"
+        )
+        raise NotWriterRegionError(writer)
+
+    def confirm(self, connection: Connection) -> None:
+        """The database's own answer, on a connection to :attr:`host` before its first write:
+        :class:`~payment_service.errors.DatabaseReadOnlyError` when it is read-only."""
+        rows = connection.run(READ_ONLY_CHECK)
+        if not rows or len(rows[0]) != 2:
+            raise RuntimeError("the read-only check returned no row")
+        read_only, in_recovery = rows[0]
+        writable = read_only == "off" and in_recovery is False
+        self._database_writable = writable
+        if not writable:
+            _log.warning("write_fence_database_read_only", in_recovery=in_recovery is True)
+            raise DatabaseReadOnlyError(
+                "the database in this region is read-only (standby); retry later"
+            )
+
+    def role(self, deadline: Deadline | None = None) -> tuple[str, str | None]:
+        """This region's role and the writer's region, for ``/health``'s ``global_role``.
+
+        ``("writer", this region)`` or ``("standby", writer region or None)`` from the RDS API.
+        Without a current answer the database decides, as for writes: ``("writer", this
+        region)`` unless the last connection check found it read-only (``("standby", None)``).
+        """
+        answer = self.status.current(deadline)
+        if answer is not None:
+            if answer.this_cluster_writes:
+                return "writer", self.region
+            return "standby", answer.writer_region
+        if self._database_writable is False:
+            return "standby", None
+        return "writer", self.region
+
+
+__all__ = [
+    "CALL_WAIT_SECONDS",
+    "ERROR_INTERVAL_SECONDS",
+    "PROMOTION_BOUND_SECONDS",
+    "RDS_CALL_TIMEOUTS",
+    "STANDBY_ANSWER_TTL_SECONDS",
+    "WRITER_ANSWER_TTL_SECONDS",
+    "GlobalClusterApi",
+    "GlobalWriterStatus",
+    "NotWriterRegionError",
+    "WriteFence",
+    "WriterAnswer",
+]

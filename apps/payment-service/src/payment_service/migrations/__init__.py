@@ -28,9 +28,10 @@ from payment_service.aws import secrets_manager_client
 from payment_service.config import DatabaseSettings
 from payment_service.db import Database
 from payment_service.errors import ConfigError, ServiceError
+from payment_service.failover.clients import boto3_client
 from payment_service.logging import configure_logging, get_logger
 from payment_service.secrets import SecretCache
-from payment_service.writer import WriteFence, WriterLocator
+from payment_service.writer import RDS_CALL_TIMEOUTS, GlobalWriterStatus, WriteFence
 
 if TYPE_CHECKING:
     from payment_service.connection import Connection
@@ -204,13 +205,15 @@ def database_from_env(env: Mapping[str, str]) -> Database:
         settings.secret_arn,
         ttl_seconds=settings.secret_ttl_seconds,
     )
-    if settings.cluster_id is None:
+    if settings.cluster_id is None or settings.global_cluster_id is None:
         return Database(settings, credentials)
-    # DB_HOST is the global writer endpoint: migrate only where this region's cluster writes,
-    # through the cluster endpoint that name resolves to (see payment_service.writer).
-    fence = WriteFence(region, settings.cluster_id, WriterLocator(settings.host))
-    fence.check()
-    return Database(settings, credentials, host_source=fence.locator.connect_host)
+    # DB_HOST is this region's cluster endpoint: migrate only where this region's cluster
+    # writes (DescribeGlobalClusters through this region's RDS API; without an answer, the
+    # migrations' own read-only check decides: see payment_service.writer).
+    rds = boto3_client("rds", region, RDS_CALL_TIMEOUTS.limits())
+    status = GlobalWriterStatus(rds, settings.global_cluster_id, region, settings.cluster_id)
+    WriteFence(region, settings.cluster_id, settings.host, status).approve()
+    return Database(settings, credentials)
 
 
 def run_from_env(env: Mapping[str, str]) -> MigrationResult:

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 import boto3  # type: ignore[import-untyped]
 import pytest
 
+from payment_service import api, connection
 from payment_service.api import PaymentService, build_service
 from payment_service.config import DatabaseSettings, Settings
 from payment_service.db import Database
+from payment_service.errors import ConfigError
 from payment_service.repository import PaymentRepository
 from payment_service.secrets import DbCredentials, StaticCredentials
 from payment_service.writer import PROMOTION_BOUND_SECONDS
@@ -20,10 +22,18 @@ from payment_service.writer_sources import NO_CLUSTER_ENDPOINT, read_writer_sour
 from tests.drill.pair import APP_USER, DATABASE, ReplicatedPair
 from tests.runtime.conftest import REGION, TABLE_NAME, AwsResources, Databases, count_payments
 from tests.runtime.events import post_payment, response_json
-from tests.runtime.global_cluster import USE1_ARN, USE2_ARN, Clock, FakeRds, fence_in
+from tests.runtime.global_cluster import (
+    GLOBAL_ID,
+    USE1_ARN,
+    USE2_ARN,
+    USE2_HOST,
+    USE2_ID,
+    Clock,
+    FakeRds,
+    fence_in,
+)
 from tests.runtime.postgres import PostgresUnavailableError
 
-GLOBAL_ID = "payment-processing-aurora-global-ci7"
 CLUSTER_ID = "payment-processing-aurora-use1-ci7"
 
 
@@ -150,3 +160,66 @@ def test_after_a_promotion_the_new_region_writes_within_the_stated_bound(
     finally:
         database.close()
     assert set(pair.keys_on(standby, "promotion-")) == {"promotion-0003"}
+
+
+def test_iam_tokens_are_signed_for_this_regions_cluster_endpoint_and_region(
+    aws: AwsResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed: list[tuple[str, int, str, str | None]] = []
+    opened: list[tuple[str, str]] = []
+
+    class Rds(FakeRds):
+        def generate_db_auth_token(
+            self,
+            DBHostname: str,  # noqa: N803
+            Port: int,  # noqa: N803
+            DBUsername: str,  # noqa: N803
+            Region: str | None = None,  # noqa: N803
+        ) -> str:
+            signed.append((DBHostname, Port, DBUsername, Region))
+            return f"token-{len(signed)}"
+
+    class Unreachable:
+        def __init__(self, **params: object) -> None:
+            opened.append((str(params["host"]), str(params["password"])))
+            raise ConnectionRefusedError("connection refused")
+
+    rds = Rds(writer=USE2_ARN)
+    monkeypatch.setattr(api, "boto3_client", lambda service, region, limits: rds)
+    monkeypatch.setattr(connection, "ScramOnlyConnection", Unreachable)
+    env = {
+        "AWS_REGION": "us-east-2",
+        "DB_HOST": USE2_HOST,
+        "DB_IAM_USER": "payment_app",
+        "DB_CLUSTER_ID": USE2_ID,
+        "DB_GLOBAL_CLUSTER_ID": GLOBAL_ID,
+        "SESSION_TABLE_NAME": TABLE_NAME,
+    }
+    service = build_service(Settings.from_env(env))
+
+    response = service.handle(post_payment("as-deployed-iam-0001"))
+
+    assert response["statusCode"] == 503
+    assert rds.asked == [GLOBAL_ID]
+    assert signed == [(USE2_HOST, 5432, "payment_app", "us-east-2")]
+    assert opened[0] == (USE2_HOST, "token-1")
+    assert {host for host, _token in opened} == {USE2_HOST}
+
+
+@pytest.mark.parametrize(("cluster", "global_cluster"), [(USE2_ID, ""), ("", GLOBAL_ID)])
+def test_the_fence_needs_both_cluster_identifiers(cluster: str, global_cluster: str) -> None:
+    env = {
+        "AWS_REGION": "us-east-2",
+        "DB_HOST": USE2_HOST,
+        "DB_IAM_USER": "payment_app",
+        "DB_CLUSTER_ID": cluster,
+        "DB_GLOBAL_CLUSTER_ID": global_cluster,
+        "SESSION_TABLE_NAME": TABLE_NAME,
+    }
+
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env(env)
+    assert str(raised.value) == (
+        f"DB_CLUSTER_ID={cluster!r} and DB_GLOBAL_CLUSTER_ID={global_cluster!r}; "
+        "expected both (the write fence) or neither"
+    )

@@ -56,6 +56,9 @@ class DrillSettings:
 
     warmup_seconds: float = 1.5
     """Traffic on the primary before the outage or switchover."""
+    warmup_acks: int = 25
+    """...and at least this many payments acknowledged by then (a loaded machine, other test
+    workers beside the drill, answers fewer payments within the same seconds)."""
     after_seconds: float = 1.0
     """Traffic on the new writer after it accepted its first payment."""
     max_payments: int = 20_000
@@ -271,13 +274,13 @@ def run_unplanned(
         checker.start()
         warmup = settings.warmup_seconds
         if cut_replication_before_kill is not None:
-            time.sleep(max(0.0, warmup - cut_replication_before_kill))
+            _warm_up(run.client, max(0.0, warmup - cut_replication_before_kill), settings)
             cut_started = time.perf_counter()
             pair.cut_replication()
             cut = (cut_started, time.perf_counter())
             time.sleep(cut_replication_before_kill)
         else:
-            time.sleep(warmup)
+            _warm_up(run.client, warmup, settings)
         killed_at = time.perf_counter()
         if outage is Outage.REGION:
             region_down.set()
@@ -340,6 +343,14 @@ def run_unplanned(
     )
 
 
+def _warm_up(client: Client, seconds: float, settings: DrillSettings) -> None:
+    """Traffic for ``seconds``, and until ``settings.warmup_acks`` payments were answered."""
+    time.sleep(seconds)
+    deadline = time.monotonic() + settings.recovery_timeout
+    while len(client.acks) < settings.warmup_acks and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def _window(lost: list[Ack], killed_at: float) -> float | None:
     if not lost:
         return None
@@ -353,7 +364,7 @@ def run_planned(
     run = _Run(pair, settings, prefix)
     try:
         run.client.start()
-        time.sleep(settings.warmup_seconds)
+        _warm_up(run.client, settings.warmup_seconds, settings)
         paused_at = time.perf_counter()
         with run.router.gate:
             pair.replay_caught_up()

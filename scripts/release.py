@@ -17,7 +17,9 @@ For each package to release, the script:
    ``--dist``;
 5. uploads them with twine to ``--repository-url`` (or ``$PAYMENT_DR_RELEASE_URL``;
    credentials from ``$TWINE_USERNAME``/``$TWINE_PASSWORD`` as twine reads them);
-6. tags each released package ``<package>-v<version>`` on the release commit.
+6. tags each released package ``<package>-v<version>`` on the release commit, as an
+   annotated tag, so that ``git push --follow-tags origin HEAD`` (:data:`PUSH_COMMAND`)
+   sends the commit and every tag.
 
 ``--dry-run`` prints the plan (steps 1 and 2) and changes nothing. Exit status 0 when the
 release (or the plan) succeeded, 1 when a rule failed, 2 on a usage error.
@@ -53,6 +55,8 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POETRY = f"{ROOT}/.tools/poetry-2.2.1/bin/python {ROOT}/tools/poetry_simple_index.py"
 URL_VARIABLE = "PAYMENT_DR_RELEASE_URL"
+PUSH_COMMAND = "git push --follow-tags origin HEAD"
+"""What pushes a release: ``--follow-tags`` sends annotated tags only, so the tags are annotated."""
 
 
 def tag_name(package: Package, version: str | None = None) -> str:
@@ -73,6 +77,18 @@ def last_release(root: Path, package: Package) -> tuple[str, str] | None:
         return None
     version, tag = max(versions)
     return tag, str(version)
+
+
+def tag_release(root: Path, packages: Sequence[Package]) -> list[str]:
+    """Tag ``HEAD`` ``<package>-v<version>`` for each package: annotated tags (a tagger, a
+    date and the message ``<package> <version>``), which ``git push --follow-tags`` sends;
+    it leaves lightweight tags behind."""
+    tags = []
+    for package in packages:
+        tag = tag_name(package)
+        _git(root, "tag", "--annotate", "--message", f"{package.name} {package.version}", tag)
+        tags.append(tag)
+    return tags
 
 
 def changed_since(root: Path, package: Package, tag: str) -> list[str]:
@@ -328,13 +344,12 @@ def release(args: argparse.Namespace) -> int:
             ],
             root,
         )
-        for package in plan.release:
-            _git(root, "tag", tag_name(package))
-            print(f"tagged {tag_name(package)}")
+        for tag in tag_release(root, plan.release):
+            print(f"tagged {tag}")
     except CheckError as exc:
         print(f"FAIL  {exc}")
         return 1
-    print("release: done (push the commit and the tags: git push --follow-tags origin HEAD)")
+    print(f"release: done (push the commit and the tags: {PUSH_COMMAND})")
     return 0
 
 

@@ -57,7 +57,7 @@ def test_switchover_refused_while_the_target_resyncs(world: World) -> None:
 
 
 def test_switchover_times_out_with_the_last_state(world: World) -> None:
-    world.rds.transition_reads = 1000
+    world.rds.promotion_duration_seconds = 10_000  # a switchover that keeps running
     result = run(
         WorldClients(world.rds),
         "--suffix",
@@ -164,17 +164,9 @@ def test_drill_refused_in_production(world: World) -> None:
 
 def test_drill_runs_a_full_game_day_in_dev(world: World) -> None:
     put_lag(PRIMARY, world.names.primary_cluster, 120.0)
-    clock = AdvancingClock()
 
     result = run(
-        WorldClients(world.rds),
-        "--suffix",
-        SUFFIX,
-        "--json",
-        "drill",
-        "--poll-interval",
-        "15",
-        clock=clock,
+        WorldClients(world.rds), "--suffix", SUFFIX, "--json", "drill", "--poll-interval", "15"
     )
 
     assert result.code == 0, result.out
@@ -189,8 +181,9 @@ def test_drill_runs_a_full_game_day_in_dev(world: World) -> None:
         "verify primary writes",
     ]
     assert all(step["ok"] for step in steps.values())
-    # the fake needs two reads to finish a change: one 15 s poll interval in between
-    assert steps["switchover to secondary"]["seconds"] == 15.0
+    # the fake's switchover runs PROMOTION_SECONDS (180) of virtual time: twelve 15 s polls
+    assert steps["switchover to secondary"]["seconds"] == 180.0
+    assert steps["switch back to primary"]["seconds"] == 180.0
     assert world.rds.writer_arn == world.rds.primary_arn
     targets = [
         c["TargetDbClusterIdentifier"] for c in world.rds.calls_of("switchover_global_cluster")

@@ -227,12 +227,14 @@ class PromotingRdsWorld(FakeRdsWorld):
         self.promotion_seconds = time.perf_counter() - started
         self.promoted.set()
 
+    def change_done(self) -> bool:
+        """The promotion is done when ``pg_ctl promote`` has returned (real time), not after
+        the scenario fake's virtual duration."""
+        return self.promoted.is_set()
+
     def advance(self) -> None:
-        if self.pending_target is not None and not self.promoted.is_set():
-            if self.failover_state is not None:
-                self.failover_state["Status"] = "failing-over"
-            return
-        self.reads_left = min(self.reads_left, 1)
+        if self.pending_target is not None and self.failover_state is not None:
+            self.failover_state["Status"] = "failing-over"
         super().advance()
 
 

@@ -21,7 +21,7 @@ from dr_app.cli.clients import (
 )
 from dr_app.cli.dns import DnsAnswer
 from dr_app.cli.main import Runtime, run_cli
-from tests.scenarios.fakes import FakeRdsWorld, RdsEventLog
+from tests.scenarios.fakes import FakeClock, FakeRdsWorld, RdsEventLog
 
 
 class DownClient:
@@ -85,18 +85,10 @@ class WorldClients:
 
 
 @dataclass
-class AdvancingClock:
-    """A monotonic clock that moves only when the CLI sleeps."""
+class AdvancingClock(FakeClock):
+    """A monotonic clock that moves only when the CLI sleeps (or a fake's hang costs time)."""
 
     now: float = 1000.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @dataclass
@@ -126,10 +118,12 @@ def run(
     stdin: str = "",
     interactive: bool = False,
     tty: bool = False,
-    clock: AdvancingClock | None = None,
+    clock: FakeClock | None = None,
     environ: dict[str, str] | None = None,
 ) -> CliRun:
-    clock = clock or AdvancingClock()
+    """Run ``payment-dr`` on the world's virtual clock (unless ``clock`` is given): the CLI's
+    sleeps are the time in which the fake RDS's changes progress."""
+    clock = clock or clients.rds_world.clock
     out, err = io.StringIO(), io.StringIO()
     runtime = Runtime(
         clients=clients,

@@ -96,7 +96,8 @@ class World:
             ssm=self.ssm,
             dynamodb=dynamodb if dynamodb is not None else self.dynamodb,
             sns=self.sns,
-            rds_primary=rds_primary,
+            # the primary region's RDS (snapshot copy, switchover): the fake unless given
+            rds_primary=rds_primary if rds_primary is not None else self.rds.client(PRIMARY),
             local_metrics=boto3.client("cloudwatch", region_name=SECONDARY),
         )
         return Orchestrator(

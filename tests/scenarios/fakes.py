@@ -6,14 +6,20 @@
   ignores ``GlobalClusterIdentifier`` (it returns every global cluster, where RDS returns the
   one named or ``GlobalClusterNotFoundFault``). This fake implements exactly the RDS calls the
   failover core makes: ``describe_global_clusters``, ``describe_db_clusters``,
-  ``failover_global_cluster`` and ``switchover_global_cluster``, with the response shapes and
-  parameter rules of the RDS API Reference: ``FailoverGlobalCluster`` fails over only with
-  ``AllowDataLoss``, switches over (target must be synchronized) without it, and refuses
-  ``AllowDataLoss`` together with ``Switchover`` (``InvalidParameterCombination``). A change
-  runs for ``transition_reads`` DescribeGlobalClusters calls (status ``failing-over`` or
-  ``switching-over`` and a ``FailoverState``), then the writer flips. A region can be marked
-  down: every call to it raises ``EndpointConnectionError``. ``refuse_with`` makes RDS refuse
-  every change with an error code.
+  ``failover_global_cluster`` and ``switchover_global_cluster``, with the response shapes,
+  parameter rules and faults of the RDS API Reference: ``FailoverGlobalCluster`` fails over
+  only with ``AllowDataLoss``, switches over without it, and refuses ``AllowDataLoss`` together
+  with ``Switchover`` (``InvalidParameterCombination``); a switchover is refused while a member
+  is not ``available`` (``InvalidDBClusterStateFault``) or not synchronized, or a change runs
+  (``InvalidGlobalClusterStateFault``). Each call must be sent to the Region AWS documents
+  (``SwitchoverGlobalCluster`` to the current primary's, ``FailoverGlobalCluster`` to the
+  target's); AWS documents no error for another Region, so the fake raises
+  :class:`UndocumentedCallError` and records it. A change runs on a virtual clock
+  (:class:`FakeClock`): ``FailoverState`` ``pending`` at the call, then ``failing-over`` or
+  ``switching-over``, and the writer flips once :data:`PROMOTION_SECONDS` have passed; reading
+  never moves time. A region can be down (every call raises ``EndpointConnectionError`` at once)
+  or hanging (every call costs virtual seconds, then ``ConnectTimeoutError``, as botocore does
+  after its timeouts). ``refuse_with`` makes RDS refuse every change with an error code.
   ``remove_from_global_cluster`` fails the test: nothing may detach a cluster.
 * :class:`ScriptedRoute53`: moto's ``GetHealthCheckStatus`` always reports one successful
   checker. This wrapper keeps moto for every call (the health check must exist in moto) and
@@ -29,10 +35,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError, EndpointConnectionError  # type: ignore[import-untyped]
+from botocore.exceptions import (  # type: ignore[import-untyped]
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+)
 
 from payment_service.orchestrator.probes import ProbeResult
 
@@ -49,11 +59,50 @@ def cluster_arn(region: str, cluster_id: str) -> str:
 
 
 @dataclass
+class FakeClock:
+    """Virtual time: it moves only when a test advances it or code under test sleeps on it."""
+
+    now: float = 1_800_000_000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+PROMOTION_SECONDS = 180.0
+"""How long a switchover or failover runs in virtual time. AWS gives no bound: "Typically, the
+chosen secondary cluster assumes the primary role within a few minutes" (Aurora User Guide,
+"Recovering an Amazon Aurora global database from an unplanned outage"); for a switchover, "Your
+database is unavailable for a short time" and the time is "directly proportional" to the lag
+("Performing switchovers for Amazon Aurora global databases"). "A few minutes": 3."""
+RESYNC_SECONDS = 1800.0
+"""How long the old primary stays ``pending-resync`` once its Region is back after an unplanned
+failover: rebuilding a secondary "can take a few minutes to several hours, depending on the
+size of the storage volume and the distance between the Regions" (same page); 30 minutes."""
+
+
+class UndocumentedCallError(AssertionError):
+    """The code under test made a call the way AWS does not document (for instance a
+    switchover sent to a Region other than the primary's). AWS documents no error for it, so
+    the fake does not invent one: the test fails."""
+
+
+@dataclass
 class MemberState:
     arn: str
     is_writer: bool
     synchronization: str = "connected"
     status: str = "available"
+    resync_done_at: float | None = None
+    """Virtual time at which a ``pending-resync`` member is ``connected`` again (its Region is
+    back); ``None`` while its Region is still down."""
 
     @property
     def region(self) -> str:
@@ -62,22 +111,40 @@ class MemberState:
 
 @dataclass
 class FakeRdsWorld:
-    """The global cluster shared by every region's fake client."""
+    """The global cluster shared by every region's fake client, on a virtual clock."""
 
     global_cluster_id: str
     primary_arn: str
     secondary_arn: str
-    transition_reads: int = 2
+    clock: FakeClock = field(default_factory=FakeClock)
+    promotion_duration_seconds: float = PROMOTION_SECONDS
+    resync_seconds: float = RESYNC_SECONDS
     members: dict[str, MemberState] = field(default_factory=dict)
     status: str = "available"
     failover_state: dict[str, object] | None = None
     pending_target: str | None = None
-    reads_left: int = 0
+    change_started_at: float | None = None
     down_regions: set[str] = field(default_factory=set)
+    """Regions whose endpoint refuses at once (``EndpointConnectionError``)."""
+    hanging_regions: dict[str, float] = field(default_factory=dict)
+    """Regions whose endpoint never answers: each call costs the given virtual seconds (the
+    client's connect plus read timeout) before botocore's ``ConnectTimeoutError``."""
     refuse_with: str | None = None
     """When set, RDS refuses every switchover and failover with this error code."""
     calls: list[tuple[str, str, Mapping[str, object]]] = field(default_factory=list)
     """(region, operation, parameters) of every call, in order."""
+    undocumented: list[str] = field(default_factory=list)
+    """Calls made the way AWS does not document (each also raised as
+    :class:`UndocumentedCallError`); the scenario fixture asserts there is none."""
+    failover_snapshot_attempt_succeeds: bool = True
+    """Whether Aurora's attempt at the ``rds:unplanned-global-failover-*`` snapshot succeeds
+    when the old primary's Region is back ("Aurora attempts to take a snapshot ... If this
+    operation is successful, Aurora places this snapshot named
+    ``rds:unplanned-global-failover-name-of-old-primary-DB-cluster-timestamp``", Aurora User
+    Guide, "Recovering an Amazon Aurora global database from an unplanned outage")."""
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """DB cluster snapshots by identifier, in the DescribeDBClusterSnapshots shape (each with a
+    ``Region`` key of the fake's own, removed from answers)."""
 
     def __post_init__(self) -> None:
         self.members = {
@@ -96,10 +163,13 @@ class FakeRdsWorld:
         return next((arn for arn, m in self.members.items() if m.is_writer), None)
 
     def start_change(self, target: str, status: str, allow_data_loss: bool) -> None:
+        """A switchover or failover accepted now: ``FailoverState.Status`` is ``pending``
+        until virtual time moves (the CLI reference's example answers show ``pending``
+        right after the call)."""
         source = self.writer_arn
         self.status = status
         self.pending_target = target
-        self.reads_left = self.transition_reads
+        self.change_started_at = self.clock()
         self.failover_state = {
             "Status": "pending",
             "FromDbClusterArn": source,
@@ -107,13 +177,25 @@ class FakeRdsWorld:
             "IsDataLossAllowed": allow_data_loss,
         }
 
+    def change_done(self) -> bool:
+        """True once :attr:`promotion_duration_seconds` of virtual time have passed."""
+        started = self.change_started_at
+        return started is not None and (self.clock() >= started + self.promotion_duration_seconds)
+
     def advance(self) -> None:
+        """Bring the state up to the clock (every read calls it; reads do not move time)."""
+        now = self.clock()
+        for member in self.members.values():
+            done_at = member.resync_done_at
+            if done_at is not None and now >= done_at:
+                member.synchronization = "connected"
+                member.resync_done_at = None
         if self.pending_target is None:
             return
-        self.reads_left -= 1
-        if self.failover_state is not None:
-            self.failover_state["Status"] = "failing-over"
-        if self.reads_left > 0:
+        if not self.change_done():
+            started = self.change_started_at
+            if self.failover_state is not None and started is not None and now > started:
+                self.failover_state["Status"] = self.status  # failing-over / switching-over
             return
         unplanned = bool(self.failover_state and self.failover_state.get("IsDataLossAllowed"))
         for arn, member in self.members.items():
@@ -126,16 +208,46 @@ class FakeRdsWorld:
                 # rejoins as one only once its Region is back (Aurora User Guide, "Recovering
                 # an Amazon Aurora global database from an unplanned outage").
                 member.synchronization = "pending-resync"
+                if member.region not in self.down_regions | set(self.hanging_regions):
+                    member.resync_done_at = now + self.resync_seconds
         self.status = "available"
         self.failover_state = None
         self.pending_target = None
+        self.change_started_at = None
 
     def region_back(self, region: str) -> None:
-        """The Region is reachable again: its demoted cluster rejoins as a secondary."""
+        """The Region is reachable again: Aurora attempts the failover snapshot of the demoted
+        cluster ("Before creating the new storage volume in the old primary Region"), then
+        rebuilds it as a secondary, which takes :attr:`resync_seconds` of virtual time."""
         self.down_regions.discard(region)
+        self.hanging_regions.pop(region, None)
         for member in self.members.values():
-            if member.region == region and not member.is_writer:
-                member.synchronization = "connected"
+            if (
+                member.region == region
+                and not member.is_writer
+                and member.synchronization == "pending-resync"
+            ):
+                if self.failover_snapshot_attempt_succeeds:
+                    self.take_failover_snapshot(member)
+                member.resync_done_at = self.clock() + self.resync_seconds
+
+    def take_failover_snapshot(self, member: MemberState) -> str:
+        cluster_id = member.arn.split(":")[-1]
+        taken = datetime.fromtimestamp(self.clock(), UTC)
+        identifier = f"rds:unplanned-global-failover-{cluster_id}-{taken:%Y-%m-%d-%H-%M}"
+        self.snapshots[identifier] = {
+            "Region": member.region,
+            "DBClusterSnapshotIdentifier": identifier,
+            "DBClusterIdentifier": cluster_id,
+            "SnapshotCreateTime": taken,
+            "Status": "available",
+            "SnapshotType": "automated",
+        }
+        return identifier
+
+    def undocumented_call(self, message: str) -> UndocumentedCallError:
+        self.undocumented.append(message)
+        return UndocumentedCallError(message)
 
 
 class FakeRds:
@@ -146,9 +258,14 @@ class FakeRds:
         self.region = region
 
     def _enter(self, operation: str, params: Mapping[str, object]) -> None:
-        self._world.calls.append((self.region, operation, params))
-        if self.region in self._world.down_regions:
-            raise EndpointConnectionError(endpoint_url=f"https://rds.{self.region}.amazonaws.com/")
+        world = self._world
+        world.calls.append((self.region, operation, params))
+        endpoint = f"https://rds.{self.region}.amazonaws.com/"
+        if self.region in world.down_regions:
+            raise EndpointConnectionError(endpoint_url=endpoint)
+        if self.region in world.hanging_regions:
+            world.clock.advance(world.hanging_regions[self.region])
+            raise ConnectTimeoutError(endpoint_url=endpoint)
 
     def _check_id(self, identifier: str, operation: str) -> None:
         if identifier.lower() != self._world.global_cluster_id.lower():
@@ -161,6 +278,7 @@ class FakeRds:
         self._check_id(GlobalClusterIdentifier, "DescribeGlobalClusters")
         world = self._world
         world.advance()
+        secondaries = [arn for arn, m in world.members.items() if not m.is_writer]
         cluster: dict[str, Any] = {
             "GlobalClusterIdentifier": world.global_cluster_id,
             "GlobalClusterArn": f"arn:aws:rds::{ACCOUNT}:global-cluster:{world.global_cluster_id}",
@@ -170,12 +288,9 @@ class FakeRds:
                 {
                     "DBClusterArn": member.arn,
                     "IsWriter": member.is_writer,
-                    "Readers": [],
-                    **(
-                        {}
-                        if member.is_writer
-                        else {"SynchronizationStatus": member.synchronization}
-                    ),
+                    "Readers": secondaries if member.is_writer else [],
+                    # the CLI reference's example answer reports it for the writer too
+                    "SynchronizationStatus": member.synchronization,
                 }
                 for member in world.members.values()
             ],
@@ -186,6 +301,7 @@ class FakeRds:
 
     def describe_db_clusters(self, *, DBClusterIdentifier: str) -> dict[str, Any]:  # noqa: N803
         self._enter("describe_db_clusters", {"DBClusterIdentifier": DBClusterIdentifier})
+        self._world.advance()
         for member in self._world.members.values():
             if DBClusterIdentifier in (member.arn, member.arn.split(":")[-1]):
                 if member.region != self.region:
@@ -193,15 +309,35 @@ class FakeRds:
                 return {"DBClusters": [{"DBClusterArn": member.arn, "Status": member.status}]}
         raise client_error("DBClusterNotFoundFault", "DescribeDBClusters")
 
-    def _start(self, operation: str, target: str, status: str, allow_data_loss: bool) -> None:
+    def _refusal(self, operation: str, target: str) -> None:
+        """What the RDS API Reference lists for both calls: ``DBClusterNotFoundFault``,
+        ``InvalidGlobalClusterStateFault`` ("The global cluster is in an invalid state and can't
+        perform the requested operation"), ``InvalidDBClusterStateFault`` ("The requested
+        operation can't be performed while the cluster is in this state")."""
         world = self._world
+        world.advance()
         if world.refuse_with is not None:
             raise client_error(world.refuse_with, operation)
-        if target not in world.members:
+        member = world.members.get(target)
+        if member is None:
             raise client_error("DBClusterNotFoundFault", operation)
-        if world.pending_target is not None or world.members[target].is_writer:
+        if world.pending_target is not None or member.is_writer:
             raise client_error("InvalidGlobalClusterStateFault", operation)
-        world.start_change(target, status, allow_data_loss)
+        if member.status != "available":
+            raise client_error("InvalidDBClusterStateFault", operation)
+
+    def _switch_over(self, operation: str, target_arn: str) -> None:
+        """A switchover needs every cluster healthy and synchronized ("Switchovers are designed
+        to be used on a an Aurora global database where all the Aurora clusters ... are in a
+        healthy state"; "it waits for the target secondary Region clusters to be fully
+        synchronized")."""
+        self._refusal(operation, target_arn)
+        world = self._world
+        if any(m.status != "available" for m in world.members.values()):
+            raise client_error("InvalidDBClusterStateFault", operation)
+        if any(m.synchronization != "connected" for m in world.members.values()):
+            raise client_error("InvalidGlobalClusterStateFault", operation)
+        world.start_change(target_arn, "switching-over", False)
 
     def failover_global_cluster(
         self,
@@ -223,17 +359,22 @@ class FakeRds:
         self._check_id(GlobalClusterIdentifier, "FailoverGlobalCluster")
         if AllowDataLoss is not None and Switchover is not None:
             raise client_error("InvalidParameterCombination", "FailoverGlobalCluster")
+        target_region = TargetDbClusterIdentifier.split(":")[3]
+        if self.region != target_region:
+            # "--region - Specify the AWS Region where the secondary DB cluster that you want
+            # to be the new primary for the Aurora global database is running" (Aurora User
+            # Guide); "Run this command in the Region that hosts the secondary cluster that
+            # you're promoting" (AWS CLI reference, failover-global-cluster example).
+            raise self._world.undocumented_call(
+                f"FailoverGlobalCluster sent to {self.region}; AWS documents it in the target's "
+                f"Region ({target_region})"
+            )
         if AllowDataLoss:
-            self._start("FailoverGlobalCluster", TargetDbClusterIdentifier, "failing-over", True)
+            self._refusal("FailoverGlobalCluster", TargetDbClusterIdentifier)
+            self._world.start_change(TargetDbClusterIdentifier, "failing-over", True)
         else:
             self._switch_over("FailoverGlobalCluster", TargetDbClusterIdentifier)
         return {"GlobalCluster": {"GlobalClusterIdentifier": GlobalClusterIdentifier}}
-
-    def _switch_over(self, operation: str, target_arn: str) -> None:
-        target = self._world.members.get(target_arn)
-        if target is not None and target.synchronization != "connected":
-            raise client_error("InvalidGlobalClusterStateFault", operation)
-        self._start(operation, target_arn, "switching-over", False)
 
     def switchover_global_cluster(
         self,
@@ -247,8 +388,47 @@ class FakeRds:
         }
         self._enter("switchover_global_cluster", params)
         self._check_id(GlobalClusterIdentifier, "SwitchoverGlobalCluster")
+        writer = self._world.writer_arn
+        writer_region = writer.split(":")[3] if writer else None
+        if self.region != writer_region:
+            # "--region - Specify the AWS Region where the primary DB cluster of the Aurora
+            # global database is running" (Aurora User Guide); "Run this command in the Region
+            # that hosts the current primary cluster" (AWS CLI reference,
+            # switchover-global-cluster example).
+            raise self._world.undocumented_call(
+                f"SwitchoverGlobalCluster sent to {self.region}; AWS documents it in the "
+                f"current primary's Region ({writer_region})"
+            )
         self._switch_over("SwitchoverGlobalCluster", TargetDbClusterIdentifier)
         return {"GlobalCluster": {"GlobalClusterIdentifier": GlobalClusterIdentifier}}
+
+    def describe_db_cluster_snapshots(self, **params: Any) -> dict[str, Any]:
+        """This region's snapshots of ``DBClusterIdentifier`` (one page: no ``Marker``)."""
+        self._enter("describe_db_cluster_snapshots", dict(params))
+        cluster_id = params.get("DBClusterIdentifier")
+        found = [
+            {k: v for k, v in snapshot.items() if k != "Region"}
+            for snapshot in self._world.snapshots.values()
+            if snapshot["Region"] == self.region
+            and (cluster_id is None or snapshot["DBClusterIdentifier"] == cluster_id)
+        ]
+        return {"DBClusterSnapshots": found}
+
+    def copy_db_cluster_snapshot(self, **params: Any) -> dict[str, Any]:
+        """A manual copy in this region (``DBClusterSnapshotAlreadyExistsFault`` when the
+        target exists, ``DBClusterSnapshotNotFoundFault`` when the source does not)."""
+        self._enter("copy_db_cluster_snapshot", dict(params))
+        world = self._world
+        source = world.snapshots.get(str(params.get("SourceDBClusterSnapshotIdentifier")))
+        target = str(params.get("TargetDBClusterSnapshotIdentifier"))
+        if source is None or source["Region"] != self.region:
+            raise client_error("DBClusterSnapshotNotFoundFault", "CopyDBClusterSnapshot")
+        if target in world.snapshots:
+            raise client_error("DBClusterSnapshotAlreadyExistsFault", "CopyDBClusterSnapshot")
+        copy = {**source, "DBClusterSnapshotIdentifier": target, "SnapshotType": "manual"}
+        copy["SnapshotCreateTime"] = datetime.fromtimestamp(world.clock(), UTC)
+        world.snapshots[target] = copy
+        return {"DBClusterSnapshot": {k: v for k, v in copy.items() if k != "Region"}}
 
     def remove_from_global_cluster(self, **kwargs: object) -> dict[str, Any]:
         raise AssertionError(f"RemoveFromGlobalCluster must never be called: {kwargs}")
@@ -354,17 +534,6 @@ class ThrottleOnce:
             return target(**kwargs)
 
         return call
-
-
-@dataclass
-class FakeClock:
-    now: float = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass

@@ -19,8 +19,9 @@ def test_switchover_then_failback(world: World) -> None:
             "TargetDbClusterIdentifier": world.rds.secondary_arn,
         }
     ]
+    # sent to the current primary's region, as AWS documents (payment_service.failover)
     switch_regions = [r for r, op, _ in world.rds.calls if op == "switchover_global_cluster"]
-    assert switch_regions == [SECONDARY]
+    assert switch_regions == [PRIMARY]
     assert world.rds.writer_arn == world.rds.secondary_arn
     assert "switchover: completed" in switched.out
     progress = [line for line in switched.err.splitlines() if line.startswith("switchover [")]
@@ -55,7 +56,8 @@ def test_switchover_then_failback(world: World) -> None:
     assert result["details"]["lag_metric"] == "AuroraGlobalDBRPOLag"
     assert result["message"].endswith("; before it: " + result["details"]["catch_up"])
     assert world.rds.writer_arn == world.rds.primary_arn
-    assert len(world.rds.calls_of("switchover_global_cluster")) == 2
+    switch_regions = [r for r, op, _ in world.rds.calls if op == "switchover_global_cluster"]
+    assert switch_regions == [PRIMARY, SECONDARY], "the failback goes to the writer's region"
     assert world.rds.calls_of("failover_global_cluster") == []
 
     status = run(clients, "--suffix", SUFFIX, "--json", "status")
@@ -121,9 +123,12 @@ def test_manual_failover_with_the_primary_region_down(world: World) -> None:
             "AllowDataLoss": True,
         }
     ]
-    assert {region for region, op, _ in world.rds.calls if op != "describe_global_clusters"} == {
-        SECONDARY
-    }
+    changes = [(region, op) for region, op, _ in world.rds.calls if not op.startswith("describe")]
+    assert changes == [(SECONDARY, "failover_global_cluster")]
+    # the one call to the region that is down: the snapshot copy's attempt (section 7)
+    assert [op for region, op, _ in world.rds.calls if region == PRIMARY] == [
+        "describe_db_cluster_snapshots"
+    ]
     again = run(clients, "--suffix", SUFFIX, "--json", "failover", "--yes")
     assert again.json()["outcome"] == "already"
     assert len(world.rds.calls_of("failover_global_cluster")) == 1
@@ -132,11 +137,11 @@ def test_manual_failover_with_the_primary_region_down(world: World) -> None:
 def test_cli_retries_a_throttled_switchover(world: World) -> None:
     from tests.scenarios.fakes import ThrottleOnce
 
-    throttled = ThrottleOnce(world.rds.client(SECONDARY), "switchover_global_cluster")
+    throttled = ThrottleOnce(world.rds.client(PRIMARY), "switchover_global_cluster")
 
     class Clients(WorldClients):
         def rds(self, region: str):  # type: ignore[no-untyped-def]
-            return throttled if region == SECONDARY else super().rds(region)
+            return throttled if region == PRIMARY else super().rds(region)
 
     result = run(Clients(world.rds), "--suffix", SUFFIX, "switchover")
 

@@ -117,10 +117,11 @@ def test_rerun_after_failover_does_nothing(world: World) -> None:
     assert world.evaluate(orchestrator).action is Action.FAIL_OVER
     probes_before = len(world.probe.calls)
 
-    during = world.evaluate(orchestrator)
+    # evaluations every 60 s; the fake's promotion runs PROMOTION_SECONDS (180)
+    during = [world.evaluate(orchestrator) for _ in range(2)]
     after = [world.evaluate(orchestrator) for _ in range(3)]
 
-    assert during.action is Action.FAILOVER_IN_PROGRESS
+    assert [r.action for r in during] == [Action.FAILOVER_IN_PROGRESS] * 2
     assert [r.action for r in after] == [Action.ALREADY_PROMOTED] * 3
     assert after[-1].consecutive_down == 0
     assert len(world.failover_calls()) == 1
@@ -129,8 +130,8 @@ def test_rerun_after_failover_does_nothing(world: World) -> None:
 
 
 def test_rerun_during_a_failover_started_elsewhere_does_nothing(world: World) -> None:
+    world.rds.promotion_duration_seconds = 10_000  # still running for every evaluation below
     world.rds.start_change(world.rds.secondary_arn, "failing-over", allow_data_loss=True)
-    world.rds.reads_left = 99
     orchestrator = world.orchestrator(CONSECUTIVE_FAILURES="1")
     world.primary_down()
 

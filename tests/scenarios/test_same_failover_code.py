@@ -95,9 +95,10 @@ def test_manual_and_automatic_failover_make_the_same_calls(
         SECONDARY_ARN,
     )
     assert manual_rds.writer_arn == SECONDARY_ARN
-    # the Lambda does not wait: its next evaluations see the change run, then complete
-    later = [world.evaluate(orchestrator).action for _ in range(2)]
-    assert later == [Action.FAILOVER_IN_PROGRESS, Action.ALREADY_PROMOTED]
+    # the Lambda does not wait: its next evaluations (60 s apart) see the change run for
+    # the fake's PROMOTION_SECONDS (180), then complete
+    later = [world.evaluate(orchestrator).action for _ in range(3)]
+    assert later == [Action.FAILOVER_IN_PROGRESS] * 2 + [Action.ALREADY_PROMOTED]
     assert world.rds.writer_arn == SECONDARY_ARN
     assert changes(world.rds) == [FAILOVER_CALL]
 

@@ -10,8 +10,9 @@
 
 The decisions (preconditions, confirmation, catch-up) are the CLI's; from the decision onwards
 each command runs the failover core's plan (:mod:`payment_service.failover`), the same code as
-the orchestrator Lambda. The cluster is never detached from the global cluster. Promotion calls
-go to the target's region; the other region may be down.
+the orchestrator Lambda. The cluster is never detached from the global cluster. A failover is
+sent to the target's region (the other region may be down), a switchover to the current
+primary's region, as AWS documents each (:mod:`payment_service.failover`).
 """
 
 from __future__ import annotations
@@ -150,15 +151,28 @@ def wait_for_writer(
 
 
 def promote(
-    ctx: CliContext, promotion: Promotion, command: str, target: Member, options: WaitOptions
+    ctx: CliContext,
+    promotion: Promotion,
+    command: str,
+    target: Member,
+    options: WaitOptions,
+    *,
+    source: Member | None = None,
 ) -> OperationResult:
     """Run the failover core's plan for ``promotion`` to ``target``, then wait for it.
 
     The plan is the one the orchestrator Lambda runs for the same promotion
-    (:func:`payment_service.failover.plan_promotion`).
+    (:func:`payment_service.failover.plan_promotion`); ``source`` (the writer, switchover only)
+    is where ``SwitchoverGlobalCluster`` is sent.
     """
     copy = _snapshot_copy(ctx, target) if promotion is Promotion.FAILOVER else None
-    plan = plan_promotion(promotion, ctx.names.global_cluster, target.arn, snapshot_copy=copy)
+    plan = plan_promotion(
+        promotion,
+        ctx.names.global_cluster,
+        target.arn,
+        snapshot_copy=copy,
+        source_arn=source.arn if source is not None else None,
+    )
     result = ctx.database.execute(plan)
     _report_optional_steps(ctx, result)
     failed = result.failed
@@ -185,7 +199,7 @@ def switchover(
     blocker = planned_blocker(topology, target)
     if blocker is not None or target is None:
         return OperationResult(command, "refused", Exit.REFUSED, blocker or "no target", region)
-    return promote(ctx, Promotion.SWITCHOVER, command, target, options)
+    return promote(ctx, Promotion.SWITCHOVER, command, target, options, source=topology.writer)
 
 
 def failback(ctx: CliContext, max_lag_ms: float, options: WaitOptions) -> OperationResult:

@@ -27,10 +27,13 @@ and ``SwitchoverGlobalCluster``):
   AWS intends it for controlled operations such as regional rotation or falling back to the
   original primary after a failover.
 * ``TargetDbClusterIdentifier`` should be the target's ARN "so that Aurora can locate the
-  cluster in its Amazon Web Services Region". The API names no endpoint region; every
-  promotion call here is sent to the **target's own region** (the region field of that ARN):
-  in an unplanned failover that is the secondary's region, the one still reachable when the
-  primary region is down, and the orchestrator Lambda runs there.
+  cluster in its Amazon Web Services Region". The API Reference names no endpoint region; the
+  Aurora User Guide and the AWS CLI reference do, per call, and the calls here follow them
+  (:meth:`~payment_service.failover.operations.GlobalDatabase.failover` and
+  :meth:`~payment_service.failover.operations.GlobalDatabase.switchover` quote them):
+  ``FailoverGlobalCluster`` goes to the **target's** region (in an unplanned failover the
+  secondary's, the one still reachable when the primary region is down, where the orchestrator
+  Lambda runs); ``SwitchoverGlobalCluster`` goes to the **current primary's** region.
 """
 
 from __future__ import annotations

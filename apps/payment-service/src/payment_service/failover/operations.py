@@ -113,11 +113,30 @@ class GlobalDatabase:
             self._on_error(region, self._describe(exc))
             return None
 
-    def switchover(self, target_arn: str) -> None:
-        """``SwitchoverGlobalCluster`` to ``target_arn``, sent to the target's region."""
+    def switchover(self, target_arn: str, source_arn: str | None = None) -> None:
+        """``SwitchoverGlobalCluster`` to ``target_arn``, sent to the **current primary's**
+        region: the region of ``source_arn`` (the writer when the plan was made), or, when the
+        caller does not know it, of the writer read from the target's region first.
+
+        AWS documents that region, and only that one: the Aurora User Guide ("Performing
+        switchovers for Amazon Aurora global databases") says of ``switchover-global-cluster``
+        "``--region`` - Specify the AWS Region where the primary DB cluster of the Aurora global
+        database is running" (``aws rds --region region_of_primary switchover-global-cluster``),
+        and the AWS CLI reference's example says "Run this command in the Region that hosts the
+        current primary cluster". The RDS API Reference (``SwitchoverGlobalCluster``) names no
+        region and documents no fault for another one. A switchover is for a healthy global
+        database ("Switchovers are designed to be used on a an Aurora global database where all
+        the Aurora clusters and other services they interact with are in a healthy state"), so
+        the primary's region answers when it is the right call to make.
+        """
+        if source_arn is None:
+            writer = self.describe(_region_of(target_arn)).writer_arn
+            if writer is None:
+                raise TopologyError("the global cluster reports no writer to switch over from")
+            source_arn = writer
         with_throttle_retry(
             "SwitchoverGlobalCluster",
-            lambda: self._rds.rds(_region_of(target_arn)).switchover_global_cluster(
+            lambda: self._rds.rds(_region_of(source_arn)).switchover_global_cluster(
                 GlobalClusterIdentifier=self.global_cluster_id,
                 TargetDbClusterIdentifier=target_arn,
             ),
@@ -126,7 +145,18 @@ class GlobalDatabase:
 
     def failover(self, target_arn: str) -> None:
         """``FailoverGlobalCluster`` with ``AllowDataLoss=True`` (and no ``Switchover``), sent
-        to the target's region: the surviving one when the writer's region is down."""
+        to the **target's** region: the surviving one when the writer's region is down.
+
+        AWS documents that region: the Aurora User Guide ("Performing managed failovers for
+        Aurora global databases") says of ``failover-global-cluster`` "``--region`` - Specify
+        the AWS Region where the secondary DB cluster that you want to be the new primary for
+        the Aurora global database is running" (``aws rds --region region_of_selected_secondary
+        failover-global-cluster ... --allow-data-loss``), and the AWS CLI reference's example
+        says "Run this command in the Region that hosts the secondary cluster that you're
+        promoting". The RDS API Reference (``FailoverGlobalCluster``) asks for the target's ARN
+        "so that Aurora can locate the cluster in its Amazon Web Services Region" and names no
+        endpoint region.
+        """
         with_throttle_retry(
             "FailoverGlobalCluster",
             lambda: self._rds.rds(_region_of(target_arn)).failover_global_cluster(

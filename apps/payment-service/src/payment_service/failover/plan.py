@@ -42,6 +42,9 @@ class FailoverPlan:
     snapshot_copy: SnapshotCopy | None = None
     """Where the old primary's ``rds:unplanned-global-failover-*`` snapshot is taken and what
     its manual copy is called (failover only; ``None``: the copy step fails, recorded)."""
+    source_arn: str | None = None
+    """The writer when the plan was made (switchover only): ``SwitchoverGlobalCluster`` is sent
+    to its region. ``None``: the writer is read from the target's region at the call."""
 
     @property
     def target_region(self) -> str:
@@ -64,7 +67,7 @@ class Step:
 
 def _promote(database: GlobalDatabase, plan: FailoverPlan) -> None:
     if plan.promotion is Promotion.SWITCHOVER:
-        database.switchover(plan.target_arn)
+        database.switchover(plan.target_arn, plan.source_arn)
     else:
         database.failover(plan.target_arn)
 
@@ -106,10 +109,16 @@ def plan_promotion(
     target_arn: str,
     *,
     snapshot_copy: SnapshotCopy | None = None,
+    source_arn: str | None = None,
 ) -> FailoverPlan:
-    """The plan that makes ``target_arn`` the writer of ``global_cluster_id``."""
+    """The plan that makes ``target_arn`` the writer of ``global_cluster_id`` (``source_arn``:
+    the current writer, where a switchover is sent; see :attr:`FailoverPlan.source_arn`)."""
     _check_target(target_arn)
-    return FailoverPlan(promotion, global_cluster_id, target_arn, _STEPS[promotion], snapshot_copy)
+    if source_arn is not None:
+        _check_target(source_arn)
+    return FailoverPlan(
+        promotion, global_cluster_id, target_arn, _STEPS[promotion], snapshot_copy, source_arn
+    )
 
 
 def plan_after_failover(

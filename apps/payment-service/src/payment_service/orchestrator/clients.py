@@ -85,7 +85,8 @@ class Clients:
     remote_alarms: AlarmsApi | None = None
     """CloudWatch in the third region (the remote probe's alarm); ``None``: not configured."""
     rds_primary: RdsApi | None = None
-    """Primary cluster's region: copying the failover snapshot there once it is back."""
+    """Primary cluster's region: copying the failover snapshot there once it is back, and
+    ``SwitchoverGlobalCluster``, which AWS documents in the current primary's region."""
     local_alarms: AlarmsApi | None = None
     """CloudWatch in the orchestrator's own region (this region's probe alarm); ``None``: not
     configured."""

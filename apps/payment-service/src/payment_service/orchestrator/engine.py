@@ -341,7 +341,11 @@ class Orchestrator:
             target,
             snapshot_copy=self._settings.snapshot_copy,
         )
-        failed = self._database.execute(plan).failed
+        # SwitchoverGlobalCluster goes to the primary's region (payment_service.failover):
+        # only the switchover uses the client that also has it.
+        switching = promotion is Promotion.SWITCHOVER and self._aftercare is not None
+        database = self._aftercare if switching and self._aftercare else self._database
+        failed = database.execute(plan).failed
         if failed is None or failed.error is None:
             _log.warning(f"{promotion.value}_started", target=target)
             return None

@@ -27,7 +27,9 @@ def build_orchestrator(settings: OrchestratorSettings) -> Orchestrator:
         alarm_region=settings.primary_region,
         topic_region=settings.topic_region,
         remote_probe_region=settings.remote_probe_region or None,
-        primary_rds_region=settings.primary_region if settings.snapshot_copy else None,
+        # the primary region's RDS: the failover snapshot copy, and SwitchoverGlobalCluster
+        # (sent to the current primary's region, payment_service.failover)
+        primary_rds_region=settings.primary_region,
         local_probe=bool(settings.secondary_probe_alarm_name),
     )
     return Orchestrator(settings, clients)

@@ -291,8 +291,8 @@ def test_each_regions_functions_use_that_regions_database_secret_and_table(
         functions = {f["function_name"]: f for f in doc["resource"]["aws_lambda_function"].values()}
         api = functions[f"payment-processing-payment-api-{region_code}-{APP_SUFFIX}"]
         variables = api["environment"]["variables"]
-        assert "aws_rds_global_cluster" in variables["DB_HOST"]
-        assert variables["DB_HOST"].endswith("endpoint}")
+        # This region's own cluster endpoint, behind the write fence (payment_service.writer).
+        assert variables["DB_HOST"] == "${aws_rds_cluster.aurora_cluster_059EF40F.endpoint}"
         # The API is the application role (IAM auth), never the master user.
         assert variables["DB_IAM_USER"] == "payment_app"
         assert "DB_SECRET_ARN" not in variables

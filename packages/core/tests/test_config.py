@@ -36,6 +36,15 @@ def test_defaults_make_a_valid_dev_environment() -> None:
     )
 
 
+def test_the_default_endpoints_reach_secrets_manager_and_the_rds_api() -> None:
+    # The write fence calls DescribeGlobalClusters in its own region from private subnets
+    # without NAT: the RDS API needs its interface endpoint.
+    assert load_config(environ={}, environments_dir=None).interface_endpoints == (
+        "secretsmanager",
+        "rds",
+    )
+
+
 def test_config_is_frozen() -> None:
     config = EnvironmentConfig()
     with pytest.raises(FrozenInstanceError):

@@ -216,6 +216,7 @@ class PaymentDrStack(TerraformStack):
                 security_group_id=self.network.application_security_group_id,
                 db_host=self.db_host,
                 db_cluster_identifier=self.db_cluster_identifier,
+                db_global_cluster_identifier=self.db_global_cluster_identifier,
                 db_reader_host=self.db_reader_host,
                 db_name=self.db_name,
                 db_secret_arn=self.db_secret_arn,
@@ -586,10 +587,11 @@ class PaymentDrStack(TerraformStack):
             ),
         )
         self.client_keys_secret_arn = self.client_keys.secret_arn
-        # Writes go through the global writer endpoint in both regions (it follows the writer
-        # after a switchover or failover); the API fences writes on what it resolves to.
-        self.db_host = self.aurora.global_writer_endpoint
+        # Each region writes to its own cluster endpoint, fenced on DescribeGlobalClusters
+        # (this region's RDS API) and the database's read-only state (payment_service.writer).
+        self.db_host = self.aurora.writer_endpoint
         self.db_cluster_identifier = self.aurora.cluster_identifier
+        self.db_global_cluster_identifier = self.aurora.global_cluster_identifier
         self.db_reader_host = self.aurora.reader_endpoint
         self.db_name = self.aurora.database_name
         self.db_secret_arn = self.aurora.secret_arn
@@ -654,12 +656,14 @@ class PaymentDrStack(TerraformStack):
                 provider=self.primary_region_provider,
             ),
         )
-        # Never the secondary cluster's own (writer) endpoint: it is inactive and does not
-        # resolve until promotion ("All secondary Regions also have writer endpoints, but
-        # they're inactive", AWS Database Blog, "Automate Amazon Aurora Global Database
-        # endpoint management"). Writes: the global writer endpoint; readiness: the reader.
-        self.db_host = primary.aurora.global_writer_endpoint
+        # The secondary cluster's own (writer) endpoint is inactive until promotion ("All
+        # secondary Regions also have writer endpoints, but they're inactive", AWS Database
+        # Blog, "Automate Amazon Aurora Global Database endpoint management"): the write fence
+        # writes to it only once DescribeGlobalClusters reports this cluster as the writer, or
+        # the database is writable. Readiness and reads in a standby: the reader endpoint.
+        self.db_host = self.aurora_secondary.writer_endpoint
         self.db_cluster_identifier = self.aurora_secondary.cluster_identifier
+        self.db_global_cluster_identifier = primary.aurora.global_cluster_identifier
         self.db_reader_host = self.aurora_secondary.reader_endpoint
         self.db_name = primary.aurora.database_name
         self.db_secret_arn = primary.aurora.secret_replica_arn

@@ -39,9 +39,11 @@ class PaymentFunctionsProps:
     subnet_ids: Sequence[str]
     security_group_id: str
     db_host: str
-    """The Aurora global writer endpoint (``aws_rds_global_cluster.endpoint``), in both
-    regions: it follows the writer through switchovers and failovers. Never a secondary
-    cluster's own endpoint, which does not resolve until promotion."""
+    """This region's cluster endpoint (``aws_rds_cluster.endpoint``): the API and the
+    migrations write only there, and only while this region's cluster is the writer (the
+    write fence, with :attr:`db_cluster_identifier` and
+    :attr:`db_global_cluster_identifier`). A secondary cluster's endpoint is inactive until
+    its promotion; the fence does not write to it before."""
 
     db_name: str
     db_secret_arn: str
@@ -61,8 +63,15 @@ class PaymentFunctionsProps:
     """This region's table (or replica) ARN."""
 
     db_cluster_identifier: str | None = None
-    """This region's cluster identifier (``DB_CLUSTER_ID``): the API writes only while the
-    global writer endpoint resolves to this cluster. ``None``: no fence (a single cluster)."""
+    """This region's cluster identifier (``DB_CLUSTER_ID``). With
+    :attr:`db_global_cluster_identifier` it turns the write fence on: writes only while
+    ``DescribeGlobalClusters`` (this region's RDS API) reports this cluster as the writer,
+    or, without an answer, while the database is writable. ``None``: no fence (a single
+    cluster)."""
+    db_global_cluster_identifier: str | None = None
+    """The Aurora global cluster identifier (``DB_GLOBAL_CLUSTER_ID``); set with
+    :attr:`db_cluster_identifier`. The API and migration roles may call
+    ``rds:DescribeGlobalClusters`` on this global cluster only."""
     db_reader_host: str | None = None
     """This region's reader endpoint (``DB_READER_HOST``): a standby's ``/health`` probes
     it (recovery state, replication lag)."""
@@ -90,6 +99,12 @@ class PaymentFunctionsProps:
             raise ConfigError(
                 "db_app_user", self.db_app_user, "the application role, not a built-in role"
             )
+        if (self.db_cluster_identifier is None) != (self.db_global_cluster_identifier is None):
+            raise ConfigError(
+                "db_global_cluster_identifier",
+                self.db_global_cluster_identifier,
+                "set exactly when db_cluster_identifier is (the write fence needs both)",
+            )
 
 
 class PaymentFunctions(Construct):
@@ -111,8 +126,12 @@ class PaymentFunctions(Construct):
             "DB_PORT": str(props.db_port),
             "DB_NAME": props.db_name,
         }
-        if props.db_cluster_identifier is not None:
+        if (
+            props.db_cluster_identifier is not None
+            and props.db_global_cluster_identifier is not None
+        ):
             database["DB_CLUSTER_ID"] = props.db_cluster_identifier
+            database["DB_GLOBAL_CLUSTER_ID"] = props.db_global_cluster_identifier
         api_database = dict(database)
         if props.db_reader_host is not None:
             api_database["DB_READER_HOST"] = props.db_reader_host
@@ -148,6 +167,23 @@ class PaymentFunctions(Construct):
                 f"{props.db_cluster_resource_id}/{props.db_app_user}",
             ),
         )
+        # The write fence asks this region's RDS API which member writes. DescribeGlobalClusters
+        # takes the global-cluster resource type, whose ARN has no region:
+        # arn:aws:rds::<account>:global-cluster:<id> (Service Authorization Reference,
+        # "Actions, resources, and condition keys for Amazon RDS"; Aurora User Guide,
+        # "Constructing an ARN for Amazon RDS").
+        fence_statements: tuple[PolicyStatement, ...] = ()
+        if props.db_global_cluster_identifier is not None:
+            fence_statements = (
+                PolicyStatement(
+                    "ReadGlobalClusterWriter",
+                    ("rds:DescribeGlobalClusters",),
+                    (
+                        f"arn:aws:rds::{account}:global-cluster:"
+                        f"{props.db_global_cluster_identifier}",
+                    ),
+                ),
+            )
 
         def function(
             construct_id: str,
@@ -199,7 +235,7 @@ class PaymentFunctions(Construct):
             "payment-api",
             API_HANDLER,
             "Payment API (API Gateway REST proxy)",
-            (connect_statement, table_statement, table_key_statement),
+            (connect_statement, table_statement, table_key_statement, *fence_statements),
             {
                 **api_database,
                 "DB_IAM_USER": props.db_app_user,
@@ -214,7 +250,7 @@ class PaymentFunctions(Construct):
             "payment-migrate",
             MIGRATION_HANDLER,
             "Applies the payment schema migrations (invoke after deploy)",
-            secret_statements,
+            (*secret_statements, *fence_statements),
             {**database, "DB_SECRET_ARN": props.db_secret_arn},
             256,
             300,

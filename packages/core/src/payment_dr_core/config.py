@@ -192,11 +192,14 @@ class EnvironmentConfig:
     secondary_az_ids: tuple[str, ...] = ("use2-az1", "use2-az2", "use2-az3")
     """AZ IDs of the secondary subnets, 2 or 3."""
 
-    interface_endpoints: tuple[str, ...] = ("secretsmanager",)
-    """AWS services reached through interface endpoints from the private subnets. The
-    VPC-attached payment functions call only Secrets Manager (S3 and DynamoDB go through
-    free gateway endpoints; logs, traces and environment decryption are handled by the
-    Lambda service outside the VPC). Each endpoint costs about $22 a month per region."""
+    interface_endpoints: tuple[str, ...] = ("secretsmanager", "rds")
+    """AWS services reached through interface endpoints (private DNS on) from the private
+    subnets, which have no NAT. The VPC-attached payment functions call Secrets Manager (the
+    migrations' secret) and the RDS API (``DescribeGlobalClusters`` in their own region: the
+    write fence); S3 and DynamoDB go through free gateway endpoints; logs, traces and
+    environment decryption are handled by the Lambda service outside the VPC. Without
+    ``rds`` the fence gets no answer and leaves every decision to the database's read-only
+    state. Each endpoint costs about $22 a month per region (three AZs)."""
 
     log_retention_days: int = 365
     """Retention of every log group this project creates (one year, as PCI DSS asks)."""

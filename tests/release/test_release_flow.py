@@ -24,6 +24,8 @@ from tests.release.venvs import (
     third_party_requirements,
 )
 
+PUSH_COMMAND = "git push --follow-tags origin HEAD"
+"""What docs/releasing.md and the release's last line tell a team to run."""
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Release Test",
     "GIT_AUTHOR_EMAIL": "release-test@example.com",
@@ -184,6 +186,7 @@ def test_release_two_changed_packages_and_the_dependent_whose_range_excluded_one
 
     code, out = _release(repo, url=url)
     assert code == 0, out
+    assert f"release: done (push the commit and the tags: {PUSH_COMMAND})" in out
     tags = set(_git(repo, "tag", "--points-at", "HEAD").split())
     assert tags == {"payment-dr-core-v0.1.1", "payment-dr-network-v0.2.0", "payment-dr-app-v0.1.1"}
     assert _git(repo, "log", "-1", "--format=%s").strip() == (
@@ -205,6 +208,15 @@ def test_release_two_changed_packages_and_the_dependent_whose_range_excluded_one
         "payment_dr_network-0.2.0-py3-none-any.whl",
         "payment_dr_network-0.2.0.tar.gz",
     ]
+    # The documented push sends the release commit and its three annotated tags (the clone's
+    # own origin is the checkout: a bare repository stands in for the team's remote).
+    origin = tmp_path / "origin.git"
+    run(["git", "init", "-q", "--bare", str(origin)], tmp_path)
+    _git(repo, "remote", "set-url", "origin", str(origin))
+    _git(repo, *shlex.split(PUSH_COMMAND)[1:])
+    assert set(_git(origin, "tag", "--list").split()) == tags
+    assert _git(origin, "cat-file", "-t", "payment-dr-network-v0.2.0").strip() == "tag"
+
     # Released, so a second run has nothing to do.
     code, out = _release(repo, "--dry-run")
     assert code == 0, out

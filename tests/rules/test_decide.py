@@ -488,3 +488,132 @@ def test_any_answer_in_the_window_restarts_the_count() -> None:
     assert run([OUT, OUT, CON, OUT, OUT, OUT]) == [NONE] * 5 + [Action.FAIL_OVER]
     assert run([OUT, CON, OUT, CON, OUT, CON]) == [NONE] * 5 + [Action.CONFLICTING_EVIDENCE]
     assert run([CON, CON, OK, CON, CON]) == [NONE] * 5
+
+
+def test_a_clean_outage_after_conflicts_still_moves() -> None:
+    """Conflicts since the primary was healthy page once; evidence that then turns into a clean
+    outage for N evaluations still fails over, and inconclusive ones do not page as conflicts."""
+    assert run([CON, CON, CON, OUT, OUT, OUT]) == [
+        NONE,
+        NONE,
+        Action.CONFLICTING_EVIDENCE,
+        NONE,
+        NONE,
+        Action.FAIL_OVER,
+    ]
+    assert run([CON, CON, CON, INC]) == [NONE, NONE, Action.CONFLICTING_EVIDENCE, NONE]
+
+
+def test_the_unreadable_page_holds_beyond_n() -> None:
+    decision = evaluate(
+        OrchestratorState(consecutive_inconclusive=3), Verdict.INCONCLUSIVE, 1.0, thresholds=T
+    )
+    assert decision.action is Action.SIGNALS_UNREADABLE
+
+
+# --- values as AWS returns them: equal, not identical ----------------------------------------
+
+
+def copy(text: str) -> str:
+    """An equal string that is not the same object (parsed responses are never interned)."""
+    return "".join(list(text))
+
+
+def test_the_topology_problems() -> None:
+    assert rules.topology_problem(None, "Throttling", SECONDARY_ARN) == (
+        "the global cluster could not be described: Throttling"
+    )
+    assert rules.topology_problem(None, None, SECONDARY_ARN) == (
+        "the global cluster could not be described: unknown error"
+    )
+    lone = Topology("g", "available", (Member(PRIMARY_ARN, True),))
+    assert rules.topology_problem(lone, None, SECONDARY_ARN) == (
+        "the secondary cluster is not a member of the global cluster"
+    )
+    assert rules.topology_problem(topology(writer="none"), None, SECONDARY_ARN) == (
+        "the global cluster reports no writer"
+    )
+    assert rules.topology_problem(topology(), None, copy(SECONDARY_ARN)) is None
+
+
+OTHER_ARN = "arn:aws:rds:us-west-2:111111111111:cluster:payment-processing-aurora-usw2-dev"
+"""Sorts after both members' ARNs: a comparison that is not equality is caught."""
+
+
+def test_a_writer_in_a_third_region_is_a_primary_writer_and_no_promotion() -> None:
+    cluster = Topology(
+        "g",
+        "available",
+        (
+            Member(PRIMARY_ARN, False),
+            Member(OTHER_ARN, True),
+            Member(SECONDARY_ARN, False, "connected"),
+        ),
+    )
+    assert rules.precheck(OrchestratorState(), cluster, copy(SECONDARY_ARN), 1.0, T) is None
+    assert rules.database_health(
+        cluster, copy(SECONDARY_ARN), (970.0, 1.0), 1000.0, max_age_seconds=180, max_lag_seconds=60
+    ).proven
+
+
+def test_the_secondary_member_is_found_by_its_arn_not_by_position() -> None:
+    cluster = Topology(
+        "g",
+        "available",
+        (
+            Member(PRIMARY_ARN, True),
+            Member(OTHER_ARN, False, "pending-resync"),
+            Member(SECONDARY_ARN, False, copy("connected")),
+        ),
+    )
+    assert rules.database_health(
+        cluster, copy(SECONDARY_ARN), (970.0, 1.0), 1000.0, max_age_seconds=180, max_lag_seconds=60
+    ) == DatabaseHealth(True, "available, secondary connected, RPO lag 1s 30s ago")
+
+
+def test_the_promoted_secondary_is_recognised_by_value() -> None:
+    decision = rules.precheck(
+        OrchestratorState(), topology(writer=SECONDARY_ARN), copy(SECONDARY_ARN), 1.0, T
+    )
+    assert decision is not None
+    assert decision.action is Action.ALREADY_PROMOTED
+    assert health(topology(writer=SECONDARY_ARN), (970.0, 1.0)).proven is False
+    assert rules.database_health(
+        topology(writer=SECONDARY_ARN),
+        copy(SECONDARY_ARN),
+        (970.0, 1.0),
+        1000.0,
+        max_age_seconds=180,
+        max_lag_seconds=60,
+    ) == DatabaseHealth(False, "no primary writer in the global cluster")
+
+
+@pytest.mark.parametrize(
+    ("at", "now", "reason"),
+    [
+        (100.0, 1000.0, "AuroraGlobalDBRPOLag 900s old (fresh: 180s)"),
+        (5000.0, 10_000.0, "AuroraGlobalDBRPOLag 5000s old (fresh: 180s)"),
+    ],
+)
+def test_the_age_of_the_lag_is_a_difference_of_times(at: float, now: float, reason: str) -> None:
+    assert health(topology(), (at, 1.0), now) == DatabaseHealth(False, reason)
+
+
+def test_the_counter_spacing_and_the_switchover_bound_are_differences_of_times() -> None:
+    state, note = rules.advance(
+        OrchestratorState(consecutive_down=1, last_counted_at=100.0),
+        Assessment(Verdict.OUTAGE, "outage"),
+        700.0,
+        T,
+    )
+    assert (state.consecutive_down, note) == (2, "counter 2/3")
+    assert rules.switchover_expired(OrchestratorState(switchover_started_at=100.0), 400.0, T)
+    stalled = rules.precheck(
+        OrchestratorState(switchover_started_at=100.0),
+        topology(status="switching-over", failover="switching-over"),
+        SECONDARY_ARN,
+        400.0,
+        T,
+    )
+    assert stalled is not None
+    assert "the switchover started 300s ago has not completed" in stalled.reason

@@ -167,3 +167,8 @@ def test_which_verdicts_count_and_which_may_lose_data(
     verdict: Verdict, down: bool, loss: bool
 ) -> None:
     assert (verdict.is_down, verdict.allows_data_loss) == (down, loss)
+
+
+def test_more_than_two_silent_regions_are_an_outage_too() -> None:
+    third = Signal(remote_alarm(E.SILENT).name, E.SILENT, "", "eu-west-1")
+    assert rules.assess([probe(E.SILENT), remote_alarm(E.SILENT), third]).verdict is Verdict.OUTAGE

@@ -153,3 +153,20 @@ def test_the_contract_field_only_from_a_json_object() -> None:
     assert rules.contract_database('{"database": 3}') is None
     assert rules.contract_database("not json") is None
     assert rules.contract_database('"writing"') is None
+
+
+def parsed(text: str) -> str:
+    """An equal string that is not the same object, as a parsed AWS response gives."""
+    return "".join(list(text))
+
+
+def test_alarm_states_are_compared_by_value() -> None:
+    assert rules.alarm_signal(parsed("OK")).evidence is Evidence.WRITING
+    assert rules.alarm_signal(parsed("ALARM")).evidence is Evidence.FAILING
+    assert rules.remote_probe_signal(parsed("OK"), "us-west-2").evidence is Evidence.ANSWERED
+    assert rules.remote_probe_signal(parsed("ALARM"), "us-west-2").evidence is Evidence.SILENT
+
+
+def test_an_answer_below_200_with_a_writing_body_is_not_the_handlers() -> None:
+    assert rules.probe_signal(199, body("writing"), region="us-east-2").evidence is SB
+    assert rules.probe_signal(199, body("down"), region="us-east-2").evidence is DD

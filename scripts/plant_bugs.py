@@ -78,13 +78,13 @@ PLANTS = (
     ),
     Plant(
         "`rto-budget` arithmetic",
-        "`(detection + max(dns, orchestrator)) + promotion`: the brackets moved",
+        "`max(clients, writer) + retry_after`: the brackets moved, so the Retry-After is "
+        "added to the clients' chain too",
         "apps/dr-app/src/dr_app/cli/budget.py",
-        "        return self.detection.seconds + max(self.dns.seconds, self.writer_path_seconds)",
-        "        return self.detection.seconds + max(self.dns.seconds, self.orchestrator.seconds)"
-        " + self.promotion.seconds",
+        "        return max(self.client_seconds, self.writer_seconds + self.retry_after.seconds)",
+        "        return max(self.client_seconds, self.writer_seconds) + self.retry_after.seconds",
         "tests/cli/test_rto_budget.py::"
-        "test_a_dns_ttl_longer_than_the_writer_path_dominates_the_rto",
+        "test_a_dns_ttl_longer_than_the_writer_chain_dominates_the_rto",
     ),
     Plant(
         "orchestrator probe timeout",

@@ -1,26 +1,64 @@
-"""``payment-dr rto-budget`` over synthesized stacks written by the test."""
+"""``payment-dr rto-budget`` over synthesized stacks written by the test (hand-built inputs).
+
+The default stacks, synthesized, are in ``test_rto_budget_stacks.py``.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import FrozenInstanceError
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dr_app.cli.budget import Budget, Defaults, Origin, compute_budget
+from dr_app.cli import budget as budget_module
+from dr_app.cli.budget import Basis, Budget, Defaults, Term, compute_budget
 from dr_app.cli.synthesized import SynthesizedApp, load_app, rate_seconds
+from payment_service.errors import RETRY_AFTER_READ_ONLY_SECONDS
+from payment_service.orchestrator.model import Thresholds
 from tests.scenarios.cli_support import WorldClients, run
 from tests.scenarios.conftest import World
 
 SUFFIX = "bgt"
+SECONDARY = f"payment-dr-{SUFFIX}-secondary"
+PRIMARY = f"payment-dr-{SUFFIX}-primary"
+REMOTE_ALARM_NAME = "payment-processing-primary-no-response-usw2-bgt"
+PATHS = ("outage", "database_down", "api_only", "switchover_fallback", "manual")
 
 
 def write_stack(outdir: Path, role: str, resources: dict[str, Any]) -> None:
     stack = outdir / "stacks" / f"payment-dr-{SUFFIX}-{role}"
     stack.mkdir(parents=True)
     (stack / "cdk.tf.json").write_text(json.dumps({"resource": resources}))
+
+
+def orchestrator_function(variables: dict[str, str], **body: Any) -> dict[str, Any]:
+    return {
+        "handler": "payment_service.orchestrator.handler",
+        "environment": {"variables": variables},
+        **body,
+    }
+
+
+def probe_alarms() -> dict[str, Any]:
+    """Two no-response alarms: 2 of 2 periods of 60 s, and 2 of 3 periods of 60 s (the
+    breaching periods count, not the evaluated ones: 180 s each)."""
+    return {
+        "probe_alarm": {
+            "alarm_name": "payment-processing-primary-no-response-use2-bgt",
+            "evaluation_periods": 2,
+            "datapoints_to_alarm": 2,
+            "period": 60,
+        },
+        "remote_alarm": {
+            "alarm_name": REMOTE_ALARM_NAME,
+            "evaluation_periods": 3,
+            "datapoints_to_alarm": 2,
+            "period": 60,
+        },
+    }
 
 
 def full_app(
@@ -31,16 +69,32 @@ def full_app(
     consecutive: str = "2",
     schedule: str = "rate(2 minutes)",
     record: dict[str, Any] | None = None,
+    rpo: str | None = "120",
+    variables: dict[str, str] | None = None,
+    alarms: dict[str, Any] | None = None,
 ) -> Path:
-    write_stack(
-        outdir,
-        "primary",
-        {
-            "aws_route53_health_check": {
-                "primary_health": {"request_interval": interval, "failure_threshold": threshold}
+    """Route 53 20 s + alias 60 s; alarms 180 s; 2 evaluations of 120 s; timeout 30 s."""
+    primary: dict[str, Any] = {
+        "aws_route53_health_check": {
+            "primary_health": {"request_interval": interval, "failure_threshold": threshold}
+        }
+    }
+    if rpo is not None:
+        primary["aws_rds_cluster_parameter_group"] = {
+            "params": {
+                "parameter": [
+                    {"name": "rds.force_ssl", "value": "1"},
+                    {"name": "rds.global_db_rpo", "value": rpo},
+                ]
             }
-        },
-    )
+        }
+    write_stack(outdir, "primary", primary)
+    environment = {
+        "CONSECUTIVE_FAILURES": consecutive,
+        "SECONDARY_PROBE_ALARM_NAME": "${aws_cloudwatch_metric_alarm.probe_alarm.alarm_name}",
+        "REMOTE_PROBE_ALARM_NAME": REMOTE_ALARM_NAME,
+        **(variables or {}),
+    }
     write_stack(
         outdir,
         "secondary",
@@ -55,11 +109,9 @@ def full_app(
                 "validation": {"name": "_acme", "ttl": 300, "records": ["v"]},
             },
             "aws_lambda_function": {
-                "orchestrator_fn": {
-                    "handler": "payment_service.orchestrator.handler",
-                    "environment": {"variables": {"CONSECUTIVE_FAILURES": consecutive}},
-                }
+                "orchestrator_fn": orchestrator_function(environment, timeout=30)
             },
+            "aws_cloudwatch_metric_alarm": probe_alarms() if alarms is None else alarms,
             "aws_cloudwatch_event_rule": {
                 "orchestrator_schedule": {"name": "any", "schedule_expression": schedule}
             },
@@ -88,7 +140,7 @@ def full_app(
 
 def stacks_in(outdir: Path) -> SynthesizedApp:
     """Both stacks of the suffix written under ``outdir`` (a missing one is skipped)."""
-    return load_app(outdir, (f"payment-dr-{SUFFIX}-primary", f"payment-dr-{SUFFIX}-secondary"))
+    return load_app(outdir, (PRIMARY, SECONDARY))
 
 
 def budget_of(
@@ -106,41 +158,101 @@ def budget_of(
     )
 
 
-def test_budget_from_synthesized_values_where_the_writer_path_dominates(tmp_path: Path) -> None:
-    budget = budget_of(full_app(tmp_path))
+def terms(budget: Budget) -> dict[str, Term]:
+    return {
+        term.key: term
+        for path in budget.paths
+        for term in (*path.clients, *path.writer, path.retry_after)
+    }
 
-    assert (budget.detection.seconds, budget.detection.origin) == (20, Origin.SYNTHESIZED)
-    assert (budget.dns.seconds, budget.dns.origin) == (60, Origin.SYNTHESIZED)
-    assert "primary_record" in budget.dns.source, "records without failover routing are ignored"
-    assert (budget.orchestrator.seconds, budget.orchestrator.origin) == (240, Origin.SYNTHESIZED)
-    assert "orchestrator_schedule" in budget.orchestrator.source
-    assert (budget.promotion.seconds, budget.promotion.origin) == (300, Origin.AWS)
-    assert "within a few minutes" in budget.promotion.source
-    assert "aurora-global-database-disaster-recovery.html" in budget.promotion.source
-    assert budget.rto_seconds == 560
-    assert (budget.page_to_action.seconds, budget.page_to_action.origin) == (900, Origin.ASSUMED)
-    assert budget.manual_rto_seconds == 1460
-    assert budget.rpo_seconds == 900
-    assert budget.objects.origin is Origin.SYNTHESIZED
-    assert (budget.table_lag.seconds, budget.table_lag.origin) == (1, Origin.AWS)
-    assert budget.table_lag.source.startswith(
-        f"payment-dr-{SUFFIX}-secondary/aws_dynamodb_table_replica.sessions_replica; "
+
+def rtos(budget: Budget) -> dict[str, tuple[float, float]]:
+    """``{path: (low end, upper end)}``."""
+    return {path.key: (path.low_rto_seconds, path.rto_seconds) for path in budget.paths}
+
+
+def test_every_path_from_synthesized_values_where_the_writer_chain_dominates(
+    tmp_path: Path,
+) -> None:
+    budget = budget_of(full_app(tmp_path))
+    found = terms(budget)
+
+    assert [path.key for path in budget.paths] == list(PATHS)
+    assert {key: (t.least, t.seconds, t.basis) for key, t in found.items()} == {
+        "route53": (20, 20, Basis.DOCUMENTED),
+        "api_dns": (60, 60, Basis.ASSUMED),
+        "probe_alarms": (180, 180, Basis.DOCUMENTED),
+        "alarm_latency": (60, 60, Basis.ASSUMED),
+        "evaluations": (240, 240, Basis.DOCUMENTED),
+        "evaluation_run": (30, 30, Basis.DOCUMENTED),
+        "failover": (60, 300, Basis.ASSUMED),
+        "writer_dns": (60, 60, Basis.ASSUMED),
+        "retry_after": (30, 30, Basis.DOCUMENTED),
+        "switchover": (60, 300, Basis.ASSUMED),
+        "switchover_bound": (300, 300, Basis.DOCUMENTED),
+        "next_evaluation": (150, 150, Basis.DOCUMENTED),
+        "page_to_action": (900, 900, Basis.ASSUMED),
+    }
+    assert rtos(budget) == {
+        "outage": (660, 900),
+        "database_down": (420, 660),
+        "api_only": (420, 660),
+        "switchover_fallback": (1110, 1350),
+        "manual": (1560, 1800),
+    }
+    outage = budget.path("outage")
+    assert (outage.client_seconds, outage.writer_seconds) == (80, 870)
+    assert outage.formula == (
+        "max(route53 + api_dns, probe_alarms + alarm_latency + evaluations + evaluation_run"
+        " + failover + writer_dns + retry_after)"
     )
-    assert "globaltables-CoreConcepts.html" in budget.table_lag.source
+    assert found["route53"].source == f"{PRIMARY}/aws_route53_health_check.primary_health"
+    assert found["api_dns"].source.startswith(f"{SECONDARY}/aws_route53_record.primary_record; ")
+    assert found["probe_alarms"].source == (
+        f"{SECONDARY}/aws_cloudwatch_metric_alarm.probe_alarm, "
+        f"{SECONDARY}/aws_cloudwatch_metric_alarm.remote_alarm"
+    )
+    assert found["evaluation_run"].source == f"{SECONDARY}/aws_lambda_function.orchestrator_fn"
+    assert "within a few minutes" in found["failover"].source
+    assert "aurora-global-database-disaster-recovery.html" in found["failover"].source
+    assert "directly proportional" in found["switchover"].source
+    assert "RDS-EVENT-0397" in found["writer_dns"].label
+    assert found["retry_after"].source.startswith("payment_service/errors.py")
+    assert [p.loses_writes for p in budget.paths] == [True, True, False, True, True]
+    assert budget.worst.key == "manual"
     assert budget.rto_ok
+    assert budget.rpo_seconds == 900
     assert budget.rpo_ok
 
 
-def test_a_dns_ttl_longer_than_the_writer_path_dominates_the_rto(tmp_path: Path) -> None:
-    """detection 20 + max(dns 600, orchestrator 60 + promotion 300) = 620, not 920."""
-    record = {"name": "api", "ttl": 600, "records": ["a"], "failover_routing_policy": {}}
+def test_the_retry_after_and_the_orchestrator_bounds_are_the_services_own() -> None:
+    thresholds = Thresholds()
+
+    assert thresholds.min_spacing_seconds == budget_module.DEFAULT_SPACING_SECONDS
+    assert thresholds.switchover_timeout_seconds == (
+        budget_module.DEFAULT_SWITCHOVER_TIMEOUT_SECONDS
+    )
+    assert thresholds.consecutive_failures == budget_module.DEFAULT_CONSECUTIVE_FAILURES
+    assert RETRY_AFTER_READ_ONLY_SECONDS == 30
+
+
+def test_a_dns_ttl_longer_than_the_writer_chain_dominates_the_rto(tmp_path: Path) -> None:
+    """clients 20 + 1200 = 1220 against writer 60 + 30 + 300 + 60 (+ retry 30 = 480): 1220,
+    not 1250 (the Retry-After is waited for only after the writer's chain)."""
+    record = {"name": "api", "ttl": 1200, "records": ["a"], "failover_routing_policy": {}}
     full_app(tmp_path, consecutive="1", schedule="rate(1 minute)", record=record)
 
     budget = budget_of(tmp_path, page_to_action_minutes=1)
 
-    assert (budget.dns.seconds, budget.dns.label) == (600, "record TTL 600 s")
-    assert budget.rto_seconds == 620
-    assert budget.manual_rto_seconds == 620
+    dns = terms(budget)["api_dns"]
+    assert (dns.seconds, dns.label, dns.basis) == (1200, "record TTL 1200 s", Basis.DOCUMENTED)
+    assert rtos(budget) == {
+        "outage": (1220, 1220),
+        "database_down": (1220, 1220),
+        "api_only": (1220, 1220),
+        "switchover_fallback": (1220, 1220),
+        "manual": (1220, 1220),
+    }
 
 
 def test_the_page_to_action_time_dominates_the_manual_path(tmp_path: Path) -> None:
@@ -148,8 +260,9 @@ def test_the_page_to_action_time_dominates_the_manual_path(tmp_path: Path) -> No
 
     budget = budget_of(tmp_path, page_to_action_minutes=25)
 
-    assert budget.rto_seconds == 380
-    assert budget.manual_rto_seconds == 1880
+    assert budget.path("outage").rto_seconds == 720
+    assert budget.path("manual").rto_seconds == 2220
+    assert budget.worst.key == "manual"
     assert not budget.rto_ok, "the manual path is over 30 min"
 
 
@@ -158,13 +271,76 @@ def test_rpo_lists_every_data_store_and_objects_dominate(tmp_path: Path) -> None
 
     rpo = document["rpo"]
     assert isinstance(rpo, dict)
-    assert [(t["term"], t["seconds"]) for t in rpo["terms"]] == [
-        ("database", 1),
-        ("table", 1),
-        ("objects", 900),
+    assert [(t["term"], t["seconds"], t["basis"]) for t in rpo["terms"]] == [
+        ("database", 120, "documented"),
+        ("table", 1, "documented"),
+        ("objects", 900, "documented"),
     ]
-    assert rpo["seconds"] == 900
+    assert (rpo["seconds"], rpo["bounded"]) == (900, True)
+    assert rpo["terms"][0]["source"].startswith(
+        f"{PRIMARY}/aws_rds_cluster_parameter_group.params; "
+    )
     assert all(t["source"] for t in rpo["terms"])
+
+
+def test_without_rds_global_db_rpo_the_database_rpo_is_unbounded(tmp_path: Path) -> None:
+    budget = budget_of(full_app(tmp_path, rpo=None), rpo_objective_seconds=1e9)
+
+    database = budget.database_lag
+    assert math.isinf(database.seconds)
+    assert database.basis is Basis.DOCUMENTED
+    assert database.label == "Aurora: rds.global_db_rpo unset: unbounded (typically seconds)"
+    assert database.source.startswith("no synthesized cluster parameter group sets it; ")
+    assert "RPO is typically measured in seconds" in database.source
+    assert math.isinf(budget.rpo_seconds)
+    assert not budget.rpo_ok, "no objective holds an unbounded loss"
+    document = budget.to_json()
+    json.dumps(document, allow_nan=False)
+    assert document["rpo"]["seconds"] is None  # type: ignore[index]
+    assert document["rpo"]["bounded"] is False  # type: ignore[index]
+    assert document["rpo"]["terms"][0]["seconds"] is None  # type: ignore[index]
+    assert document["rpo"]["terms"][0]["low_seconds"] is None  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "seconds"),
+    [({"name": "rds.global_db_rpo", "value": "${var.rpo}"}, math.inf), ({"value": "60"}, math.inf)],
+)
+def test_an_rpo_parameter_that_is_not_a_literal_bound_is_no_bound(
+    tmp_path: Path, parameter: dict[str, str], seconds: float
+) -> None:
+    groups = {"aws_rds_cluster_parameter_group": {"params": {"parameter": [parameter]}}}
+    app = app_of(tmp_path, {}, primary=groups)
+
+    assert budget_of(app).database_lag.seconds == seconds
+
+
+@pytest.mark.parametrize(
+    ("rpo_seconds", "seconds", "label"),
+    [
+        (
+            0,
+            math.inf,
+            "Aurora: rds.global_db_rpo unset (not synthesized): unbounded (typically " "seconds)",
+        ),
+        (90, 90, "Aurora: rds.global_db_rpo 90 s (not synthesized)"),
+    ],
+)
+def test_without_stacks_the_database_rpo_comes_from_the_config(
+    tmp_path: Path, rpo_seconds: int, seconds: float, label: str
+) -> None:
+    defaults = Defaults(global_db_rpo_seconds=rpo_seconds, source="environment config")
+
+    budget = compute_budget(
+        stacks_in(tmp_path),
+        rto_objective_seconds=1800,
+        rpo_objective_seconds=900,
+        defaults=defaults,
+    )
+
+    database = budget.database_lag
+    assert (database.seconds, database.label, database.basis) == (seconds, label, Basis.ASSUMED)
+    assert database.source.startswith("environment config (not synthesized); AWS: ")
 
 
 def test_rto_budget_without_stacks_says_what_it_assumed_and_exits_3(
@@ -177,19 +353,25 @@ def test_rto_budget_without_stacks_says_what_it_assumed_and_exits_3(
     assert result.code == 3
     lines = result.out.splitlines()
     assert "none (every term below is an assumption)" in lines[0]
+    assert lines[1].startswith("labels: documented = a written source states it")
     assert "OK" not in result.out.replace("NOT VERIFIED", "")
-    assert result.out.count("NOT VERIFIED (no synthesized stacks: assumed values)") == 3
-    detection = next(line for line in lines if line.strip().startswith("detection"))
-    assert "90 s" in detection
-    assert "(default, not synthesized)" in result.out.split("orchestrator", 1)[1].splitlines()[0]
-    assert "[default, not synthesized" in detection
-    assert "[AWS-documented figure" in next(line for line in lines if "promotion" in line)
+    assert result.out.count("NOT VERIFIED (no synthesized stacks: assumed values)") == 6
+    route53 = next(line for line in lines if line.strip().startswith("route53"))
+    assert "90 s" in route53
+    assert "[assumed: Route 53 defaults]" in route53
+    evaluations = next(line for line in lines if line.strip().startswith("evaluations"))
+    assert "3 consecutive evaluations (not synthesized), one every 60 s" in evaluations
+    assert "[assumed: environment config: orchestrator_schedule_minutes=1, " in evaluations
+    assert "  failover           60-300 s  " in result.out
     assert (
-        "automatic: RTO = detection + max(dns, orchestrator + promotion) = 90 + max(60, 480)"
-        in (result.out)
+        "RTO = max(route53 + api_dns, probe_alarms + alarm_latency + evaluations + "
+        "evaluation_run + failover + writer_dns + retry_after) = max(150, 810 + 30) = 840 s "
+        "(14.0 min; 600 s at the low end of the ranges): NOT VERIFIED" in result.out
     )
-    assert " = 570 s (9.5 min)" in result.out
-    assert " = 90 + max(60, 1380) = 1470 s (24.5 min)" in result.out
+    assert " = max(150, 1710 + 30) = 1740 s (29.0 min; 1500 s at the low end" in result.out
+    assert "  RPO = max(database, table, objects) = unbounded; objective 15 min: NOT" in (
+        result.out
+    )
     assert "no synthesized stacks for suffix 'bgt'" in result.err
     assert world.rds.calls == [], "rto-budget makes no AWS call"
 
@@ -201,11 +383,17 @@ def test_rto_budget_with_stacks_prints_ok(tmp_path: Path, world: World) -> None:
     )
 
     assert result.code == 0, result.out + result.err
-    assert "= 20 + max(60, 540) = 560 s (9.3 min); objective 30 min: OK" in result.out
-    assert "= 20 + max(60, 1440) = 1460 s (24.3 min); objective 30 min: OK" in result.out
+    assert "= max(80, 870 + 30) = 900 s (15.0 min; 660 s at the low end of the ranges): OK" in (
+        result.out
+    )
+    assert "= max(80, 1770 + 30) = 1800 s (30.0 min; 1560 s at the low end of the ranges): OK" in (
+        result.out
+    )
+    assert "  database              120 s  Aurora: rds.global_db_rpo 120 s bounds" in result.out
     assert "RPO = max(database, table, objects) = 900 s (15.0 min); objective 15 min: OK" in (
         result.out
     )
+    assert "has no bound" not in result.out
 
 
 def test_rto_budget_exits_1_when_over_an_objective(tmp_path: Path, world: World) -> None:
@@ -216,9 +404,32 @@ def test_rto_budget_exits_1_when_over_an_objective(tmp_path: Path, world: World)
     assert over.code == 1
     document = over.json()
     assert document["verified"] is True
-    assert document["rto"]["seconds"] == 3000
-    assert document["rto"]["within_objective"] is False
-    assert document["rto_manual"]["seconds"] == 3900
+    assert document["rto"] == {
+        "seconds": 3960,
+        "objective_seconds": 1800,
+        "within_objective": False,
+        "worst_path": "manual",
+    }
+    by_path = {path["path"]: path for path in document["paths"]}
+    assert [by_path[key]["seconds"] for key in PATHS] == [3060, 2820, 2820, 3510, 3960]
+    assert by_path["outage"]["terms"][0] == {
+        "term": "route53",
+        "label": "health check 30 s interval x 10 failures",
+        "seconds": 300,
+        "low_seconds": 300,
+        "basis": "documented",
+        "source": f"{PRIMARY}/aws_route53_health_check.primary_health",
+    }
+    assert [t["basis"] for t in by_path["api_only"]["terms"]] == [
+        "documented",
+        "assumed",
+        "documented",
+        "documented",
+        "assumed",
+        "assumed",
+        "documented",
+    ]
+    assert by_path["api_only"]["loses_writes"] is False
     assert document["rpo"]["within_objective"] is True
 
     rpo_over = run(
@@ -237,14 +448,35 @@ def test_rto_budget_exits_1_when_over_an_objective(tmp_path: Path, world: World)
     assert "objective 5 min: OVER" in rpo_over.out
 
 
+def test_an_unbounded_rpo_is_over_any_objective_and_says_how_to_bound_it(
+    tmp_path: Path, world: World
+) -> None:
+    full_app(tmp_path, rpo=None)
+    clients = WorldClients(world.rds)
+
+    text = run(clients, "--suffix", SUFFIX, "rto-budget", "--synth-dir", str(tmp_path))
+    document = run(
+        clients, "--suffix", SUFFIX, "--json", "rto-budget", "--synth-dir", str(tmp_path)
+    )
+
+    assert text.code == document.code == 1
+    assert "  database          unbounded  Aurora: rds.global_db_rpo unset" in text.out
+    assert "RPO = max(database, table, objects) = unbounded; objective 15 min: OVER" in text.out
+    assert "aurora_global_db_rpo_seconds sets rds.global_db_rpo" in text.out
+    assert "Infinity" not in document.out
+    assert document.json()["rpo"]["seconds"] is None
+
+
 def test_expressions_are_not_literal_values(tmp_path: Path) -> None:
     full_app(tmp_path, consecutive="${var.n}")
     budget = compute_budget(
         stacks_in(tmp_path), rto_objective_seconds=1800, rpo_objective_seconds=900
     )
 
-    assert budget.orchestrator.origin is Origin.DEFAULT
-    assert "3 consecutive evaluations (default, not synthesized)" in budget.orchestrator.label
+    evaluations = terms(budget)["evaluations"]
+    assert evaluations.basis is Basis.ASSUMED
+    assert evaluations.label.startswith("3 consecutive evaluations (not synthesized), one every")
+    assert evaluations.seconds == 360
 
 
 @pytest.mark.parametrize(
@@ -266,33 +498,62 @@ def app_of(outdir: Path, secondary: dict[str, Any], primary: dict[str, Any] | No
     return outdir
 
 
-def test_without_any_synthesized_value_every_term_is_a_marked_default(tmp_path: Path) -> None:
+def test_without_any_synthesized_value_every_term_is_marked_assumed(tmp_path: Path) -> None:
     app = stacks_in(app_of(tmp_path, {}))
 
     budget = compute_budget(app, rto_objective_seconds=1800, rpo_objective_seconds=900)
+    found = terms(budget)
 
-    assert budget.detection.to_json() == {
-        "term": "detection",
-        "label": "health check 30 s interval x 3 failures",
+    assert found["route53"].to_json() == {
+        "term": "route53",
+        "label": "health check 30 s interval x 3 failures (not synthesized)",
         "seconds": 90,
-        "origin": "default, not synthesized",
+        "low_seconds": 90,
+        "basis": "assumed",
         "source": "Route 53 defaults",
     }
-    assert (budget.dns.seconds, budget.dns.origin) == (60, Origin.DEFAULT)
-    assert budget.orchestrator.to_json() == {
-        "term": "orchestrator",
-        "label": "schedule 60 s (default, not synthesized) x "
-        "3 consecutive evaluations (default, not synthesized)",
+    assert (found["api_dns"].seconds, found["api_dns"].basis) == (60, Basis.ASSUMED)
+    assert found["api_dns"].source.startswith("Route 53 Developer Guide, ")
+    assert found["evaluations"].to_json() == {
+        "term": "evaluations",
+        "label": "3 consecutive evaluations (not synthesized), one every 60 s: schedule 60 s "
+        "(not synthesized), counted at least 20 s apart",
         "seconds": 180,
-        "origin": "default, not synthesized",
-        "source": "orchestrator defaults",
+        "low_seconds": 180,
+        "basis": "assumed",
+        "source": "orchestrator defaults, payment_service/orchestrator/model.py "
+        "Thresholds.min_spacing_seconds",
     }
-    assert (budget.objects.seconds, budget.objects.origin) == (900, Origin.DEFAULT)
-    assert budget.objects.label == "S3 Replication Time Control: 15 min (objects)"
+    assert found["probe_alarms"].to_json() == {
+        "term": "probe_alarms",
+        "label": "both probe alarms in ALARM: 2 periods of 60 s unanswered, plus the period "
+        "of the last answer (not synthesized)",
+        "seconds": 180,
+        "low_seconds": 180,
+        "basis": "assumed",
+        "source": "PrimaryProbe defaults (alarm_evaluation_periods 2, period 60 s)",
+    }
+    assert (found["evaluation_run"].seconds, found["evaluation_run"].basis) == (30, Basis.ASSUMED)
+    assert found["evaluation_run"].label.endswith("(not synthesized)")
+    assert (found["switchover_bound"].seconds, found["switchover_bound"].source) == (
+        300,
+        "payment_service/orchestrator/model.py Thresholds",
+    )
+    assert (budget.objects.seconds, budget.objects.basis) == (900, Basis.ASSUMED)
+    assert budget.objects.label == "S3 Replication Time Control: 15 min (objects, not synthesized)"
     assert budget.objects.source.startswith('AWS: S3 RTC "replicates 99.99 percent')
     assert budget.table_lag.label.endswith("(no replica synthesized)")
-    assert budget.table_lag.origin is Origin.DEFAULT
-    assert budget.page_to_action.label == "page -> a person runs payment-dr failover: 15 min"
+    assert budget.table_lag.basis is Basis.ASSUMED
+    assert math.isinf(budget.database_lag.seconds)
+    assert budget.database_lag.basis is Basis.DOCUMENTED, "the stacks exist and set no bound"
+    assert found["page_to_action"].label == "page -> a person runs payment-dr failover: 15 min"
+    assert rtos(budget) == {
+        "outage": (600, 840),
+        "database_down": (360, 600),
+        "api_only": (360, 600),
+        "switchover_fallback": (990, 1230),
+        "manual": (1500, 1740),
+    }
 
 
 def test_the_objectives_are_keyword_only_so_rto_and_rpo_cannot_be_swapped(tmp_path: Path) -> None:
@@ -308,32 +569,40 @@ def test_a_budget_and_its_terms_cannot_be_altered_once_computed(tmp_path: Path) 
     with pytest.raises(FrozenInstanceError):
         budget.rto_objective_seconds = 1e9  # type: ignore[misc]
     with pytest.raises(FrozenInstanceError):
-        budget.detection.seconds = 0  # type: ignore[misc]
+        budget.paths[0].clients[0].seconds = 0  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        budget.paths[0].loses_writes = False  # type: ignore[misc]
     with pytest.raises(FrozenInstanceError):
         Defaults().schedule_seconds = 1  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
-    ("objective", "automatic_ok", "manual_ok", "both_ok"),
+    ("objective", "outage_ok", "manual_ok", "all_ok"),
     [
-        (1461, True, True, True),
-        (1460, True, True, True),
-        (1459, True, False, False),
-        (560, True, False, False),
-        (559, False, False, False),
+        (1801, True, True, True),
+        (1800, True, True, True),
+        (1799, True, False, False),
+        (900, True, False, False),
+        (899, False, False, False),
     ],
 )
 def test_an_rto_exactly_on_the_objective_is_within_it(
-    tmp_path: Path, objective: int, automatic_ok: bool, manual_ok: bool, both_ok: bool
+    tmp_path: Path, objective: int, outage_ok: bool, manual_ok: bool, all_ok: bool
 ) -> None:
-    """The fixture's automatic RTO is 560 s and its manual RTO 1460 s."""
+    """The fixture's outage path is 900 s, its manual path 1800 s (the longest)."""
     budget = budget_of(full_app(tmp_path), rto_objective_seconds=objective)
 
     document = budget.to_json()
-    assert document["rto"]["within_objective"] is automatic_ok  # type: ignore[index]
-    assert document["rto_manual"]["within_objective"] is manual_ok  # type: ignore[index]
-    assert (budget.automatic_ok, budget.manual_ok) == (automatic_ok, manual_ok)
-    assert budget.rto_ok is both_ok
+    by_path = {path["path"]: path for path in document["paths"]}  # type: ignore[attr-defined]
+    assert by_path["outage"]["within_objective"] is outage_ok
+    assert by_path["manual"]["within_objective"] is manual_ok
+    assert by_path["manual"]["objective_seconds"] == objective
+    assert document["rto"]["within_objective"] is all_ok  # type: ignore[index]
+    assert (budget.path_ok(budget.path("outage")), budget.path_ok(budget.path("manual"))) == (
+        outage_ok,
+        manual_ok,
+    )
+    assert budget.rto_ok is all_ok
 
 
 @pytest.mark.parametrize(("objective", "ok"), [(1800, True), (900, True), (899, False)])
@@ -367,7 +636,7 @@ DETECTION_CHECKS: dict[str, dict[str, Any]] = {
     ],
     ids=["expressions-first", "longest-first"],
 )
-def test_detection_is_the_slowest_health_check_the_first_of_equals(
+def test_route53_detection_is_the_slowest_health_check_the_first_of_equals(
     tmp_path: Path, checks: dict[str, dict[str, Any]]
 ) -> None:
     """Interval x threshold decides (10 x 6 = 60 s beats 20 x 2 = 40 s although 20 + 2 > 10 +
@@ -375,44 +644,58 @@ def test_detection_is_the_slowest_health_check_the_first_of_equals(
     are expressions are skipped, not read as defaults."""
     app = app_of(tmp_path, {}, primary={"aws_route53_health_check": checks})
 
-    detection = budget_of(app).detection
+    route53 = terms(budget_of(app))["route53"]
 
     first_id = next(i for i, body in checks.items() if body.get("failure_threshold") == 6)
-    assert (detection.seconds, detection.label, detection.source) == (
+    assert (route53.seconds, route53.label, route53.source, route53.basis) == (
         60,
         "health check 10 s interval x 6 failures",
-        f"payment-dr-{SUFFIX}-primary/aws_route53_health_check.{first_id}",
+        f"{PRIMARY}/aws_route53_health_check.{first_id}",
+        Basis.DOCUMENTED,
     )
 
 
-def test_dns_is_the_longest_failover_record_ttl_the_first_of_equals(tmp_path: Path) -> None:
+def test_api_dns_is_the_longest_failover_record_ttl_the_first_of_equals(tmp_path: Path) -> None:
     records = {
         "a_validation": {"name": "_acme", "ttl": 300, "records": ["v"]},
         "b_expression": {"name": "api", "ttl": "${var.ttl}", "failover_routing_policy": {}},
         "c_first": {"name": "api", "ttl": 200, "failover_routing_policy": {}},
-        "d_short": {"name": "api", "ttl": 60, "failover_routing_policy": {}},
+        "d_alias": {"name": "api", "alias": {"name": "x"}, "failover_routing_policy": {}},
         "e_equal": {"name": "api", "ttl": 200, "failover_routing_policy": {}},
     }
 
-    dns = budget_of(app_of(tmp_path, {"aws_route53_record": records})).dns
+    dns = terms(budget_of(app_of(tmp_path, {"aws_route53_record": records})))["api_dns"]
 
-    assert (dns.seconds, dns.label, dns.origin, dns.source) == (
+    assert (dns.seconds, dns.label, dns.basis, dns.source) == (
         200,
         "record TTL 200 s",
-        Origin.SYNTHESIZED,
-        f"payment-dr-{SUFFIX}-secondary/aws_route53_record.c_first",
+        Basis.DOCUMENTED,
+        f"{SECONDARY}/aws_route53_record.c_first",
     )
+
+
+def test_an_alias_failover_record_has_an_assumed_ttl(tmp_path: Path) -> None:
+    records = {
+        "a_short": {"name": "api", "ttl": 30, "failover_routing_policy": {}},
+        "b_alias": {"name": "api", "alias": {"name": "x"}, "failover_routing_policy": {}},
+    }
+
+    dns = terms(budget_of(app_of(tmp_path, {"aws_route53_record": records})))["api_dns"]
+
+    assert (dns.seconds, dns.label, dns.basis) == (
+        60,
+        "alias record: the target's TTL",
+        Basis.ASSUMED,
+    )
+    assert dns.source.startswith(f"{SECONDARY}/aws_route53_record.b_alias; Route 53 Developer")
+    assert "you can't set the time to live (TTL)" in dns.source
 
 
 ORCHESTRATOR_FUNCTIONS: dict[str, dict[str, Any]] = {
     "a_api": {"handler": "payment_service.api.handler"},
     "a_primary_probe": {"handler": "payment_service.primary_probe.handler"},
-    "b_orchestrator": {
-        "handler": "payment_service.orchestrator.handler",
-        "environment": {"variables": {"CONSECUTIVE_FAILURES": "2"}},
-    },
+    "b_orchestrator": orchestrator_function({"CONSECUTIVE_FAILURES": "2"}),
 }
-SECONDARY = f"payment-dr-{SUFFIX}-secondary"
 
 
 def test_the_schedule_is_the_rate_rule_that_targets_the_orchestrator(tmp_path: Path) -> None:
@@ -442,15 +725,18 @@ def test_the_schedule_is_the_rate_rule_that_targets_the_orchestrator(tmp_path: P
         },
     }
 
-    orchestrator = budget_of(app_of(tmp_path, secondary)).orchestrator
+    evaluations = terms(budget_of(app_of(tmp_path, secondary)))["evaluations"]
 
-    assert orchestrator.to_json() == {
-        "term": "orchestrator",
-        "label": "schedule 120 s x 2 consecutive evaluations",
+    assert evaluations.to_json() == {
+        "term": "evaluations",
+        "label": "2 consecutive evaluations, one every 120 s: schedule 120 s, counted at least "
+        "20 s apart",
         "seconds": 240,
-        "origin": "synthesized",
+        "low_seconds": 240,
+        "basis": "documented",
         "source": f"{SECONDARY}/aws_cloudwatch_event_rule.c_orchestrator_rule, "
-        f"{SECONDARY}/aws_lambda_function.b_orchestrator",
+        f"{SECONDARY}/aws_lambda_function.b_orchestrator, "
+        "payment_service/orchestrator/model.py Thresholds.min_spacing_seconds",
     }
 
 
@@ -473,13 +759,12 @@ def test_the_schedule_can_come_from_eventbridge_scheduler(tmp_path: Path) -> Non
         },
     }
 
-    orchestrator = budget_of(app_of(tmp_path, secondary)).orchestrator
+    evaluations = terms(budget_of(app_of(tmp_path, secondary)))["evaluations"]
 
-    assert (orchestrator.seconds, orchestrator.origin, orchestrator.source) == (
-        240,
-        Origin.SYNTHESIZED,
+    assert (evaluations.seconds, evaluations.basis) == (240, Basis.DOCUMENTED)
+    assert evaluations.source.startswith(
         f"{SECONDARY}/aws_scheduler_schedule.c_orchestrator, "
-        f"{SECONDARY}/aws_lambda_function.b_orchestrator",
+        f"{SECONDARY}/aws_lambda_function.b_orchestrator"
     )
 
 
@@ -501,15 +786,134 @@ def test_without_the_function_the_schedule_is_found_by_the_rule_name(tmp_path: P
         }
     }
 
-    orchestrator = budget_of(app_of(tmp_path, secondary)).orchestrator
+    budget = budget_of(app_of(tmp_path, secondary))
+    evaluations = terms(budget)["evaluations"]
 
-    assert orchestrator.to_json() == {
-        "term": "orchestrator",
-        "label": "schedule 120 s x 3 consecutive evaluations (default, not synthesized)",
+    assert evaluations.to_json() == {
+        "term": "evaluations",
+        "label": "3 consecutive evaluations (not synthesized), one every 120 s: schedule 120 s, "
+        "counted at least 20 s apart",
         "seconds": 360,
-        "origin": "default, not synthesized",
-        "source": f"{SECONDARY}/aws_cloudwatch_event_rule.c_orchestrator, orchestrator defaults",
+        "low_seconds": 360,
+        "basis": "assumed",
+        "source": f"{SECONDARY}/aws_cloudwatch_event_rule.c_orchestrator, orchestrator "
+        "defaults, payment_service/orchestrator/model.py Thresholds.min_spacing_seconds",
     }
+    assert terms(budget)["next_evaluation"].seconds == 150, "120 s, then a 30 s run"
+
+
+@pytest.mark.parametrize(
+    ("spacing", "step"),
+    [("0", 60), ("59", 60), ("60", 60), ("61", 120), ("90", 120), ("121", 180)],
+)
+def test_an_evaluation_counts_only_the_spacing_after_the_last_counted_one(
+    tmp_path: Path, spacing: str, step: int
+) -> None:
+    """On a 60 s schedule, a spacing of 61 to 120 s counts every other evaluation."""
+    variables = {"MIN_EVALUATION_SPACING_SECONDS": spacing}
+    full_app(tmp_path, schedule="rate(1 minute)", variables=variables)
+
+    found = terms(budget_of(tmp_path))
+
+    assert found["evaluations"].seconds == 2 * step
+    assert found["evaluations"].label == (
+        f"2 consecutive evaluations, one every {step} s: schedule 60 s, counted at least "
+        f"{spacing} s apart"
+    )
+    assert found["evaluations"].source == (
+        f"{SECONDARY}/aws_cloudwatch_event_rule.orchestrator_schedule, "
+        f"{SECONDARY}/aws_lambda_function.orchestrator_fn"
+    )
+    assert found["next_evaluation"].seconds == step + 30
+
+
+def test_the_switchover_bound_and_the_run_come_from_the_function(tmp_path: Path) -> None:
+    full_app(tmp_path, variables={"SWITCHOVER_TIMEOUT_SECONDS": "200"})
+    secondary = tmp_path / "stacks" / SECONDARY / "cdk.tf.json"
+    document = json.loads(secondary.read_text())
+    document["resource"]["aws_lambda_function"]["orchestrator_fn"]["timeout"] = 25
+    secondary.write_text(json.dumps(document))
+
+    budget = budget_of(tmp_path)
+    found = terms(budget)
+
+    function = f"{SECONDARY}/aws_lambda_function.orchestrator_fn"
+    assert (found["switchover_bound"].seconds, found["switchover_bound"].source) == (200, function)
+    assert found["switchover_bound"].label == (
+        "SwitchoverGlobalCluster given up after SWITCHOVER_TIMEOUT_SECONDS 200 s"
+    )
+    assert (found["switchover"].least, found["switchover"].seconds) == (60, 200)
+    assert found["switchover"].source.endswith(f"({function}: SWITCHOVER_TIMEOUT_SECONDS 200 s)")
+    assert (found["evaluation_run"].seconds, found["evaluation_run"].label) == (
+        25,
+        "the deciding evaluation: at most the function timeout 25 s",
+    )
+    assert found["next_evaluation"].seconds == 145
+    # api_only: 240 + 25 + 200 + 60 + 30; fallback: 180 + 60 + 240 + 25 + 200 + 145 + 300 + 60
+    assert budget.path("api_only").rto_seconds == 555
+    assert budget.path("switchover_fallback").rto_seconds == 1240
+
+
+def test_a_switchover_bound_under_a_minute_is_the_whole_range(tmp_path: Path) -> None:
+    full_app(tmp_path, variables={"SWITCHOVER_TIMEOUT_SECONDS": "45"})
+
+    switchover = terms(budget_of(tmp_path))["switchover"]
+
+    assert (switchover.least, switchover.seconds) == (45, 45)
+
+
+def test_the_probe_alarms_term_is_the_slower_alarm_found_by_reference_or_name(
+    tmp_path: Path,
+) -> None:
+    alarms = probe_alarms()
+    alarms["remote_alarm"] = {
+        "alarm_name": REMOTE_ALARM_NAME,
+        "evaluation_periods": 4,
+        "period": 60,
+    }
+    alarms["a_other"] = {"alarm_name": "other", "evaluation_periods": 9, "period": 60}
+    full_app(tmp_path, alarms=alarms)
+
+    budget = budget_of(tmp_path)
+    alarm = terms(budget)["probe_alarms"]
+
+    assert (alarm.seconds, alarm.basis) == (300, Basis.DOCUMENTED)
+    assert alarm.label == (
+        "both probe alarms in ALARM: 4 periods of 60 s unanswered, plus the period of the "
+        "last answer"
+    )
+    assert budget.path("outage").rto_seconds == 1020
+
+
+@pytest.mark.parametrize(
+    "alarms",
+    [
+        {"probe_alarm": probe_alarms()["probe_alarm"]},
+        {**probe_alarms(), "remote_alarm": {"alarm_name": REMOTE_ALARM_NAME, "period": 60}},
+        {**probe_alarms(), "remote_alarm": {"alarm_name": REMOTE_ALARM_NAME, "period": "${p}"}},
+        {"renamed": probe_alarms()["probe_alarm"], "remote_alarm": probe_alarms()["remote_alarm"]},
+    ],
+    ids=["one-missing", "no-periods", "expression", "reference-to-nothing"],
+)
+def test_an_alarm_not_found_is_assumed_at_the_probes_defaults(
+    tmp_path: Path, alarms: dict[str, Any]
+) -> None:
+    full_app(tmp_path, alarms=alarms)
+
+    alarm = terms(budget_of(tmp_path))["probe_alarms"]
+
+    assert (alarm.seconds, alarm.basis) == (180, Basis.ASSUMED)
+    assert alarm.label.endswith("(not synthesized)")
+    assert alarm.source == "PrimaryProbe defaults (alarm_evaluation_periods 2, period 60 s)"
+
+
+def test_a_found_alarm_slower_than_the_defaults_still_counts(tmp_path: Path) -> None:
+    slow = {"alarm_name": REMOTE_ALARM_NAME, "evaluation_periods": 5, "period": 120}
+    full_app(tmp_path, alarms={"remote_alarm": slow})
+
+    alarm = terms(budget_of(tmp_path))["probe_alarms"]
+
+    assert (alarm.seconds, alarm.basis) == (720, Basis.ASSUMED)
 
 
 def test_objects_take_the_first_rule_with_replication_time_control_enabled(
@@ -530,10 +934,9 @@ def test_objects_take_the_first_rule_with_replication_time_control_enabled(
 
     objects = budget_of(app_of(tmp_path, secondary)).objects
 
-    assert (objects.seconds, objects.origin, objects.source) == (
-        900,
-        Origin.SYNTHESIZED,
-        f"{SECONDARY}/aws_s3_bucket_replication_configuration.replication",
+    assert (objects.seconds, objects.basis) == (900, Basis.DOCUMENTED)
+    assert objects.source.startswith(
+        f"{SECONDARY}/aws_s3_bucket_replication_configuration.replication; AWS: S3 RTC"
     )
 
 
@@ -547,5 +950,5 @@ def test_the_table_term_names_the_first_replica(tmp_path: Path) -> None:
 
     table = budget_of(app_of(tmp_path, secondary)).table_lag
 
-    assert table.origin is Origin.AWS
+    assert table.basis is Basis.DOCUMENTED
     assert table.source.startswith(f"{SECONDARY}/aws_dynamodb_table_replica.sessions_replica; AWS:")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from dr_app.cli.budget import (
     DEFAULT_PAGE_TO_ACTION_MINUTES,
     Budget,
     Defaults,
+    RecoveryPath,
     Term,
     compute_budget,
 )
@@ -22,7 +24,9 @@ from dr_app.paths import output_dir
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``rto-budget``."""
     parser = subparsers.add_parser(
-        "rto-budget", help="worst-case RTO/RPO from the synthesized config; exit 1 when over"
+        "rto-budget",
+        help="worst-case RTO per failover path and RPO from the synthesized config; exit 1 "
+        "when over",
     )
     parser.add_argument(
         "--synth-dir",
@@ -43,9 +47,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(run=run)
 
 
+LABELS = (
+    "labels: documented = a written source states it (the synthesized stacks, this kit's code, "
+    "AWS documentation); measured = a benchmark or drill measured it; assumed = our figure"
+)
+
+
+def _figure(seconds: float) -> str:
+    return "unbounded" if math.isinf(seconds) else f"{seconds:.0f} s"
+
+
 def _line(term: Term) -> str:
-    origin = f"[{term.origin.value}: {term.source}]"
-    return f"  {term.key:<13}{term.seconds:>7.0f} s  {term.label}  {origin}"
+    figure = _figure(term.seconds) if term.low is None else f"{term.low:.0f}-{term.seconds:.0f} s"
+    return f"  {term.key:<17}{figure:>10}  {term.label}  [{term.basis.value}: {term.source}]"
 
 
 def _verdict(ok: bool, verified: bool) -> str:
@@ -54,42 +68,58 @@ def _verdict(ok: bool, verified: bool) -> str:
     return "OK" if ok else "OVER"
 
 
+def _terms(budget: Budget) -> list[Term]:
+    """Every term of every path, once, in order of first use."""
+    seen: dict[str, Term] = {}
+    for path in budget.paths:
+        for term in (*path.clients, *path.writer, path.retry_after):
+            seen.setdefault(term.key, term)
+    return list(seen.values())
+
+
+def _path_lines(budget: Budget, path: RecoveryPath, verified: bool) -> list[str]:
+    rto, low = path.rto_seconds, path.low_rto_seconds
+    return [
+        f"  {path.key}: {path.title} -> {path.move}",
+        f"    decides: {path.decides}",
+        f"    RTO = {path.formula} = max({path.client_seconds:.0f}, "
+        f"{path.writer_seconds:.0f} + {path.retry_after.seconds:.0f}) = {rto:.0f} s "
+        f"({rto / 60:.1f} min; {low:.0f} s at the low end of the ranges): "
+        f"{_verdict(budget.path_ok(path), verified)}",
+    ]
+
+
 def render(budget: Budget, stacks: list[str], outdir: Path) -> list[str]:
     """The budget as text."""
     verified = bool(stacks)
     found = ", ".join(stacks) if stacks else "none (every term below is an assumption)"
-    rto, manual, rpo = budget.rto_seconds, budget.manual_rto_seconds, budget.rpo_seconds
-    writer_path, manual_path = budget.writer_path_seconds, budget.manual_writer_path_seconds
-    objective = budget.rto_objective_seconds
-    return [
+    rpo = budget.rpo_seconds
+    lines = [
         f"synthesized stacks in {outdir}: {found}",
-        "RTO (worst case)",
-        *(
-            _line(t)
-            for t in (
-                budget.detection,
-                budget.dns,
-                budget.orchestrator,
-                budget.promotion,
-                budget.page_to_action,
-            )
-        ),
-        f"  automatic: RTO = detection + max(dns, orchestrator + promotion) ="
-        f" {budget.detection.seconds:.0f} + max({budget.dns.seconds:.0f}, {writer_path:.0f})"
-        f" = {rto:.0f} s ({rto / 60:.1f} min); objective {objective / 60:.0f} min:"
-        f" {_verdict(budget.automatic_ok, verified)}",
-        f"  manual:    RTO = detection + max(dns, orchestrator + page_to_action + promotion) ="
-        f" {budget.detection.seconds:.0f} + max({budget.dns.seconds:.0f}, {manual_path:.0f})"
-        f" = {manual:.0f} s ({manual / 60:.1f} min); objective {objective / 60:.0f} min:"
-        f" {_verdict(budget.manual_ok, verified)}",
-        "RPO (worst case)",
+        LABELS,
+        "RTO terms (worst case; low-high: a range)",
+        *(_line(term) for term in _terms(budget)),
+        f"RTO per path: max(clients, writer + retry_after); objective "
+        f"{budget.rto_objective_seconds / 60:.0f} min",
+    ]
+    for path in budget.paths:
+        lines += _path_lines(budget, path, verified)
+    lines += [
+        "RPO of a failover with AllowDataLoss (a switchover loses nothing)",
         _line(budget.database_lag),
         _line(budget.table_lag),
         _line(budget.objects),
-        f"  RPO = max(database, table, objects) = {rpo:.0f} s ({rpo / 60:.1f} min);"
-        f" objective {budget.rpo_objective_seconds / 60:.0f} min:"
-        f" {_verdict(budget.rpo_ok, verified)}",
+        f"  RPO = max(database, table, objects) = {_figure(rpo)}"
+        f"{'' if math.isinf(rpo) else f' ({rpo / 60:.1f} min)'}; objective "
+        f"{budget.rpo_objective_seconds / 60:.0f} min: {_verdict(budget.rpo_ok, verified)}",
     ]
+    if math.isinf(budget.database_lag.seconds):
+        lines.append(
+            "  the database's loss has no bound: aurora_global_db_rpo_seconds sets "
+            "rds.global_db_rpo, which blocks commits while replication lags more "
+            '(docs/deployment.md, "Bounding the RPO")'
+        )
+    return lines
 
 
 def _defaults(ctx: CliContext) -> Defaults:
@@ -100,17 +130,20 @@ def _defaults(ctx: CliContext) -> Defaults:
     return Defaults(
         schedule_seconds=config.orchestrator_schedule_minutes * 60,
         consecutive_failures=config.failover_consecutive_checks,
+        global_db_rpo_seconds=config.aurora_global_db_rpo_seconds,
         source=(
             f"environment config: orchestrator_schedule_minutes="
             f"{config.orchestrator_schedule_minutes}, failover_consecutive_checks="
-            f"{config.failover_consecutive_checks}"
+            f"{config.failover_consecutive_checks}, aurora_global_db_rpo_seconds="
+            f"{config.aurora_global_db_rpo_seconds}"
         ),
     )
 
 
 def run(ctx: CliContext, args: argparse.Namespace) -> int:
-    """Print the budget; exit 1 when an RTO or the RPO is over its objective, 3 when no
-    synthesized stack was found for the suffix (nothing was verified)."""
+    """Print the budget; exit 1 when a path's RTO or the RPO is over its objective (an
+    unbounded RPO is), 3 when no synthesized stack was found for the suffix (nothing was
+    verified)."""
     outdir = output_dir(args.synth_dir, os.environ)
     suffix = ctx.names.suffix
     app = load_app(outdir, (f"payment-dr-{suffix}-primary", f"payment-dr-{suffix}-secondary"))

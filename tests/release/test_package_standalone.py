@@ -46,6 +46,22 @@ def test_network_tests_pass_with_only_core_and_network_installed(
     assert str(work / "venv") in probe
     assert "end-of-life" not in probe
 
+    # The wheel's payment_dr_core.pth: a program that imports the provider before any of our
+    # packages still loads it lazily, and jsii runs on the wheel's Node.js.
+    first = run(
+        [
+            str(python),
+            "-c",
+            "import os, cdktf_cdktf_provider_aws; from payment_dr_core import aws_bindings; "
+            "print(aws_bindings.is_lazy(), os.environ['JSII_NODE'])",
+        ],
+        work,
+    )
+    lazy, node = first.split()[:2]
+    assert lazy == "True"
+    assert node.startswith(str(work / "venv"))
+    assert "end-of-life" not in first
+
     out = run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         unpacked,

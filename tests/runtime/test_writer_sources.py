@@ -56,7 +56,7 @@ def test_cluster_endpoints_are_recognised_and_readers_are_not() -> None:
 
 def test_a_chain_through_the_writers_cluster_endpoint_agrees() -> None:
     comparison = compare_writer_sources(
-        GLOBAL, (GLOBAL, USE1_HOST + ".", "ip-10-0-1-17.ec2.internal"), topology()
+        GLOBAL, (GLOBAL, GLOBAL, USE1_HOST + ".", "ip-10-0-1-17.ec2.internal"), topology()
     )
 
     assert comparison.verdict == AGREE

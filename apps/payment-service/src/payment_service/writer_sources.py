@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from payment_service.failover.clients import describe_error
-from payment_service.failover.topology import Topology, parse_global_cluster
+from payment_service.failover.topology import Topology, TopologyError, parse_global_cluster
 
 if TYPE_CHECKING:
     from payment_service.writer import GlobalClusterApi
@@ -151,7 +151,8 @@ def compare_writer_sources(
     ``dns_chain`` ``None`` (with ``dns_error``) when the name did not resolve; ``topology``
     ``None`` (with ``api_error``) when ``DescribeGlobalClusters`` could not be read.
     """
-    chain = tuple(name.lower().rstrip(".") for name in dns_chain or ())
+    # Each name once, in order (gethostbyname_ex lists the queried name among the aliases).
+    chain = tuple(dict.fromkeys(name.lower().rstrip(".") for name in dns_chain or ()))
     dns_writer = next(
         (found for found in map(parse_cluster_endpoint, chain) if found is not None), None
     )
@@ -218,6 +219,9 @@ def read_writer_sources(
         try:
             response = rds.describe_global_clusters(GlobalClusterIdentifier=global_cluster_id)
             topology = parse_global_cluster(response, global_cluster_id, read_from=region)
+        except TopologyError as exc:  # answered, without this global cluster
+            failures.append(f"{region}: {exc}")
+            continue
         except Exception as exc:
             failures.append(f"{region}: {describe_error(exc)}")
             continue

@@ -16,6 +16,12 @@ command exits non-zero when any check fails. Read-only: it creates nothing.
   setting in each region names a CloudWatch Logs role (``GetAccount``
   ``cloudwatchRoleArn``): a stage with access or execution logging is refused without it.
 
+It also prints, without passing or failing on it, the global writer endpoint's live DNS chain
+next to the writer per ``DescribeGlobalClusters`` and whether they agree
+(:func:`payment_service.writer_sources.compare_writer_sources`, the comparison ``payment-dr
+status`` prints too): once the environment exists, the first deployment shows whether the
+chain passes through the writer's cluster endpoint. The write fence does not depend on it.
+
 Self-contained on purpose: it builds its own boto3 clients (short timeouts, two
 attempts) and does not depend on the other commands' client helpers.
 """
@@ -32,6 +38,12 @@ from dr_app.cli.context import CliContext, Exit
 from dr_app.cli.output import emit
 from dr_app.cli.preflight_dns import DnsLookupError, lookup_ns
 from payment_dr_core import EnvironmentConfig, names
+from payment_service.writer_sources import (
+    Resolver,
+    WriterComparison,
+    dns_alias_chain,
+    read_writer_sources,
+)
 
 SERVERLESS_CLASS = "db.serverless"
 ENGINE = "aurora-postgresql"
@@ -253,6 +265,30 @@ def check_api_gateway_account(
     return CheckResult(check, True, f"set to {role}")
 
 
+def writer_sources(
+    config: EnvironmentConfig, client: ClientMaker, resolve: Resolver | None = None
+) -> tuple[WriterComparison, list[str]]:
+    """The global writer endpoint's DNS chain against DescribeGlobalClusters (secondary
+    region first), and its report lines; before the first apply it says so."""
+    global_cluster = config.namer.of(names.AURORA_GLOBAL_CLUSTER)
+    regions = (config.regions.secondary, config.regions.primary)
+    comparison = read_writer_sources(
+        [(region, client("rds", region)) for region in regions],
+        global_cluster,
+        resolve=resolve or dns_alias_chain,
+    )
+    failures = (comparison.api_error or "").split("; ")
+    if comparison.api_error and all(
+        "GlobalClusterNotFoundFault" in failure or "not found" in failure for failure in failures
+    ):
+        return comparison, [
+            f"global writer endpoint: the global cluster {global_cluster} does not exist yet; "
+            "after the first apply, preflight and status compare its DNS chain with "
+            "DescribeGlobalClusters"
+        ]
+    return comparison, comparison.lines()
+
+
 def run_checks(
     config: EnvironmentConfig,
     engine_version: str,
@@ -288,12 +324,15 @@ def run(ctx: CliContext, args: argparse.Namespace) -> int:
 
     results = run_checks(config, ENGINE_VERSION)
     failed = [r for r in results if not r.passed]
+    comparison, comparison_lines = writer_sources(config, boto3_client)
     document: dict[str, object] = {
         "environment": config.suffix,
         "checks": [{"name": r.name, "passed": r.passed, "detail": r.detail} for r in results],
         "passed": not failed,
+        "writer_sources": comparison.to_json(),
     }
     lines = [r.line() for r in results]
+    lines.extend(comparison_lines)
     lines.append(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     emit(ctx, document, lines)
     return int(Exit.FAILED) if failed else int(Exit.OK)

@@ -1,9 +1,16 @@
-"""``payment-dr status``: writer region, replication lag, health checks, alarms, DNS."""
+"""``payment-dr status``: writer region, replication lag, health checks, alarms, DNS.
+
+It also prints the global writer endpoint's live DNS chain next to the writer per
+``DescribeGlobalClusters`` and whether they agree (:func:`payment_service.writer_sources.
+compare_writer_sources`): AWS does not document the shape of that chain, and the write fence
+does not depend on it; the comparison shows what a deployment actually serves.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 
 from dr_app.cli.context import CliContext, Exit
 from dr_app.cli.dns import DnsAnswer, Resolver
@@ -22,6 +29,7 @@ from dr_app.cli.rds_events import (
     read_failover_events,
 )
 from dr_app.cli.topology import Topology, TopologyError, cluster_status, read_topology
+from payment_service.writer_sources import read_writer_sources
 
 DOMAIN_ENV = "PAYMENT_DR_DOMAIN"
 
@@ -78,6 +86,7 @@ def gather(
         document["members"] = [
             _member_lines(ctx, topology, lines, m.region) for m in topology.members
         ]
+    _writer_source_lines(ctx, document, lines, resolver)
     _event_lines(ctx, document, lines, events_timeout)
     errors_before = len(ctx.errors)
     checks = read_health_checks(ctx)
@@ -148,6 +157,38 @@ def _member_lines(
         text += "".join(f"; {lag.describe()}" for lag in lags if isinstance(lag, Lag))
     lines.append(text)
     return entry
+
+
+def _writer_source_lines(
+    ctx: CliContext, document: dict[str, object], lines: list[str], resolver: Resolver
+) -> None:
+    """The global writer endpoint's DNS chain, the writer per DescribeGlobalClusters, and
+    whether they agree (secondary region's RDS API first)."""
+    names = ctx.names
+    comparison = read_writer_sources(
+        [
+            (region, ctx.clients.rds(region))
+            for region in (names.secondary_region, names.primary_region)
+        ],
+        names.global_cluster,
+        resolve=alias_chain(resolver),
+    )
+    document["writer_sources"] = comparison.to_json()
+    lines.extend(comparison.lines())
+
+
+def alias_chain(resolver: Resolver) -> Callable[[str], tuple[str, ...]]:
+    """``resolver``'s answer as a DNS alias chain: the name, its aliases, its canonical name
+    (:class:`OSError` with the resolver's error when the name does not resolve)."""
+
+    def chain(name: str) -> tuple[str, ...]:
+        answer = resolver(name)
+        if answer.error is not None:
+            raise OSError(answer.error)
+        canonical = (answer.canonical,) if answer.canonical else ()
+        return (answer.name, *answer.aliases, *canonical)
+
+    return chain
 
 
 def _event_lines(

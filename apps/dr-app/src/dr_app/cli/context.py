@@ -12,7 +12,7 @@ from dr_app.cli.clients import ClientFactory
 from dr_app.cli.dns import Resolver, socket_resolver
 from dr_app.cli.names import ResourceNames
 from payment_dr_core import EnvironmentConfig
-from payment_service.failover import GlobalDatabase, explain_error
+from payment_service.failover import GlobalDatabase, RdsByRegion, explain_error
 
 
 class Exit(IntEnum):
@@ -76,6 +76,17 @@ class CliContext:
         """The failover core's operations on this environment's global cluster."""
         return GlobalDatabase(
             self.clients,
+            self.names.global_cluster,
+            sleep=self.sleep,
+            describe=explain_error,
+            on_error=lambda region, error: self.record_error(region, "rds", error),
+        )
+
+    def database_in(self, region: str) -> GlobalDatabase:
+        """The same operations with the RDS client of ``region`` only: a call needing another
+        region fails at once (``NoClientForRegionError``) instead of calling it."""
+        return GlobalDatabase(
+            RdsByRegion({region: self.clients.rds(region)}),
             self.names.global_cluster,
             sleep=self.sleep,
             describe=explain_error,

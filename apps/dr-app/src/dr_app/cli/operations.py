@@ -25,16 +25,21 @@ from dr_app.cli.progress import Progress
 from dr_app.cli.topology import Member, Topology, TopologyError, cluster_status, read_topology
 from payment_dr_core import RegionRole
 from payment_service.failover import (
+    GlobalDatabase,
     PlanResult,
     Promotion,
     SnapshotCopy,
+    StepNotReadyError,
     explain_error,
     plan_after_failover,
     plan_promotion,
 )
+from payment_service.failover.clients import OPERATOR_LIMITS, NoClientForRegionError
 
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 DEFAULT_POLL_SECONDS = 10.0
+RDS_CALL_BOUND_SECONDS = OPERATOR_LIMITS.connect_timeout + OPERATOR_LIMITS.read_timeout
+"""25 s: one RDS call of ``payment-dr`` (5 s connect, 20 s read, one attempt)."""
 DEFAULT_MAX_LAG_MS = 1000.0
 LAG_WINDOW_MINUTES = 5
 
@@ -45,6 +50,18 @@ class WaitOptions:
 
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     poll_seconds: float = DEFAULT_POLL_SECONDS
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where a command's RDS calls go and until when (``failover``: the target's region only,
+    ``deadline`` from the command's start)."""
+
+    database: GlobalDatabase
+    regions: tuple[str, ...]
+    """The regions the wait reads the topology from, in order."""
+    deadline: float | None = None
+    """``ctx.clock()`` value after which no call starts; ``None``: the wait's own timeout."""
 
 
 @dataclass(frozen=True)
@@ -134,14 +151,23 @@ def caught_up(
 
 
 def wait_for_writer(
-    ctx: CliContext, target: Member, options: WaitOptions, label: str
+    ctx: CliContext,
+    target: Member,
+    options: WaitOptions,
+    label: str,
+    reach: Reach | None = None,
 ) -> tuple[bool, float, str]:
-    """Poll until ``target`` is the writer, the cluster settled and ``available``."""
+    """Poll until ``target`` is the writer, the cluster settled and ``available`` (reading
+    the target's region first, then the other, unless ``reach`` says otherwise)."""
     progress = Progress(ctx.err, label, tty=ctx.progress_tty, clock=ctx.clock)
-    result = ctx.database.wait_for_writer(
+    reach = reach or Reach(ctx.database, _regions_from(ctx, target.region))
+    timeout = options.timeout_seconds
+    if reach.deadline is not None:
+        timeout = max(0.0, reach.deadline - ctx.clock())
+    result = reach.database.wait_for_writer(
         target,
-        _regions_from(ctx, target.region),
-        timeout_seconds=options.timeout_seconds,
+        reach.regions,
+        timeout_seconds=timeout,
         poll_seconds=options.poll_seconds,
         clock=ctx.clock,
         report=progress.update,
@@ -158,12 +184,13 @@ def promote(
     options: WaitOptions,
     *,
     source: Member | None = None,
+    reach: Reach | None = None,
 ) -> OperationResult:
     """Run the failover core's plan for ``promotion`` to ``target``, then wait for it.
 
     The plan is the one the orchestrator Lambda runs for the same promotion
     (:func:`payment_service.failover.plan_promotion`); ``source`` (the writer, switchover only)
-    is where ``SwitchoverGlobalCluster`` is sent.
+    is where ``SwitchoverGlobalCluster`` is sent; ``reach`` bounds where and until when.
     """
     copy = _snapshot_copy(ctx, target) if promotion is Promotion.FAILOVER else None
     plan = plan_promotion(
@@ -173,13 +200,13 @@ def promote(
         snapshot_copy=copy,
         source_arn=source.arn if source is not None else None,
     )
-    result = ctx.database.execute(plan)
+    result = (reach.database if reach else ctx.database).execute(plan)
     _report_optional_steps(ctx, result)
     failed = result.failed
     if failed is not None and failed.error is not None:
         message = f"{failed.name} failed: {explain_error(failed.error)}"
         return OperationResult(command, "failed", Exit.FAILED, message, target.region)
-    return _finish_wait(ctx, command, target, options)
+    return _finish_wait(ctx, command, target, options, reach)
 
 
 def switchover(
@@ -227,11 +254,21 @@ def failback(ctx: CliContext, max_lag_ms: float, options: WaitOptions) -> Operat
 def failover(ctx: CliContext, role: RegionRole, options: WaitOptions) -> OperationResult:
     """Unplanned failover (``AllowDataLoss``) to ``role``'s cluster, then wait for it.
 
+    Every call of the promotion and of the wait goes to the **target's region only**: it is
+    where ``FailoverGlobalCluster`` must be sent (:mod:`payment_service.failover`), so when its
+    RDS API does not answer no failover can be made, and the old primary's region, down or
+    hanging in an unplanned failover, has nothing to add but waiting. The plan's snapshot copy
+    (old primary's region) therefore waits for a later run, as in the orchestrator: Aurora
+    takes that snapshot only once the old region is back. ``options.timeout_seconds`` counts
+    from the command's start; no call starts after it, so the command ends within it plus one
+    RDS call in flight (:data:`RDS_CALL_BOUND_SECONDS`), whatever the old region does.
+
     Confirmation is the caller's job (see :mod:`dr_app.cli.commands.failover`).
     """
     region = ctx.names.region_of(role)
+    reach = Reach(ctx.database_in(region), (region,), ctx.clock() + options.timeout_seconds)
     try:
-        topology = read_topology(ctx, _regions_from(ctx, region))
+        topology = reach.database.describe_first(reach.regions)
     except TopologyError as exc:
         return OperationResult("failover", "failed", Exit.FAILED, str(exc), region)
     target = _target(topology, region)
@@ -239,6 +276,8 @@ def failover(ctx: CliContext, role: RegionRole, options: WaitOptions) -> Operati
         message = f"no member of the global cluster in {region}"
         return OperationResult("failover", "refused", Exit.REFUSED, message, region)
     if target.is_writer and not topology.in_transition:
+        # the one call to the old primary's region: the snapshot copy, once it is back
+        # (bounded by the client's timeouts, RDS_CALL_BOUND_SECONDS per call)
         after = ctx.database.execute(
             plan_after_failover(ctx.names.global_cluster, target.arn, _snapshot_copy(ctx, target))
         )
@@ -248,8 +287,8 @@ def failover(ctx: CliContext, role: RegionRole, options: WaitOptions) -> Operati
         )
     if topology.in_transition:
         ctx.err.write(f"a change is already running ({topology.describe_state()}); waiting\n")
-        return _finish_wait(ctx, "failover", target, options)
-    return promote(ctx, Promotion.FAILOVER, "failover", target, options)
+        return _finish_wait(ctx, "failover", target, options, reach)
+    return promote(ctx, Promotion.FAILOVER, "failover", target, options, reach=reach)
 
 
 def _snapshot_copy(ctx: CliContext, target: Member) -> SnapshotCopy:
@@ -269,6 +308,14 @@ def _report_optional_steps(ctx: CliContext, result: PlanResult) -> None:
             continue
         if step.ok:
             ctx.err.write(f"{step.name}: done\n")
+        elif isinstance(step.error, StepNotReadyError) and isinstance(
+            step.error.__cause__, NoClientForRegionError
+        ):
+            ctx.err.write(
+                f"{step.name}: not attempted while failing over (the old primary's region is "
+                "not called; Aurora takes its rds:unplanned-global-failover-* snapshot only once "
+                "that region is back); run 'payment-dr failover' again then\n"
+            )
         else:
             assert step.error is not None
             ctx.err.write(
@@ -278,9 +325,13 @@ def _report_optional_steps(ctx: CliContext, result: PlanResult) -> None:
 
 
 def _finish_wait(
-    ctx: CliContext, command: str, target: Member, options: WaitOptions
+    ctx: CliContext,
+    command: str,
+    target: Member,
+    options: WaitOptions,
+    reach: Reach | None = None,
 ) -> OperationResult:
-    done, elapsed, state = wait_for_writer(ctx, target, options, command)
+    done, elapsed, state = wait_for_writer(ctx, target, options, command, reach)
     if done:
         message = f"{target.region} is the writer ({state})"
         return OperationResult(command, "completed", Exit.OK, message, target.region, elapsed)

@@ -226,15 +226,24 @@ class GlobalDatabase:
         """Poll (reading from ``regions`` in order) until ``target`` is the writer, the cluster
         settled and the target cluster ``available``, or until ``timeout_seconds``.
 
-        ``report`` receives the state after every poll that did not finish the wait.
+        No call starts once ``timeout_seconds`` have passed and the last sleep ends at that
+        moment, so the wait ends within ``timeout_seconds`` plus one call in flight (bounded
+        by the client's own timeouts). ``report`` receives the state after every poll that did
+        not finish the wait.
         """
         started = clock()
         state = "waiting"
+
+        def out_of_time() -> bool:
+            return clock() - started >= timeout_seconds
+
         while True:
             try:
                 topology = self.describe_first(regions)
                 state = topology.describe_state()
                 if topology.writer_arn == target.arn and not topology.in_transition:
+                    if out_of_time():
+                        return WaitResult(False, clock() - started, state)
                     status = self.cluster_status_or_none(target.region, target.cluster_id)
                     state = f"{state}, {target.region} cluster {status or 'unreadable'}"
                     if status == "available":
@@ -242,9 +251,11 @@ class GlobalDatabase:
             except TopologyError as exc:
                 state = str(exc)
             report(state)
-            if clock() - started >= timeout_seconds:
+            if out_of_time():
                 return WaitResult(False, clock() - started, state)
-            self._sleep(poll_seconds)
+            self._sleep(min(poll_seconds, timeout_seconds - (clock() - started)))
+            if out_of_time():
+                return WaitResult(False, clock() - started, state)
 
 
 def _region_of(arn: str) -> str:

@@ -6,7 +6,7 @@ import argparse
 
 from dr_app.cli.commands.planned import add_wait_options, report, wait_options
 from dr_app.cli.context import CliContext, Exit
-from dr_app.cli.operations import OperationResult, failover
+from dr_app.cli.operations import RDS_CALL_BOUND_SECONDS, OperationResult, failover
 from payment_dr_core import RegionRole
 
 
@@ -15,6 +15,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "failover",
         help="unplanned failover (FailoverGlobalCluster, AllowDataLoss): may lose recent writes",
+        description="Unplanned failover (FailoverGlobalCluster with AllowDataLoss): may lose "
+        "the writes not yet replicated. Every RDS call goes to the target's region only (where "
+        "AWS documents FailoverGlobalCluster); the old primary's region is not called while "
+        "failing over, so a region that is down or hangs cannot delay it (a run that finds the "
+        "target already writing tries the snapshot copy there, each call bounded the same "
+        "way). Total wait: --timeout from the start plus the RDS call in flight at that moment "
+        f"({RDS_CALL_BOUND_SECONDS:g} s per attempt: 5 s connect, 20 s read); with the "
+        "default, 1825 s.",
     )
     parser.add_argument(
         "--to",
@@ -27,7 +35,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="do not ask for confirmation (required without a terminal)",
     )
-    add_wait_options(parser)
+    add_wait_options(
+        parser,
+        "seconds from the start after which no RDS call starts: the command ends within this "
+        f"plus one call ({RDS_CALL_BOUND_SECONDS:g} s) (default %(default)s)",
+    )
     parser.set_defaults(run=run)
 
 

@@ -18,14 +18,12 @@ from dr_app.cli.output import emit
 from payment_dr_core import RegionRole
 
 
-def add_wait_options(parser: argparse.ArgumentParser) -> None:
+def add_wait_options(
+    parser: argparse.ArgumentParser,
+    timeout_help: str = "seconds to wait for the new writer (default %(default)s)",
+) -> None:
     """``--timeout`` and ``--poll-interval``."""
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT_SECONDS,
-        help="seconds to wait for the new writer (default %(default)s)",
-    )
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS, help=timeout_help)
     parser.add_argument(
         "--poll-interval",
         type=float,

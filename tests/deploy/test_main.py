@@ -213,3 +213,19 @@ def test_deploy_without_a_terminal_needs_auto_approve(
 def test_a_bad_suffix_is_a_configuration_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "--dry-run", "--suffix", "Bad_Suffix"], environ={}) == 2
     assert capsys.readouterr().err.startswith("payment-dr-deploy: configuration error: ")
+
+
+def test_validate_without_terraform_is_one_line_and_exit_1(
+    envdir: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        ["validate", "--suffix", "ci7", "--environments-dir", envdir, "--outdir", str(tmp_path)],
+        environ={"PATH": str(tmp_path)},
+    )
+    assert status == 1
+    assert capsys.readouterr().err.endswith(
+        "payment-dr-deploy: validate not run: terraform not found: 'terraform' is not on PATH; "
+        "install Terraform >= 1.11 (docs/deployment.md, Prerequisites) or set "
+        "TERRAFORM=/path/to/terraform\n"
+    )
+    assert not (tmp_path / "stacks").exists()  # nothing synthesized

@@ -112,3 +112,19 @@ def test_catalogue_has_no_duplicate_names() -> None:
     namer = Namer("dev")
     built = [(spec.kind, namer.of(spec, region="us-east-1")) for spec in names.ALL]
     assert len(built) == len(set(built))
+
+
+def test_the_readiness_names_fit_their_limits_with_the_longest_suffix_and_prefix() -> None:
+    suffix = "abcdefghij-lmnop"  # 16 characters, the longest suffix
+    function = Namer(suffix).of(names.READINESS_FUNCTION, region="us-east-2")
+    assert function == "payment-processing-readiness-use2-abcdefghij-lmnop"
+    assert len(function) == 50  # Lambda function and IAM role names: 64
+    namer = Namer(suffix, "p" * 24)  # the longest name_prefix
+    for spec in (names.READINESS_FUNCTION, names.READINESS_SCHEDULE):
+        assert len(namer.of(spec, region="us-east-2")) == 56
+    assert namer.name(ResourceKind.IAM_ROLE, "readiness", region="us-east-2") == (
+        f"{'p' * 24}-readiness-use2-{suffix}"
+    )
+    assert Namer("dev").of(names.READINESS_ALARM, region="us-east-2") == (
+        "payment-processing-dr-not-ready-use2-dev"
+    )

@@ -93,6 +93,13 @@ PROBE_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "primary-no-response", regional=True)
 PROBE_NAMES: tuple[NameSpec, ...] = (PROBE_FUNCTION, PROBE_SCHEDULE, PROBE_ALARM, KMS_KEY_ALIAS)
 """The names also created in the probe region (config validation builds them there)."""
 
+# continuous readiness: the evaluator in the secondary region, its schedule and its alarm
+READINESS_FUNCTION = NameSpec(K.LAMBDA_FUNCTION, "readiness", regional=True)
+"""``<prefix>-readiness-<region code>-<suffix>``; its role and policy carry the same name."""
+READINESS_SCHEDULE = NameSpec(K.EVENTBRIDGE_RULE, "readiness", regional=True)
+READINESS_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "dr-not-ready", regional=True)
+"""In ALARM when the DR pair is not shown ready (a check failed, or no evaluation at all)."""
+
 ALL: tuple[NameSpec, ...] = (
     ORCHESTRATOR_FUNCTION,
     ORCHESTRATOR_SCHEDULE,
@@ -101,6 +108,9 @@ ALL: tuple[NameSpec, ...] = (
     PROBE_FUNCTION,
     PROBE_SCHEDULE,
     PROBE_ALARM,
+    READINESS_FUNCTION,
+    READINESS_SCHEDULE,
+    READINESS_ALARM,
     VPC,
     PRIVATE_SUBNET,
     PRIVATE_ROUTE_TABLE,

@@ -11,6 +11,8 @@ carry.
   is decided (the one place to add fencing and the snapshot copy).
 * :mod:`~payment_service.failover.snapshots`: copying the ``rds:unplanned-global-failover-*``
   snapshot (in the old primary's Region, once it is back) to a manual snapshot.
+* :mod:`~payment_service.failover.snapshot_watch`: when that snapshot's absence pages a person
+  (2 hours after the old primary's Region answers again; a pure function).
 * :mod:`~payment_service.failover.operations`: :class:`GlobalDatabase` (describe, switchover,
   failover, execute a plan, wait for the writer).
 

@@ -46,6 +46,10 @@ class DynamoDbClient(Protocol):
         """Write one item (optionally conditional)."""
         ...
 
+    def query(self, **kwargs: object) -> Response:
+        """Query items of one partition (the failover snapshot watch reads the decision log)."""
+        ...
+
 
 class MetricsApi(Protocol):
     """CloudWatch metric reads."""

@@ -39,7 +39,7 @@ from payment_service.failover import (
     plan_promotion,
 )
 from payment_service.logging import get_logger
-from payment_service.orchestrator import probes, rules
+from payment_service.orchestrator import probes, rules, snapshot_page
 from payment_service.orchestrator.clients import Clients
 from payment_service.orchestrator.model import (
     Action,
@@ -363,9 +363,19 @@ class Orchestrator:
             self._settings.global_cluster_id, self._settings.secondary_cluster_arn, copy
         )
         try:
-            self._aftercare.execute(plan)
+            result = self._aftercare.execute(plan)
         except Exception as exc:
             _log.error("after_failover_failed", reason=describe_error(exc))
+            return
+        # pages once when the snapshot stays missing (payment_service.failover.snapshot_watch)
+        snapshot_page.observe(
+            self._clients.dynamodb,
+            self._settings.decision_table_name,
+            self._notifier,
+            result,
+            self._clock(),
+            copy,
+        )
 
     def _notify(self, record: EvaluationRecord, severity: str) -> bool:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from payment_service.orchestrator.clients import SnsClient
 from payment_service.orchestrator.model import Action
@@ -39,6 +40,22 @@ class Notifier:
         self._client = client
         self._topic = topic_arn
         self._suffix = suffix
+
+    def page(
+        self, action: str, text: str, details: Mapping[str, object], severity: str = "page"
+    ) -> None:
+        """Publish a page that is not an evaluation's decision (``text`` after the environment
+        label, ``details`` as JSON, the same message attributes)."""
+        label = f"[payment-dr {self._suffix}] " if self._suffix else "[payment-dr] "
+        self._client.publish(
+            TopicArn=self._topic,
+            Subject=(label + text)[:MAX_SUBJECT],
+            Message=json.dumps(dict(details), indent=2, sort_keys=True),
+            MessageAttributes={
+                "severity": {"DataType": "String", "StringValue": severity},
+                "action": {"DataType": "String", "StringValue": action},
+            },
+        )
 
     def publish(self, record: EvaluationRecord, severity: str) -> None:
         """Publish ``record`` as JSON with ``severity`` and ``action`` message attributes."""

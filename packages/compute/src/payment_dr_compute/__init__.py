@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from payment_dr_compute.orchestrator import FailoverOrchestrator, FailoverOrchestratorProps
     from payment_dr_compute.payment_functions import PaymentFunctions, PaymentFunctionsProps
     from payment_dr_compute.primary_probe import PrimaryProbe, PrimaryProbeProps
+    from payment_dr_compute.readiness import ReadinessEvaluator, ReadinessEvaluatorProps
 
 __version__ = "0.1.0"
 
@@ -43,6 +44,8 @@ _LAZY = {
     "PaymentFunctionsProps": "payment_dr_compute.payment_functions",
     "PrimaryProbe": "payment_dr_compute.primary_probe",
     "PrimaryProbeProps": "payment_dr_compute.primary_probe",
+    "ReadinessEvaluator": "payment_dr_compute.readiness",
+    "ReadinessEvaluatorProps": "payment_dr_compute.readiness",
 }
 
 
@@ -63,6 +66,8 @@ __all__ = [
     "PolicyStatement",
     "PrimaryProbe",
     "PrimaryProbeProps",
+    "ReadinessEvaluator",
+    "ReadinessEvaluatorProps",
     "RegionalFunction",
     "RegionalFunctionProps",
     "__version__",

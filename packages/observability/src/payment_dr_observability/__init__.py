@@ -27,7 +27,12 @@ from payment_dr_observability.dashboard_body import (
 )
 from payment_dr_observability.dr_alarms import DrAlarms, DrAlarmsProps
 from payment_dr_observability.dr_dashboard import DrDashboard, DrDashboardProps
-from payment_dr_observability.targets import ROUTE53_METRICS_REGION, ApiStage, S3ReplicationRule
+from payment_dr_observability.targets import (
+    ROUTE53_METRICS_REGION,
+    ApiStage,
+    ReadinessMetrics,
+    S3ReplicationRule,
+)
 
 __version__ = "0.1.0"
 
@@ -46,6 +51,7 @@ __all__ = [
     "DrAlarmsProps",
     "DrDashboard",
     "DrDashboardProps",
+    "ReadinessMetrics",
     "RegionView",
     "S3ReplicationRule",
     "TreatMissingData",

@@ -13,7 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from payment_dr_observability.targets import ROUTE53_METRICS_REGION, ApiStage, S3ReplicationRule
+from payment_dr_observability.targets import (
+    ROUTE53_METRICS_REGION,
+    ApiStage,
+    ReadinessMetrics,
+    S3ReplicationRule,
+)
 
 COLUMN_WIDTH = 12
 ROW_HEIGHT = 6
@@ -257,6 +262,34 @@ def _health_checks(primary_id: str | None, secondary_id: str | None) -> WidgetPr
     )
 
 
+def _readiness(readiness: ReadinessMetrics) -> tuple[WidgetProperties, WidgetProperties]:
+    environment = {"Environment": readiness.environment}
+    period = 300
+    overall = _widget(
+        "DR readiness (1 ready, 0 not ready; a gap: unknown or no evaluation)",
+        readiness.region,
+        [_line(readiness.namespace, readiness.ready_metric, environment, label="ready")],
+        stat="Minimum",
+        period=period,
+    )
+    checks = _widget(
+        "Readiness checks (1 pass, 0 fail; a gap: unknown)",
+        readiness.region,
+        [
+            _line(
+                readiness.namespace,
+                readiness.check_metric,
+                {**environment, "Check": check},
+                label=check,
+            )
+            for check in readiness.checks
+        ],
+        stat="Minimum",
+        period=period,
+    )
+    return overall, checks
+
+
 def _pairs(
     left: list[WidgetProperties], right: list[WidgetProperties]
 ) -> list[tuple[WidgetProperties | None, WidgetProperties | None]]:
@@ -279,11 +312,14 @@ def build_dashboard_body(
     s3_replication: S3ReplicationRule | None = None,
     health_check_id: str | None = None,
     secondary_health_check_id: str | None = None,
+    readiness: ReadinessMetrics | None = None,
 ) -> DashboardBody:
-    """The widgets, row by row: Aurora, Lambda, API, S3, DynamoDB, health checks.
+    """The widgets, row by row: Aurora, Lambda, API, S3, DynamoDB, health checks, readiness.
 
     Route 53 publishes health-check metrics only in us-east-1, so the health-check widget
-    sits in the left column whichever region it checks.
+    sits in the left column whichever region it checks. The readiness evaluator runs in the
+    secondary region: its two widgets (the overall ``Ready`` and one line per check) sit in
+    the right column.
     """
     rows = _pairs(_aurora(primary), _aurora(secondary))
     rows += _pairs(_functions(primary), _functions(secondary))
@@ -299,6 +335,9 @@ def build_dashboard_body(
         )
     if health_check_id is not None or secondary_health_check_id is not None:
         rows.append((_health_checks(health_check_id, secondary_health_check_id), None))
+    if readiness is not None:
+        overall, checks = _readiness(readiness)
+        rows += [(None, overall), (None, checks)]
     widgets: list[Widget] = []
     for row, (left, right) in enumerate(rows):
         for column, properties in enumerate((left, right)):

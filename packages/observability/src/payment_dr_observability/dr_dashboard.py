@@ -21,6 +21,7 @@ from payment_dr_observability.targets import (
     FUNCTION_NAME,
     HEALTH_CHECK_ID,
     TABLE_NAME,
+    ReadinessMetrics,
     S3ReplicationRule,
 )
 
@@ -48,6 +49,10 @@ class DrDashboardProps:
 
     secondary_health_check_id: str | None = None
     """Route 53 health check of the secondary endpoint, if there is one (also us-east-1)."""
+
+    readiness: ReadinessMetrics | None = None
+    """The readiness evaluator's metrics: the overall ``Ready`` and one line per check, in the
+    secondary region's column. None: no readiness widgets."""
 
     provider: TerraformProvider | None = None
     """Provider the dashboard is managed through: the secondary region's, so that the
@@ -92,10 +97,19 @@ class DrDashboardProps:
         ):
             if value is not None:
                 check_literal(name, value, HEALTH_CHECK_ID, "a Route 53 health check ID")
+        if self.readiness is not None:
+            self.readiness.validate("readiness")
+            if self.readiness.region != self.secondary.region:
+                raise ConfigError(
+                    "readiness.region",
+                    self.readiness.region,
+                    f"the secondary region ({self.secondary.region}), where the evaluator runs",
+                )
 
 
 class DrDashboard(Construct):
-    """The DR dashboard: Aurora, Lambda, API, S3 and DynamoDB replication, health checks.
+    """The DR dashboard: Aurora, Lambda, API, S3 and DynamoDB replication, health checks,
+    and DR readiness.
 
     A dashboard is one account-wide object shown in every region's console, whatever
     region its API call went to; each widget queries the region named in it. The
@@ -120,6 +134,7 @@ class DrDashboard(Construct):
             s3_replication=props.s3_replication,
             health_check_id=props.health_check_id,
             secondary_health_check_id=props.secondary_health_check_id,
+            readiness=props.readiness,
         )
         self.dashboard = CloudwatchDashboard(
             self,

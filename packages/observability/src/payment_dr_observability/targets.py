@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from payment_dr_core import ConfigError
 from payment_dr_observability._checks import check_literal
 
 ROUTE53_METRICS_REGION = "us-east-1"
@@ -45,6 +46,40 @@ class ApiStage:
             r"[A-Za-z0-9_]{1,128}",
             "a stage name: 1-128 letters, digits and '_'",
         )
+
+
+@dataclass(frozen=True)
+class ReadinessMetrics:
+    """The metrics a readiness evaluator publishes (``ReadinessEvaluator`` in
+    payment-dr-compute): ``Ready`` per ``Environment`` and ``CheckPassed`` per ``Environment``
+    and ``Check``, 1 pass and 0 fail, no datapoint when unknown."""
+
+    region: str
+    """Where the evaluator runs and its metrics are published (the secondary region)."""
+
+    environment: str
+    """The ``Environment`` dimension (the environment suffix)."""
+
+    checks: tuple[str, ...]
+    """The ``Check`` dimension values, one line each."""
+
+    namespace: str = "PaymentDR/Readiness"
+    ready_metric: str = "Ready"
+    check_metric: str = "CheckPassed"
+
+    def validate(self, field: str) -> None:
+        """Raise :class:`ConfigError` naming ``field`` when a literal value is malformed."""
+        label = r"[A-Za-z0-9_.-]{1,255}"
+        check_literal(f"{field}.environment", self.environment, label, "an environment suffix")
+        check_literal(
+            f"{field}.namespace", self.namespace, r"[A-Za-z0-9_./#:-]{1,255}", "a namespace"
+        )
+        for name in (self.ready_metric, self.check_metric):
+            check_literal(f"{field}.metric", name, label, "a metric name")
+        if not self.checks:
+            raise ConfigError(f"{field}.checks", list(self.checks), "at least one check name")
+        for check in self.checks:
+            check_literal(f"{field}.checks", check, label, "a check name")
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,7 @@ def synth() -> Synth:
                 "regional_domain": api.regional_domain_name,
                 "regional_zone": api.regional_zone_id,
                 "certificate": api.certificate_arn,
+                "direct_certificate": api.direct_certificate_arn,
                 "validation_fqdn": api.validation_record_fqdn,
                 "web_acl": api.web_acl_arn or "none",
                 "waf_logs": api.waf_log_group_name or "none",
@@ -435,6 +436,7 @@ def test_direct_hostname_has_its_own_certificate_tls_1_2_and_alias(
     assert domain["regional_certificate_arn"].startswith(
         f"${{aws_acm_certificate_validation.{role}_direct-certificate_validation_"
     )
+    assert output(synth, f"{role}-direct_certificate") == domain["regional_certificate_arn"]
     certificate = one(synth, "aws_acm_certificate", role, "direct-certificate")
     assert certificate["domain_name"] == host
     assert certificate["validation_method"] == "DNS"

@@ -533,6 +533,11 @@ class RegionalApi(Construct):
         return self.certificate.certificate_arn
 
     @property
+    def direct_certificate_arn(self) -> str:
+        """ARN of the validated ACM certificate of this region's own hostname."""
+        return self.direct_certificate.certificate_arn
+
+    @property
     def validation_record_fqdn(self) -> str:
         """FQDN of the certificate's DNS validation record (pass it to the other region's
         ``shared_validation_record_fqdn``)."""

@@ -343,6 +343,16 @@ def test_without_stacks_the_database_rpo_comes_from_the_config(
     assert database.source.startswith("environment config (not synthesized); AWS: ")
 
 
+def test_without_stacks_nor_config_the_database_rpo_is_unbounded(tmp_path: Path) -> None:
+    budget = compute_budget(
+        stacks_in(tmp_path), rto_objective_seconds=1800, rpo_objective_seconds=900
+    )
+
+    assert math.isinf(budget.database_lag.seconds)
+    assert budget.database_lag.basis is Basis.ASSUMED
+    assert budget.database_lag.source.startswith("orchestrator defaults (not synthesized); ")
+
+
 def test_rto_budget_without_stacks_says_what_it_assumed_and_exits_3(
     tmp_path: Path, world: World
 ) -> None:
@@ -905,6 +915,56 @@ def test_an_alarm_not_found_is_assumed_at_the_probes_defaults(
     assert (alarm.seconds, alarm.basis) == (180, Basis.ASSUMED)
     assert alarm.label.endswith("(not synthesized)")
     assert alarm.source == "PrimaryProbe defaults (alarm_evaluation_periods 2, period 60 s)"
+
+
+def test_the_slower_alarm_counts_the_period_of_the_last_answer(tmp_path: Path) -> None:
+    """1 period of 150 s is slower than 3 periods of 60 s once the period in which the last
+    answer fell is counted: (1 + 1) x 150 = 300 s against (3 + 1) x 60 = 240 s."""
+    alarms = {
+        "probe_alarm": {"alarm_name": "use2", "evaluation_periods": 1, "period": 150},
+        "remote_alarm": {"alarm_name": REMOTE_ALARM_NAME, "evaluation_periods": 3, "period": 60},
+    }
+    full_app(tmp_path, alarms=alarms)
+
+    alarm = terms(budget_of(tmp_path))["probe_alarms"]
+
+    assert (alarm.seconds, alarm.basis) == (300, Basis.DOCUMENTED)
+    assert alarm.label.startswith("both probe alarms in ALARM: 1 periods of 150 s unanswered")
+
+
+def test_an_alarm_name_found_twice_counts_once(tmp_path: Path) -> None:
+    """The first alarm of that name (in stack order) is the one read; a second one in another
+    stack (another region's alarm of the same name) is not counted again."""
+    remote = probe_alarms()["remote_alarm"]
+    full_app(tmp_path)
+    primary = tmp_path / "stacks" / PRIMARY / "cdk.tf.json"
+    document = json.loads(primary.read_text())
+    document["resource"]["aws_cloudwatch_metric_alarm"] = {
+        "same_name": {**remote, "evaluation_periods": 9, "datapoints_to_alarm": 9}
+    }
+    primary.write_text(json.dumps(document))
+
+    alarm = terms(budget_of(tmp_path))["probe_alarms"]
+
+    assert (alarm.seconds, alarm.basis) == (600, Basis.DOCUMENTED)
+    assert alarm.source == (
+        f"{SECONDARY}/aws_cloudwatch_metric_alarm.probe_alarm, "
+        f"{PRIMARY}/aws_cloudwatch_metric_alarm.same_name"
+    )
+
+
+def test_a_found_alarm_counts_when_the_other_variable_is_absent(tmp_path: Path) -> None:
+    slow = {"alarm_name": REMOTE_ALARM_NAME, "evaluation_periods": 5, "period": 120}
+    full_app(tmp_path, alarms={"remote_alarm": slow})
+    secondary = tmp_path / "stacks" / SECONDARY / "cdk.tf.json"
+    document = json.loads(secondary.read_text())
+    variables = document["resource"]["aws_lambda_function"]["orchestrator_fn"]["environment"]
+    del variables["variables"]["SECONDARY_PROBE_ALARM_NAME"]
+    secondary.write_text(json.dumps(document))
+
+    alarm = terms(budget_of(tmp_path))["probe_alarms"]
+
+    assert (alarm.seconds, alarm.basis) == (720, Basis.ASSUMED)
 
 
 def test_a_found_alarm_slower_than_the_defaults_still_counts(tmp_path: Path) -> None:

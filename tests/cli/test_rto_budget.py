@@ -872,6 +872,17 @@ def test_a_switchover_bound_under_a_minute_is_the_whole_range(tmp_path: Path) ->
     assert (switchover.least, switchover.seconds) == (45, 45)
 
 
+def test_a_range_whose_ends_meet_is_printed_as_one_figure(tmp_path: Path, world: World) -> None:
+    full_app(tmp_path, variables={"SWITCHOVER_TIMEOUT_SECONDS": "45"})
+
+    result = run(
+        WorldClients(world.rds), "--suffix", SUFFIX, "rto-budget", "--synth-dir", str(tmp_path)
+    )
+
+    assert "  switchover             45 s  SwitchoverGlobalCluster: " in result.out
+    assert "  failover           60-300 s  FailoverGlobalCluster: " in result.out
+
+
 def test_the_probe_alarms_term_is_the_slower_alarm_found_by_reference_or_name(
     tmp_path: Path,
 ) -> None:

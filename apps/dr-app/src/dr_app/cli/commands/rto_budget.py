@@ -58,7 +58,8 @@ def _figure(seconds: float) -> str:
 
 
 def _line(term: Term) -> str:
-    figure = _figure(term.seconds) if term.low is None else f"{term.low:.0f}-{term.seconds:.0f} s"
+    ranged = term.low is not None and term.low != term.seconds
+    figure = f"{term.least:.0f}-{term.seconds:.0f} s" if ranged else _figure(term.seconds)
     return f"  {term.key:<17}{figure:>10}  {term.label}  [{term.basis.value}: {term.source}]"
 
 

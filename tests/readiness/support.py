@@ -85,7 +85,17 @@ def environment(**overrides: str) -> dict[str, str]:
         "PROBE_REGIONS": f"{SECONDARY},{PROBE}",
         "STANDBY_FUNCTIONS": f"{API_FUNCTION},{ORCHESTRATOR_FUNCTION}",
         "WATCHED_ALARMS": json.dumps(
-            {PRIMARY: list(PRIMARY_ALARMS), SECONDARY: list(SECONDARY_ALARMS)}
+            {
+                "prefix": "payment-processing-",
+                "suffix": f"-{SUFFIX}",
+                "alarms": {
+                    region: [
+                        name.removeprefix("payment-processing-").removesuffix(f"-{SUFFIX}")
+                        for name in alarms
+                    ]
+                    for region, alarms in ((PRIMARY, PRIMARY_ALARMS), (SECONDARY, SECONDARY_ALARMS))
+                },
+            }
         ),
         "LAG_ALARM_SECONDS": "60",
         "CHECKS_BUDGET_SECONDS": "5",

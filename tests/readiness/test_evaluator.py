@@ -213,12 +213,19 @@ def test_settings_name_the_variable_and_bound_the_budget() -> None:
     with pytest.raises(ConfigError, match="WATCHED_ALARMS is not JSON"):
         settings(WATCHED_ALARMS="{us-east-1: a}")
     with pytest.raises(ConfigError, match="'eu-nowhere' is not a region"):
-        settings(WATCHED_ALARMS=json.dumps({"eu-nowhere": ["a"]}))
+        settings(WATCHED_ALARMS=json.dumps({"alarms": {"eu-nowhere": ["a"]}}))
     with pytest.raises(ConfigError, match="CERTIFICATE_ARNS: 'arn:aws:acm:x' is invalid"):
         settings(CERTIFICATE_ARNS="arn:aws:acm:x")
     parsed = settings()
     assert parsed.probe_regions == ("us-east-2", "us-west-2")
-    assert parsed.watched_alarms[0][0] == "us-east-1"
+    assert parsed.watched_alarms[0] == (
+        "us-east-1",
+        ("payment-processing-api-5xx-use1-rdy", "payment-processing-api-primary-unhealthy-rdy"),
+    )
+    whole = settings(WATCHED_ALARMS=json.dumps({"alarms": {"us-east-2": ["other-alarm"]}}))
+    assert whole.watched_alarms == (("us-east-2", ("other-alarm",)),)
+    with pytest.raises(ConfigError, match="the alarms of us-east-2 are invalid"):
+        settings(WATCHED_ALARMS=json.dumps({"alarms": {"us-east-2": []}}))
     assert (parsed.secondary_cluster_id, parsed.rpo_seconds) == (
         "payment-processing-aurora-use2-rdy",
         900.0,

@@ -224,7 +224,12 @@ def test_environment_is_what_the_runtime_reads(synth: Synth) -> None:
     reader: Any = settings_module.ReadinessSettings
     variables = synth.find("aws_lambda_function", "readiness_function")["environment"]["variables"]
     assert json.loads(variables["WATCHED_ALARMS"]) == {
-        region: list(names) for region, names in ALARMS.items()
+        "prefix": "payment-processing-",
+        "suffix": "-test",
+        "alarms": {
+            "us-east-1": ["api-primary-unhealthy"],
+            "us-east-2": ["primary-no-response-use2"],
+        },
     }
     assert variables["CERTIFICATE_ARNS"] == ",".join(CERTIFICATES)
     assert variables["RPO_SECONDS"] == "900"
@@ -234,6 +239,7 @@ def test_environment_is_what_the_runtime_reads(synth: Synth) -> None:
     assert settings.lag_alarm_seconds == 60
     assert settings.decision_max_age_seconds == 300
     assert settings.checks_budget_seconds + 10 <= settings.function_timeout_seconds == 60
+    assert dict(settings.watched_alarms) == ALARMS
 
 
 def test_scheduled_every_five_minutes(synth: Synth) -> None:
@@ -305,3 +311,21 @@ def test_invalid_props_are_refused(bundle: Bundle, overrides: dict[str, Any], fi
     with pytest.raises(ConfigError) as caught:
         props(bundle, **overrides).validate()
     assert caught.value.field == field
+
+
+def test_watched_alarms_drop_the_shared_prefix_and_suffix_only_when_every_name_has_them() -> None:
+    from payment_dr_compute.readiness import watched_alarms_variable
+
+    namer = Namer("test", "acme-pay")
+    shared = {"us-east-2": ("acme-pay-api-5xx-use2-test",)}
+    assert json.loads(watched_alarms_variable(namer, shared)) == {
+        "prefix": "acme-pay-",
+        "suffix": "-test",
+        "alarms": {"us-east-2": ["api-5xx-use2"]},
+    }
+    mixed = {"us-east-2": ("acme-pay-api-5xx-use2-test", "someone-elses-alarm")}
+    assert json.loads(watched_alarms_variable(namer, mixed)) == {
+        "prefix": "",
+        "suffix": "",
+        "alarms": {"us-east-2": ["acme-pay-api-5xx-use2-test", "someone-elses-alarm"]},
+    }

@@ -59,6 +59,21 @@ DECISION_PARTITION = "DECISION"
 """The orchestrator's decisions partition, which the evaluator reads."""
 
 
+def watched_alarms_variable(namer: Namer, watched: Mapping[str, tuple[str, ...]]) -> str:
+    """``WATCHED_ALARMS``: the names without the parts every name of the environment shares
+    (``<prefix>-`` and ``-<suffix>``), so the variable stays well inside Lambda's 4 KB of
+    environment; when a name does not share them, every name is kept whole."""
+    prefix, suffix = f"{namer.prefix}-", f"-{namer.suffix}"
+    every = [name for alarms in watched.values() for name in alarms]
+    if not all(name.startswith(prefix) and name.endswith(suffix) for name in every):
+        prefix, suffix = "", ""
+    alarms = {
+        region: [name[len(prefix) : len(name) - len(suffix)] for name in names_of_region]
+        for region, names_of_region in watched.items()
+    }
+    return json.dumps({"prefix": prefix, "suffix": suffix, "alarms": alarms}, separators=(",", ":"))
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReadinessEvaluatorProps:
     """Props of :class:`ReadinessEvaluator`. It runs in the secondary region."""
@@ -384,13 +399,7 @@ class ReadinessEvaluator(Construct):
             "ORCHESTRATOR_RULE_NAME": props.orchestrator_rule_name,
             "PROBE_REGIONS": ",".join(props.probe_regions),
             "STANDBY_FUNCTIONS": ",".join(props.standby_function_names),
-            "WATCHED_ALARMS": json.dumps(
-                {
-                    alarm_region: list(alarms)
-                    for alarm_region, alarms in props.watched_alarms.items()
-                },
-                separators=(",", ":"),
-            ),
+            "WATCHED_ALARMS": watched_alarms_variable(props.namer, props.watched_alarms),
             "LAG_ALARM_SECONDS": str(props.lag_alarm_seconds),
             "RPO_SECONDS": str(RPO_SECONDS),
             "DECISION_MAX_AGE_SECONDS": str(props.decision_max_age_seconds),

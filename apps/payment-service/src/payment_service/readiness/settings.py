@@ -81,21 +81,31 @@ def _number(env: Mapping[str, str], name: str, default: float, low: float, high:
 
 
 def _alarms(env: Mapping[str, str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """WATCHED_ALARMS: a JSON object of region -> alarm names."""
+    """WATCHED_ALARMS: ``{"prefix": p, "suffix": s, "alarms": {"<region>": [middle, ...]}}``;
+    each alarm is ``p + middle + s`` (the environment's names share their first and last
+    parts, which keeps the variable well inside Lambda's 4 KB of environment)."""
     name = "WATCHED_ALARMS"
-    allowed = 'a JSON object {"<region>": ["<alarm name>", ...]}'
+    allowed = 'a JSON object {"prefix": "...", "suffix": "...", "alarms": {"<region>": [...]}}'
     raw = _required(env, name, re.compile(r"\{.*\}", re.DOTALL), allowed)
     try:
         document = json.loads(raw)
     except ValueError:
         raise ConfigError(f"{name} is not JSON; expected {allowed}") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{name} is not an object; expected {allowed}")
+    prefix, suffix = document.get("prefix", ""), document.get("suffix", "")
+    regions = document.get("alarms")
+    if not isinstance(prefix, str) or not isinstance(suffix, str) or not isinstance(regions, dict):
+        raise ConfigError(f"{name} lacks prefix, suffix or alarms; expected {allowed}")
     watched: list[tuple[str, tuple[str, ...]]] = []
-    for region, alarms in document.items() if isinstance(document, dict) else ():
+    for region, middles in regions.items():
         if not isinstance(region, str) or _REGION.fullmatch(region) is None:
             raise ConfigError(f"{name}: {region!r} is not a region; expected {allowed}")
-        if not isinstance(alarms, list) or not all(
-            isinstance(a, str) and _ALARM.fullmatch(a) for a in alarms
-        ):
+        alarms = [
+            f"{prefix}{middle}{suffix}" if isinstance(middle, str) else ""
+            for middle in (middles if isinstance(middles, list) else [None])
+        ]
+        if not alarms or not all(_ALARM.fullmatch(alarm) for alarm in alarms):
             raise ConfigError(f"{name}: the alarms of {region} are invalid; expected {allowed}")
         watched.append((region, tuple(alarms)))
     if not watched:

@@ -42,9 +42,28 @@ def test_each_down_verdict_counts_from_zero_and_stamps_the_time(verdict: Verdict
         consecutive_inconclusive=0,
         consecutive_conflict=1,
         last_counted_at=1000.0,
+        down_since=1000.0,
         version=4,
     )
     assert note == "counter 1/3"
+
+
+def test_the_run_remembers_when_it_started_and_a_restart_or_an_answer_forgets_it() -> None:
+    outage = Assessment(Verdict.OUTAGE, "")
+    first, _ = rules.advance(OrchestratorState(), outage, 1000.0, Thresholds())
+    second, _ = rules.advance(first, outage, 1060.0, Thresholds())
+    assert (second.consecutive_down, second.down_since) == (2, 1000.0)
+    restarted, _ = rules.advance(second, outage, 1060.0 + 601, Thresholds())
+    assert (restarted.consecutive_down, restarted.down_since) == (1, 1661.0)
+    for verdict in (Verdict.HEALTHY, Verdict.CONFLICT):
+        after, _ = rules.advance(second, Assessment(verdict, ""), 1120.0, Thresholds())
+        assert after.down_since is None
+    held, _ = rules.advance(second, Assessment(Verdict.INCONCLUSIVE, ""), 1120.0, Thresholds())
+    assert held.down_since == 1000.0
+    # a count that goes on without a stamp (state written before this field) starts one
+    legacy = OrchestratorState(consecutive_down=1, last_counted_at=1000.0)
+    carried, _ = rules.advance(legacy, outage, 1060.0, Thresholds())
+    assert carried.down_since == 1060.0
 
 
 def test_healthy_resets_every_counter_and_forgets_a_switchover() -> None:

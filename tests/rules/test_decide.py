@@ -617,3 +617,25 @@ def test_the_counter_spacing_and_the_switchover_bound_are_differences_of_times()
     )
     assert stalled is not None
     assert "the switchover started 300s ago has not completed" in stalled.reason
+
+
+def test_a_lag_datapoint_from_before_the_problem_proves_nothing() -> None:
+    cluster = topology()
+    assert rules.database_health(
+        cluster,
+        SECONDARY_ARN,
+        (900.0, 1.0),
+        1000.0,
+        max_age_seconds=180,
+        max_lag_seconds=60,
+        since=940.0,
+    ) == DatabaseHealth(False, "AuroraGlobalDBRPOLag 40s older than the first failed evaluation")
+    assert rules.database_health(
+        cluster,
+        SECONDARY_ARN,
+        (940.0, 1.0),
+        1000.0,
+        max_age_seconds=180,
+        max_lag_seconds=60,
+        since=940.0,
+    ).proven

@@ -92,16 +92,17 @@ def test_lambda_handler_with_real_clients_against_moto(
 
     result = entry.handler({"source": "aws.events"}, None)
 
-    # moto's Route 53 reports one successful checker: a healthy signal, so no failover
+    # moto's Route 53 reports one successful checker (the database writing, seen from
+    # elsewhere) while this region's probe is refused: conflicting evidence, counted, no move
     assert result["action"] == "none"
-    assert result["verdict"] == "healthy"
+    assert result["verdict"] == "conflict"
     assert result["trigger"] == "schedule"
     assert result["writer_arn"] != secondary
     raw_signals = result["signals"]
     assert isinstance(raw_signals, list)
-    signals = {s["name"]: s["state"] for s in raw_signals}
-    assert signals["direct_probe"] == "unknown"
-    assert signals["route53_health_check"] == "healthy"
+    signals = {s["name"]: s["evidence"] for s in raw_signals}
+    assert signals["direct_probe"] == "silent"
+    assert signals["route53_health_check"] == "writing"
     assert len(world.decisions()) == 1
 
 

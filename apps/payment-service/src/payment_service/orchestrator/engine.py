@@ -157,7 +157,7 @@ class Orchestrator:
         problem = rules.topology_problem(cluster, cluster_error, settings.secondary_cluster_arn)
         gates = None
         if problem is None and rules.needs_gates(counted, assessment, thresholds):
-            gates = self._read_gates(cluster, now)
+            gates = self._read_gates(cluster, now, counted.down_since)
         decision = rules.decide(
             previous=previous,
             counted=counted,
@@ -221,9 +221,11 @@ class Orchestrator:
             lambda: probes.read_alarm(clients.cloudwatch, settings.primary_alarm_name),
         )
 
-    def _read_gates(self, cluster: Topology | None, now: float) -> GateReadings:
+    def _read_gates(
+        self, cluster: Topology | None, now: float, since: float | None
+    ) -> GateReadings:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gates")
-        future = pool.submit(self._read_gates_unbounded, cluster, now)
+        future = pool.submit(self._read_gates_unbounded, cluster, now, since)
         pool.shutdown(wait=False)
         try:
             return future.result(timeout=self._settings.gates_budget_seconds)
@@ -235,7 +237,9 @@ class Orchestrator:
                 DatabaseHealth(False, f"not read within {budget:g}s"),
             )
 
-    def _database_health(self, cluster: Topology | None, now: float) -> DatabaseHealth:
+    def _database_health(
+        self, cluster: Topology | None, now: float, since: float | None
+    ) -> DatabaseHealth:
         settings = self._settings
         metrics = self._clients.local_metrics
         if metrics is None:
@@ -253,9 +257,12 @@ class Orchestrator:
             now,
             max_age_seconds=window,
             max_lag_seconds=settings.healthy_rpo_lag_seconds,
+            since=since,
         )
 
-    def _read_gates_unbounded(self, cluster: Topology | None, now: float) -> GateReadings:
+    def _read_gates_unbounded(
+        self, cluster: Topology | None, now: float, since: float | None
+    ) -> GateReadings:
         settings = self._settings
         switch = probes.read_switch(self._clients.ssm, settings.switch_parameter_name)
         try:
@@ -272,7 +279,7 @@ class Orchestrator:
         return GateReadings(
             switch,
             probes.secondary_readiness(health, status, status_error),
-            self._database_health(cluster, now),
+            self._database_health(cluster, now, since),
         )
 
     def _finish(

@@ -258,6 +258,9 @@ class OrchestratorState:
     """Consecutive evaluations in which no signal could be read."""
     consecutive_conflict: int = 0
     """Evaluations whose verdict was ``conflict`` since the last ``healthy`` one."""
+    down_since: float | None = None
+    """Epoch seconds of the first evaluation of the current run of ``down`` verdicts: evidence
+    that the primary's database is healthy must be newer than this."""
     switchover_started_at: float | None = None
     """Epoch seconds at which this orchestrator called ``SwitchoverGlobalCluster``; cleared
     once the secondary writes or the primary is healthy again."""

@@ -259,14 +259,16 @@ def database_health(
     *,
     max_age_seconds: float,
     max_lag_seconds: float,
+    since: float | None = None,
 ) -> DatabaseHealth:
     """Whether the primary's database is healthy by fresh evidence read from the secondary
     region: DescribeGlobalClusters ``Status`` ``available``, no ``FailoverState``, a writer
     other than the secondary, the secondary member ``SynchronizationStatus`` ``connected``
     (RDS API Reference, ``GlobalCluster``/``GlobalClusterMember``), and the secondary's
     ``AuroraGlobalDBRPOLag`` (``lag``: the newest datapoint's epoch seconds and value in
-    seconds) at most ``max_age_seconds`` old and at most ``max_lag_seconds``. Anything missing
-    is not proof."""
+    seconds) at most ``max_age_seconds`` old, no older than ``since`` (the first evaluation that
+    saw the problem: a datapoint from before it says nothing about the database now) and at
+    most ``max_lag_seconds``. Anything missing is not proof."""
     if cluster is None:
         return DatabaseHealth(False, "global cluster unreadable")
     if cluster.in_transition:
@@ -285,6 +287,10 @@ def database_health(
     if age > max_age_seconds:
         return DatabaseHealth(
             False, f"AuroraGlobalDBRPOLag {age:.0f}s old (fresh: {max_age_seconds:.0f}s)"
+        )
+    if since is not None and at < since:
+        return DatabaseHealth(
+            False, f"AuroraGlobalDBRPOLag {since - at:.0f}s older than the first failed evaluation"
         )
     if value > max_lag_seconds:
         return DatabaseHealth(
@@ -306,6 +312,7 @@ def advance(
             consecutive_down=0,
             consecutive_inconclusive=0,
             consecutive_conflict=0,
+            down_since=None,
             switchover_started_at=None,
             last_counted_at=now,
         )
@@ -313,7 +320,11 @@ def advance(
     if verdict is Verdict.CONFLICT:
         conflicts = previous.consecutive_conflict + 1
         state = replace(
-            previous, consecutive_down=0, consecutive_inconclusive=0, consecutive_conflict=conflicts
+            previous,
+            consecutive_down=0,
+            consecutive_inconclusive=0,
+            consecutive_conflict=conflicts,
+            down_since=None,
         )
         return state, f"counter reset; {conflicts} conflicting since the primary was healthy"
     if verdict is Verdict.INCONCLUSIVE:
@@ -335,10 +346,11 @@ def advance(
             return previous, note
         if elapsed > thresholds.stale_after_seconds:
             note = f"counter restarted at 1: the last counted evaluation is {elapsed:.0f}s old"
-            return replace(previous, consecutive_down=1, last_counted_at=now), note
+            return replace(previous, consecutive_down=1, last_counted_at=now, down_since=now), note
     count = previous.consecutive_down + 1
     note = f"counter {count}/{thresholds.consecutive_failures}"
-    return replace(previous, consecutive_down=count, last_counted_at=now), note
+    since = previous.down_since if count > 1 and previous.down_since is not None else now
+    return replace(previous, consecutive_down=count, last_counted_at=now, down_since=since), note
 
 
 def switchover_expired(state: OrchestratorState, now: float, thresholds: Thresholds) -> bool:

@@ -65,6 +65,9 @@ class DecisionStore:
         return OrchestratorState(
             consecutive_down=int(_number(item, "consecutive_down") or 0),
             consecutive_inconclusive=int(_number(item, "consecutive_inconclusive") or 0),
+            consecutive_conflict=int(_number(item, "consecutive_conflict") or 0),
+            down_since=_number(item, "down_since"),
+            switchover_started_at=_number(item, "switchover_started_at"),
             last_counted_at=_number(item, "last_counted_at"),
             last_action=Action(last_action) if last_action in set(Action) else None,
             version=int(_number(item, "version") or 0),
@@ -80,11 +83,17 @@ class DecisionStore:
             **STATE_KEY,
             "consecutive_down": _n(state.consecutive_down),
             "consecutive_inconclusive": _n(state.consecutive_inconclusive),
+            "consecutive_conflict": _n(state.consecutive_conflict),
             "version": _n(state.version + 1),
             "updated_at": _n(now),
         }
-        if state.last_counted_at is not None:
-            item["last_counted_at"] = _n(state.last_counted_at)
+        for name, value in (
+            ("last_counted_at", state.last_counted_at),
+            ("down_since", state.down_since),
+            ("switchover_started_at", state.switchover_started_at),
+        ):
+            if value is not None:
+                item[name] = _n(value)
         if state.last_action is not None:
             item["last_action"] = {"S": state.last_action.value}
         if state.version == 0:

@@ -258,6 +258,13 @@ class EnvironmentConfig:
     7+ days of backups, 2 Aurora instances per cluster), an alert endpoint required, and
     the ``payment-dr drill`` command refuses to run."""
 
+    gameday_experiments: bool | None = None
+    """AWS FIS experiment templates for game days (docs/gameday.md): DynamoDB and S3
+    replication paused, each with its own stop conditions and a role limited to its actions.
+    None (the default) means on outside production and off in production; ``true`` in a
+    production file is the explicit opt-in, ``false`` turns them off anywhere. A template
+    does nothing until someone starts it (``payment-dr gameday``)."""
+
     # --- data protection and paging (what ``production`` changes) ------------------------
 
     backup_retention_days: int = 7
@@ -500,6 +507,8 @@ class EnvironmentConfig:
             value = getattr(self, name)
             if not isinstance(value, bool):
                 raise ConfigError(name, value, "true or false")
+        if self.gameday_experiments is not None and not isinstance(self.gameday_experiments, bool):
+            raise ConfigError("gameday_experiments", self.gameday_experiments, "true or false")
 
     def _check_certificate_names(self) -> None:
         limit = CERTIFICATE_DOMAIN_MAX_OCTETS
@@ -636,6 +645,14 @@ class EnvironmentConfig:
         if self.aurora_instances_per_cluster:
             return self.aurora_instances_per_cluster
         return 2 if self.production else 1
+
+    @property
+    def gameday_experiments_enabled(self) -> bool:
+        """Whether the stacks hold the game-day experiment templates: ``gameday_experiments``
+        when set, else on outside production and off in production."""
+        if self.gameday_experiments is not None:
+            return self.gameday_experiments
+        return not self.production
 
     @property
     def data_protection(self) -> DataProtection:

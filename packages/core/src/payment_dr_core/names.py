@@ -100,6 +100,19 @@ READINESS_SCHEDULE = NameSpec(K.EVENTBRIDGE_RULE, "readiness", regional=True)
 READINESS_ALARM = NameSpec(K.CLOUDWATCH_ALARM, "dr-not-ready", regional=True)
 """In ALARM when the DR pair is not shown ready (a check failed, or no evaluation at all)."""
 
+# game days: AWS FIS experiment templates (opt-in, ``gameday_experiments``) and their role
+GAMEDAY_FIS_ROLE = NameSpec(K.IAM_ROLE, "gameday-fis", regional=True)
+"""The role AWS FIS assumes for the game-day experiments; only what their actions need."""
+GAMEDAY_DYNAMODB_EXPERIMENT = NameSpec(K.NAME_TAG, "gameday-dynamodb-pause", regional=True)
+"""Name tag of the experiment template pausing the session table's replication."""
+GAMEDAY_S3_EXPERIMENT = NameSpec(K.NAME_TAG, "gameday-s3-pause", regional=True)
+"""Name tag of the experiment template pausing the data bucket's replication."""
+GAMEDAY_NAMES: tuple[NameSpec, ...] = (
+    GAMEDAY_FIS_ROLE,
+    GAMEDAY_DYNAMODB_EXPERIMENT,
+    GAMEDAY_S3_EXPERIMENT,
+)
+
 ALL: tuple[NameSpec, ...] = (
     ORCHESTRATOR_FUNCTION,
     ORCHESTRATOR_SCHEDULE,
@@ -111,6 +124,9 @@ ALL: tuple[NameSpec, ...] = (
     READINESS_FUNCTION,
     READINESS_SCHEDULE,
     READINESS_ALARM,
+    GAMEDAY_FIS_ROLE,
+    GAMEDAY_DYNAMODB_EXPERIMENT,
+    GAMEDAY_S3_EXPERIMENT,
     VPC,
     PRIVATE_SUBNET,
     PRIVATE_ROUTE_TABLE,

@@ -27,6 +27,7 @@ from payment_dr_observability.dashboard_body import (
 )
 from payment_dr_observability.dr_alarms import DrAlarms, DrAlarmsProps
 from payment_dr_observability.dr_dashboard import DrDashboard, DrDashboardProps
+from payment_dr_observability.game_day import GameDayExperiments, GameDayExperimentsProps
 from payment_dr_observability.targets import (
     ROUTE53_METRICS_REGION,
     ApiStage,
@@ -51,6 +52,8 @@ __all__ = [
     "DrAlarmsProps",
     "DrDashboard",
     "DrDashboardProps",
+    "GameDayExperiments",
+    "GameDayExperimentsProps",
     "ReadinessMetrics",
     "RegionView",
     "S3ReplicationRule",

@@ -77,6 +77,8 @@ from payment_dr_observability import (
     DrAlarmsProps,
     DrDashboard,
     DrDashboardProps,
+    GameDayExperiments,
+    GameDayExperimentsProps,
     RegionView,
     S3ReplicationRule,
 )
@@ -232,6 +234,8 @@ class PaymentDrStack(TerraformStack):
         if primary is not None:
             self._failover_routing(primary)
         self._observability()
+        if primary is not None and config.gameday_experiments_enabled:
+            self._gameday(primary)
         if primary is not None:
             self._probes(primary, bundle)
             self._orchestrator(primary, bundle)
@@ -422,6 +426,36 @@ class PaymentDrStack(TerraformStack):
                 alarm_provider=self.primary_region_provider,
                 alarm_topic_arns=(primary.alerts.topic_arn,),
                 provider=self.provider,
+            ),
+        )
+
+    def _gameday(self, primary: PaymentDrStack) -> None:
+        """Game-day experiment templates (AWS FIS), opt-in by ``gameday_experiments``: each
+        stops on its region's alarms (docs/gameday.md)."""
+        config = self.config
+        mine, theirs = self.alarms.alarm_arns, primary.alarms.alarm_arns
+        self.gameday = GameDayExperiments(
+            self,
+            "gameday",
+            GameDayExperimentsProps(
+                namer=config.namer,
+                region=self.region,
+                primary_region=primary.region,
+                session_table_replica_arn=self.sessions_replica.replica_arn,
+                data_bucket_arn=primary.bucket.bucket_arn,
+                stop_alarm_arns={
+                    primary.region: (
+                        self.failover.alarm_arn,
+                        theirs["api-5xx"],
+                        theirs["lambda-errors-api"],
+                    ),
+                    self.region: (
+                        mine["lambda-errors-orchestrator"],
+                        mine["lambda-throttles-orchestrator"],
+                    ),
+                },
+                provider=self.provider,
+                primary_provider=self.primary_region_provider,
             ),
         )
 

@@ -16,7 +16,7 @@ LINT_PATHS := packages apps tests scripts tools
 # Construct packages whose tests live in packages/<name>/tests (each run by itself: make test-package).
 TEST_PACKAGES := core network data compute edge observability
 
-.PHONY: help install synth test test-slow test-all test-package lint format checkov bench bench-cdktn clean diagram drill dist versions release live hcl mutate mutate-ci plant plan deploy destroy validate
+.PHONY: help install synth test test-slow test-all test-package lint format checkov bench bench-cdktn clean diagram drill dist versions release live hcl mutate mutate-ci plant plan deploy destroy validate emulator-apply
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -114,6 +114,9 @@ destroy: $(INSTALLED) ## Synthesize, then plan the destruction, show, confirm an
 
 validate: $(INSTALLED) ## terraform validate of each stack (a copy) against the provider mirror (TF_PLUGIN_MIRROR)
 	$(DEPLOY) validate --outdir $(OUTDIR)
+
+emulator-apply: $(INSTALLED) ## Apply and destroy both stacks on a local moto server (moto into .tools/); docs/emulator.md
+	$(PY) scripts/emulator_apply.py --write docs/emulator.md
 
 hcl: synth ## Export the stacks as Terraform HCL (needs terraform + registry, or SCHEMA=<file>)
 	$(PY) scripts/export_hcl.py $(if $(SCHEMA),--schema $(SCHEMA))

@@ -18,7 +18,16 @@ from typing import TextIO
 import structlog
 
 from dr_app.cli.clients import Boto3Clients, ClientFactory
-from dr_app.cli.commands import drill, failover, planned, preflight, reconcile, rto_budget, status
+from dr_app.cli.commands import (
+    drill,
+    failover,
+    gameday,
+    planned,
+    preflight,
+    reconcile,
+    rto_budget,
+    status,
+)
 from dr_app.cli.context import CliContext, Exit
 from dr_app.cli.dns import Resolver, socket_resolver
 from dr_app.cli.names import ResourceNames
@@ -70,7 +79,7 @@ def build_parser(environ: dict[str, str]) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logs on stderr")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (status, planned, failover, drill, rto_budget, preflight, reconcile):
+    for module in (status, planned, failover, drill, rto_budget, preflight, reconcile, gameday):
         module.register(subparsers)
     return parser
 

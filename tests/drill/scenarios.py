@@ -136,6 +136,8 @@ class UnplannedResult:
     """Probe calls that took more than their timeout (+0.25 s): expected 0."""
     vantage_alarm_seconds: tuple[tuple[str, float | None], ...] = ()
     """Seconds after the outage when each vantage point's alarm went to ALARM."""
+    acks_after_outage: tuple[tuple[str, str, str, float], ...] = ()
+    """(key, payment id, region, seconds after the outage: negative before) of every 201."""
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,9 @@ def run_unplanned(
         vantage_alarm_seconds=tuple(
             (v.region, None if v.alarm_at is None else v.alarm_at - killed_at)
             for v in orchestrator.vantage_points
+        ),
+        acks_after_outage=tuple(
+            (ack.key, ack.payment_id, ack.region, ack.at - killed_at) for ack in run.client.acks
         ),
     )
 

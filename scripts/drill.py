@@ -38,9 +38,12 @@ from payment_service.logging import configure_logging  # noqa: E402
 from tests.drill.pair import ReplicatedPair  # noqa: E402
 from tests.drill.scenarios import (  # noqa: E402
     DrillSettings,
+    HeldResult,
     Outage,
     PlannedResult,
     UnplannedResult,
+    run_api_fault,
+    run_partition,
     run_planned,
     run_unplanned,
 )
@@ -104,12 +107,31 @@ def planned_rows(results: list[PlannedResult]) -> list[str]:
     return rows
 
 
+def held_rows(results: list[HeldResult]) -> list[str]:
+    rows = [
+        "| run | database moves | pages | acknowledged during the fault | acknowledged lost "
+        "| RTO |",
+        "|---|---|---|---|---|---|",
+    ]
+    for number, r in enumerate(results, start=1):
+        moves = ", ".join(f"{region}: {sorted(p)}" for region, p in r.failover_requests) or "none"
+        pages = ", ".join(sorted(set(r.notified))) or "none"
+        rto = f"{r.rto_seconds:.2f} s" if r.rto_seconds is not None else "-"
+        rows.append(
+            f"| {number} | {moves} | {pages} | {r.acked_during_fault} | {len(r.outcome.lost)} "
+            f"| {rto} |"
+        )
+    return rows
+
+
 def section(
     unplanned: list[UnplannedResult],
     outages: list[UnplannedResult],
     planned: list[PlannedResult],
     settings: DrillSettings,
     elapsed: float,
+    partitions: list[HeldResult] | None = None,
+    api_faults: list[HeldResult] | None = None,
 ) -> str:
     date = datetime.now(UTC).strftime("%Y-%m-%d")
     lost = sum(len(r.outcome.lost) for r in unplanned)
@@ -158,6 +180,23 @@ def section(
         "",
         *unplanned_rows(outages, "outage"),
         "",
+        "**Partition between us-east-2 and us-east-1** (the us-east-2 probes time out and "
+        "us-east-1's APIs hang from there, while us-west-2's probe, Route 53's checkers and the "
+        "clients still reach the primary, which keeps serving): no database move, "
+        f"{sum(len(r.outcome.lost) for r in partitions or [])} of "
+        f"{sum(r.outcome.acked for r in partitions or [])} acknowledged payments lost.",
+        "",
+        *held_rows(partitions or []),
+        "",
+        "**API-only fault in us-east-1** (API Gateway answers 502 to clients and probes; the "
+        "database is healthy and its RPO lag published): SwitchoverGlobalCluster, sent to the "
+        "primary's region, the standby replaying to the primary's position before promotion: "
+        f"RTO {seconds([r.rto_seconds or 0.0 for r in api_faults or []])}; "
+        f"{sum(len(r.outcome.lost) for r in api_faults or [])} of "
+        f"{sum(r.outcome.acked for r in api_faults or [])} acknowledged payments lost.",
+        "",
+        *held_rows(api_faults or []),
+        "",
         "**Planned switchover** (writes paused between requests, standby replayed to the "
         "primary's WAL position, primary stopped, standby promoted, writes resumed): write "
         f"pause {seconds([r.write_pause_seconds for r in planned])}; acknowledged then lost: "
@@ -203,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     unplanned: list[UnplannedResult] = []
     outages: list[UnplannedResult] = []
     planned: list[PlannedResult] = []
+    partitions: list[HeldResult] = []
+    api_faults: list[HeldResult] = []
     try:
         for number in range(1, max(1, args.runs) + 1):
             elapsed = time.perf_counter() - started
@@ -215,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
             outages.append(
                 run_unplanned(pair, f"drill{number}-outage", settings, outage=Outage.REGION)
             )
+            partitions.append(run_partition(pair, f"drill{number}-partition", settings))
+            api_faults.append(run_api_fault(pair, f"drill{number}-api-fault", settings))
             print(
                 f"run {number}: unplanned RTO {unplanned[-1].rto_seconds:.2f} s, "
                 f"lost {len(unplanned[-1].outcome.lost)}; full-region outage RTO "
@@ -226,12 +269,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         pair.close()
     elapsed = time.perf_counter() - started
-    text = section(unplanned, outages, planned, settings, elapsed)
+    text = section(unplanned, outages, planned, settings, elapsed, partitions, api_faults)
     print(text.replace(BEGIN + "\n", "").replace("\n" + END, ""))
     outcomes = [r.outcome for r in planned] + [r.outcome for r in unplanned + outages]
-    lost_in_planned = any(r.outcome.lost for r in planned)
+    outcomes += [r.outcome for r in partitions + api_faults]
+    lost_in_planned = any(r.outcome.lost for r in planned + partitions + api_faults)
+    if any(r.failover_requests for r in partitions):
+        print("drill FAILED: a partition moved the database")
+        return 1
     if lost_in_planned or any(o.mismatched for o in outcomes):
-        print("drill FAILED: a planned switchover lost payments or an id did not match")
+        print(
+            "drill FAILED: a planned switchover, a partition or an API-only fault lost "
+            "payments, or an id did not match"
+        )
         return 1
     if args.write is not None:
         write_section(text, Path(args.write))

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
@@ -79,6 +80,8 @@ def orchestrator_env(names: ResourceNames, topic_arn: str) -> dict[str, str]:
         "SIGNALS_BUDGET_SECONDS": "1",
         "GATES_BUDGET_SECONDS": "1",
         "FUNCTION_TIMEOUT_SECONDS": str(FUNCTION_TIMEOUT_SECONDS),
+        # seconds, not minutes, like the rest of the drill's schedule
+        "RPO_LAG_PERIOD_SECONDS": "1",
     }
 
 
@@ -90,15 +93,38 @@ class ProbeCall:
     answered: bool
 
 
+GATEWAY_ERROR_BODY = '{"message": "Internal server error"}'
+"""API Gateway's answer when its Lambda integration fails: not the /health contract."""
+
+
 class RegionProbe:
     """``probe(url, timeout)`` over the drill's regions: the region's real ``/health`` handler
-    in a thread of its own; no answer within ``timeout`` is a probe without a response."""
+    in a thread of its own; no answer within ``timeout`` is a probe without a response.
+
+    ``broken_api`` holds the URLs whose API layer fails (API Gateway answers 502 whatever the
+    database does); ``cut_off`` the vantage regions that cannot reach the primary at all (a
+    partition): probes from there (through :meth:`view`) time out."""
 
     def __init__(self, regions: Mapping[str, Region]) -> None:
         self._regions = dict(regions)
         self.calls: list[ProbeCall] = []
         self._idle: dict[str, list[PaymentService]] = {url: [] for url in regions}
         self._lock = threading.Lock()
+        self.broken_api: set[str] = set()
+        self.cut_off: set[str] = set()
+
+    def view(self, vantage_region: str) -> Callable[[str, float], ProbeResult]:
+        """The probe as seen from ``vantage_region``."""
+
+        def probe(url: str, timeout: float) -> ProbeResult:
+            if url == PRIMARY_URL and vantage_region in self.cut_off:
+                started = time.perf_counter()
+                time.sleep(timeout)
+                self.calls.append(ProbeCall(url, timeout, time.perf_counter() - started, False))
+                return ProbeResult(None, error="TimeoutError")
+            return self(url, timeout)
+
+        return probe
 
     def _take(self, url: str, region: Region) -> PaymentService:
         """An idle handler instance (a warm execution environment) or a new one."""
@@ -117,6 +143,9 @@ class RegionProbe:
         region = self._regions.get(url)
         if region is None:
             return ProbeResult(None, error="URLError")
+        if url in self.broken_api:
+            self.calls.append(ProbeCall(url, timeout, time.perf_counter() - started, True))
+            return ProbeResult(502, GATEWAY_ERROR_BODY)
         answers: list[ProbeResult] = []
         done = threading.Event()
 
@@ -146,7 +175,7 @@ class VantagePoint:
         self,
         region: str,
         alarm_name: str,
-        probe: RegionProbe,
+        probe: Callable[[str, float], ProbeResult],
         interval: float,
         timeout: float,
         threshold: int,
@@ -212,6 +241,9 @@ class PromotingRdsWorld(FakeRdsWorld):
     next DescribeGlobalClusters shows the secondary as the writer."""
 
     promote: Callable[[], None] = field(default=lambda: None)
+    switch_over: Callable[[], None] = field(default=lambda: None)
+    """A planned switchover: the standby replays up to the primary's position, then is
+    promoted (Aurora synchronizes first: nothing acknowledged is lost)."""
     promoted: threading.Event = field(default_factory=threading.Event)
     requested_at: float | None = None
     promotion_seconds: float | None = None
@@ -219,11 +251,14 @@ class PromotingRdsWorld(FakeRdsWorld):
     def start_change(self, target: str, status: str, allow_data_loss: bool) -> None:
         super().start_change(target, status, allow_data_loss)
         self.requested_at = time.perf_counter()
-        threading.Thread(target=self._promote, name="drill-promote", daemon=True).start()
+        how = self.promote if allow_data_loss else self.switch_over
+        threading.Thread(
+            target=self._promote, args=(how,), name="drill-promote", daemon=True
+        ).start()
 
-    def _promote(self) -> None:
+    def _promote(self, how: Callable[[], None]) -> None:
         started = time.perf_counter()
-        self.promote()
+        how()
         self.promotion_seconds = time.perf_counter() - started
         self.promoted.set()
 
@@ -248,6 +283,7 @@ class EvaluationTrace:
     consecutive_down: int
     action: str
     signals: tuple[tuple[str, str], ...]
+    reason: str = ""
 
 
 class HealthState:
@@ -295,8 +331,11 @@ class DrillOrchestrator:
         probe_interval: float,
         probe_threshold: int,
         us_east_1_down: Callable[[], bool],
+        switch_over: Callable[[], None] = lambda: None,
+        replication_lag_ms: Callable[[], float | None] = lambda: None,
     ) -> None:
         self.probe = RegionProbe(regions)
+        self._replication_lag_ms = replication_lag_ms
         self._promote = promote
         self._checker_state = checker_state
         self._interval = interval
@@ -309,9 +348,12 @@ class DrillOrchestrator:
             cluster_arn(PRIMARY_REGION, self.names.primary_cluster),
             cluster_arn(SECONDARY_REGION, self.names.secondary_cluster),
             promote=promote,
+            switch_over=switch_over,
         )
         self.vantage_points = [
-            VantagePoint(region, alarm, self.probe, probe_interval, 0.5, probe_threshold)
+            VantagePoint(
+                region, alarm, self.probe.view(region), probe_interval, 0.5, probe_threshold
+            )
             for region, alarm in (
                 (SECONDARY_REGION, LOCAL_PROBE_ALARM),
                 (THIRD_REGION, REMOTE_PROBE_ALARM),
@@ -372,8 +414,12 @@ class DrillOrchestrator:
             sns=sns,
             remote_alarms=boto3.client("cloudwatch", region_name=THIRD_REGION),
             local_alarms=boto3.client("cloudwatch", region_name=SECONDARY_REGION),
+            local_metrics=boto3.client("cloudwatch", region_name=SECONDARY_REGION),
+            # SwitchoverGlobalCluster goes to the primary's region (payment_service.failover)
+            rds_primary=self.rds.client(PRIMARY_REGION),
         )
-        return Orchestrator(self.settings, clients, probe=self.probe)
+        # The orchestrator runs in us-east-2: its own probe is that region's vantage point.
+        return Orchestrator(self.settings, clients, probe=self.probe.view(SECONDARY_REGION))
 
     def set_primary_alarm(self, state: str) -> None:
         """The us-east-1 alarm on the Route 53 health check follows the checker."""
@@ -381,8 +427,30 @@ class DrillOrchestrator:
             AlarmName=self.names.primary_alarm, StateValue=state, StateReason="drill"
         )
 
+    def _publish_replication_lag(self) -> None:
+        """What us-east-2's CloudWatch shows while the primary's database ships its log: the
+        secondary cluster's ``AuroraGlobalDBRPOLag`` (nothing while it does not)."""
+        lag = self._replication_lag_ms()
+        if lag is None:
+            return
+        boto3.client("cloudwatch", region_name=SECONDARY_REGION).put_metric_data(
+            Namespace="AWS/RDS",
+            MetricData=[
+                {
+                    "MetricName": "AuroraGlobalDBRPOLag",
+                    "Dimensions": [
+                        {"Name": "DBClusterIdentifier", "Value": self.names.secondary_cluster}
+                    ],
+                    "Timestamp": datetime.fromtimestamp(time.time(), UTC),
+                    "Value": lag,
+                    "Unit": "Milliseconds",
+                }
+            ],
+        )
+
     def _run(self, engine: Orchestrator) -> None:
         while not self._stop.is_set():
+            self._publish_replication_lag()
             started = time.perf_counter()
             try:
                 record = engine.evaluate("schedule")
@@ -397,7 +465,8 @@ class DrillOrchestrator:
                     record.verdict or "-",
                     record.consecutive_down,
                     record.action.value,
-                    tuple((s.name.value, s.state.value) for s in record.signals),
+                    tuple((s.name.value, s.evidence.value) for s in record.signals),
+                    record.reason,
                 )
             )
             self._stop.wait(max(0.0, self._interval - seconds))

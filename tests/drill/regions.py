@@ -63,6 +63,9 @@ class Region:
         self._password = password
         self._store = store
         self._databases: list[Database] = []
+        self.api_broken = threading.Event()
+        """Set: the region's API layer fails (API Gateway answers 502 before any handler runs),
+        whatever its database does."""
 
     def service(self) -> PaymentService:
         """A new handler instance with its own connection (one execution environment)."""

@@ -392,3 +392,167 @@ def run_planned(
         promotion_seconds=promotion,
         outcome=outcome,
     )
+
+
+@dataclass(frozen=True)
+class HeldResult:
+    """A scenario in which the database must not move (or must move without loss)."""
+
+    evaluations: tuple[Evaluation, ...]
+    outcome: Outcome
+    """Payments checked against the database that writes at the end."""
+    failover_requests: tuple[tuple[str, dict[str, object]], ...]
+    notified: tuple[str, ...]
+    """Actions the orchestrator paged or reported, in order."""
+    acked_during_fault: int
+    rto_seconds: float | None = None
+    """Fault -> first payment accepted by the secondary (when the database moved)."""
+
+
+def _requests(orchestrator: DrillOrchestrator) -> tuple[tuple[str, dict[str, object]], ...]:
+    return tuple(
+        (region, dict(params))
+        for region, operation, params in orchestrator.rds.calls
+        if operation in ("failover_global_cluster", "switchover_global_cluster")
+    )
+
+
+def _evaluations(orchestrator: DrillOrchestrator, fault_at: float) -> tuple[Evaluation, ...]:
+    return tuple(
+        Evaluation(
+            e.started - fault_at, e.verdict, e.consecutive_down, e.action, e.seconds, e.signals
+        )
+        for e in orchestrator.trace
+    )
+
+
+def run_partition(
+    pair: ReplicatedPair,
+    prefix: str,
+    settings: DrillSettings = DEFAULT_SETTINGS,
+    *,
+    hold_seconds: float = 4.0,
+) -> HeldResult:
+    """us-east-2 loses its path to us-east-1 (its probes time out, us-east-1's APIs hang from
+    there) while the primary keeps serving its clients and us-west-2 still reaches it. The
+    orchestrator must not move the database and must page the conflicting evidence; every
+    payment the primary acknowledges stays."""
+    run = _Run(pair, settings, prefix)
+    health_state = HealthState()
+    partitioned = threading.Event()
+    orchestrator = DrillOrchestrator(
+        {PRIMARY_URL: run.primary, SECONDARY_URL: run.secondary},
+        pair.standby.promote,
+        health_state,
+        interval=settings.evaluation_interval,
+        probe_interval=settings.check_interval,
+        probe_threshold=settings.vantage_threshold,
+        us_east_1_down=partitioned.is_set,
+        replication_lag_ms=lambda: None if partitioned.is_set() else 100.0,
+    )
+    # Route 53's checkers are in many regions: they keep reaching the primary.
+    checker = HealthChecker(
+        orchestrator.probe,
+        run.secondary,
+        run.router,
+        settings,
+        health_state,
+        lambda: orchestrator.set_primary_alarm("ALARM"),
+    )
+    try:
+        orchestrator.start()
+        run.client.start()
+        checker.start()
+        _warm_up(run.client, settings.warmup_seconds, settings)
+        fault_at = time.perf_counter()
+        orchestrator.probe.cut_off.add(SECONDARY_REGION)
+        partitioned.set()
+        time.sleep(hold_seconds)
+        run.client.stop()
+    finally:
+        checker.stop()
+        orchestrator.stop()
+        run.close()
+    if orchestrator.errors:
+        raise orchestrator.errors[0]
+    present = pair.keys_on(pair.primary, prefix)
+    lost = tuple(ack.key for ack in run.client.acks if ack.key not in present)
+    mismatched = sum(
+        1 for ack in run.client.acks if ack.key in present and present[ack.key] != ack.payment_id
+    )
+    outcome = Outcome(
+        len(run.client.acks), lost, mismatched, len(run.client.in_doubt), dict(run.client.failures)
+    )
+    return HeldResult(
+        evaluations=_evaluations(orchestrator, fault_at),
+        outcome=outcome,
+        failover_requests=_requests(orchestrator),
+        notified=tuple(e.action for e in orchestrator.trace if e.action != "none"),
+        acked_during_fault=sum(1 for ack in run.client.acks if ack.at >= fault_at),
+    )
+
+
+def run_api_fault(
+    pair: ReplicatedPair, prefix: str, settings: DrillSettings = DEFAULT_SETTINGS
+) -> HeldResult:
+    """us-east-1's API layer fails (API Gateway answers 502 to clients and probes) while its
+    database is healthy and replicating. The orchestrator must switch over (the standby replays
+    up to the primary's position before it is promoted): nothing acknowledged is lost."""
+    run = _Run(pair, settings, prefix)
+    health_state = HealthState()
+    moved = threading.Event()
+
+    def switch_over() -> None:
+        pair.replay_caught_up()
+        pair.primary.stop("fast")
+        pair.standby.promote()
+        moved.set()
+
+    orchestrator = DrillOrchestrator(
+        {PRIMARY_URL: run.primary, SECONDARY_URL: run.secondary},
+        pair.standby.promote,
+        health_state,
+        interval=settings.evaluation_interval,
+        probe_interval=settings.check_interval,
+        probe_threshold=settings.vantage_threshold,
+        us_east_1_down=lambda: False,
+        switch_over=switch_over,
+        replication_lag_ms=lambda: None if moved.is_set() else 100.0,
+    )
+    checker = HealthChecker(
+        orchestrator.probe,
+        run.secondary,
+        run.router,
+        settings,
+        health_state,
+        lambda: orchestrator.set_primary_alarm("ALARM"),
+    )
+    try:
+        orchestrator.start()
+        run.client.start()
+        checker.start()
+        _warm_up(run.client, settings.warmup_seconds, settings)
+        fault_at = time.perf_counter()
+        run.primary.api_broken.set()
+        orchestrator.probe.broken_api.add(PRIMARY_URL)
+        if not orchestrator.rds.promoted.wait(settings.recovery_timeout):
+            raise TimeoutError(f"the orchestrator did not switch over: {orchestrator.trace[-3:]}")
+        first = run.client.wait_for_ack_in(SECONDARY_REGION, fault_at, settings.recovery_timeout)
+        time.sleep(settings.after_seconds)
+        run.client.stop()
+    finally:
+        checker.stop()
+        orchestrator.stop()
+        run.close()
+    if orchestrator.errors:
+        raise orchestrator.errors[0]
+    outcome = _outcome(pair, run.client, prefix)
+    pair.rotate()
+    return HeldResult(
+        evaluations=_evaluations(orchestrator, fault_at),
+        outcome=outcome,
+        failover_requests=_requests(orchestrator),
+        notified=tuple(e.action for e in orchestrator.trace if e.action != "none"),
+        acked_during_fault=sum(1 for ack in run.client.acks if ack.at >= fault_at),
+        rto_seconds=first.at - fault_at,
+    )

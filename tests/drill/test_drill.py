@@ -11,6 +11,8 @@ from tests.drill.scenarios import (
     Evaluation,
     Outage,
     UnplannedResult,
+    run_api_fault,
+    run_partition,
     run_planned,
     run_unplanned,
 )
@@ -19,13 +21,17 @@ FAST = DrillSettings(warmup_seconds=1.0, after_seconds=0.5)
 SECONDARY_ARN = "arn:aws:rds:us-east-2:123456789012:cluster:payment-processing-aurora-use2-drill"
 
 
-def down_run(evaluations: tuple[Evaluation, ...]) -> list[Evaluation]:
-    """The evaluations up to and including the one that failed over, back to the last
-    non-down verdict."""
-    index = [e.action for e in evaluations].index("fail_over")
+DOWN = {"database_down", "service_broken", "outage"}
+"""The verdicts that count towards a move (payment_service.orchestrator.model.DOWN_VERDICTS)."""
+
+
+def down_run(evaluations: tuple[Evaluation, ...], action: str = "fail_over") -> list[Evaluation]:
+    """The evaluations up to and including the one that moved the database, back to the last
+    verdict that does not count."""
+    index = [e.action for e in evaluations].index(action)
     run: list[Evaluation] = []
     for evaluation in reversed(evaluations[: index + 1]):
-        if evaluation.verdict != "down":
+        if evaluation.verdict not in DOWN:
             break
         run.insert(0, evaluation)
     return run
@@ -43,7 +49,7 @@ def assert_failed_over_once(result: UnplannedResult) -> None:
     # Before the outage the primary was seen healthy, and never down. (An evaluation whose
     # probe missed its 0.5 s timeout on a starved CPU is inconclusive, which is correct.)
     assert "healthy" in before, before
-    assert "down" not in before, before
+    assert not DOWN & set(before), before
     # FailoverGlobalCluster with AllowDataLoss, sent once, to the secondary's region
     assert result.failover_requests == (
         (
@@ -65,14 +71,16 @@ def test_unplanned_failover_under_load(pair: ReplicatedPair) -> None:
     assert_failed_over_once(result)
     decided = down_run(result.evaluations)[-1]
     signals = dict(decided.signals)
-    # us-east-1 readable: Route 53 and the alarm say unhealthy, the probe gets 503s; the
-    # vantage points' NoResponse alarms stay OK (the API answers), which is not health
+    # A database-only outage: us-east-1 readable, Route 53 and the alarm fail, the probe
+    # gets the API's 503 "database: down"; the vantage points' NoResponse alarms stay OK (the
+    # API answers), which is not health. It recovers by itself, with AllowDataLoss.
+    assert decided.verdict == "database_down"
     assert signals == {
-        "route53_health_check": "unhealthy",
-        "direct_probe": "unhealthy",
-        "primary_alarm": "unhealthy",
-        "remote_probe": "unknown",
-        "secondary_probe": "unknown",
+        "route53_health_check": "failing",
+        "direct_probe": "database_down",
+        "primary_alarm": "failing",
+        "remote_probe": "answered",
+        "secondary_probe": "answered",
     }
     assert 0 < result.dns_seconds < result.rto_seconds
     assert 0 < result.decision_seconds < result.rto_seconds
@@ -95,14 +103,15 @@ def test_full_region_outage_fails_over_without_us_east_1(pair: ReplicatedPair) -
     assert_failed_over_once(result)
     decided = down_run(result.evaluations)[-1]
     # nothing from us-east-1 was read: Route 53 and the alarm hung past the 1 s budget, the
-    # orchestrator's probe got no answer within 0.5 s, the us-west-2 vantage point's alarm
-    # is in ALARM: two silent vantage points
+    # orchestrator's probe got no answer within 0.5 s, both regions' probe alarms are in
+    # ALARM: two silent regions and no answer anywhere
+    assert decided.verdict == "outage"
     assert dict(decided.signals) == {
         "route53_health_check": "unknown",
-        "direct_probe": "unknown",
+        "direct_probe": "silent",
         "primary_alarm": "unknown",
-        "remote_probe": "unhealthy",
-        "secondary_probe": "unhealthy",
+        "remote_probe": "silent",
+        "secondary_probe": "silent",
     }
     assert all(region_seconds is not None for _, region_seconds in result.vantage_alarm_seconds)
     # every evaluation, each with hanging us-east-1 APIs, fits in the function timeout, and
@@ -145,3 +154,49 @@ def test_loss_is_detected_when_replication_is_cut(pair: ReplicatedPair) -> None:
     survivors = pair.keys_on(pair.primary, "t-cut")
     assert not after_cut & set(survivors)
     assert any(key.startswith("t-cut") for key in survivors)
+
+
+def test_a_partition_from_the_secondary_moves_nothing_and_loses_nothing(
+    pair: ReplicatedPair,
+) -> None:
+    """us-east-2 cannot reach us-east-1, us-west-2 can, the primary keeps serving."""
+    result = run_partition(pair, "t-partition", FAST)
+
+    assert result.failover_requests == ()
+    assert "conflicting_evidence" in result.notified
+    assert not {"fail_over", "switch_over", "no_safe_move"} & set(result.notified)
+    during = [e for e in result.evaluations if e.at > 0]
+    assert "conflict" in {e.verdict for e in during}
+    assert not DOWN & {e.verdict for e in during}
+    conflict = next(e for e in during if e.verdict == "conflict")
+    assert dict(conflict.signals)["remote_probe"] == "answered"
+    assert dict(conflict.signals)["direct_probe"] == "silent"
+    assert result.outcome.lost == ()
+    assert result.outcome.mismatched == 0
+    assert result.acked_during_fault > 0, "the primary kept acknowledging payments"
+
+
+def test_an_api_only_fault_switches_over_and_loses_nothing(pair: ReplicatedPair) -> None:
+    """API Gateway fails in us-east-1, Aurora is healthy: SwitchoverGlobalCluster, not
+    AllowDataLoss; sent to the primary's region, as AWS documents."""
+    result = run_api_fault(pair, "t-api-fault", FAST)
+
+    assert result.failover_requests == (
+        (
+            "us-east-1",
+            {
+                "GlobalClusterIdentifier": "payment-processing-aurora-global-drill",
+                "TargetDbClusterIdentifier": SECONDARY_ARN,
+            },
+        ),
+    )
+    assert "switch_over" in result.notified
+    assert "fail_over" not in result.notified
+    decided = down_run(result.evaluations, "switch_over")[-1]
+    assert decided.verdict == "service_broken"
+    assert dict(decided.signals)["direct_probe"] == "service_broken"
+    assert result.outcome.lost == ()
+    assert result.outcome.mismatched == 0
+    assert result.rto_seconds is not None
+    assert result.rto_seconds < 15
+    assert any(code.startswith("502") for code in result.outcome.failures)

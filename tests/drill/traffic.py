@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from payment_service.api import PaymentService
@@ -100,7 +101,13 @@ class Client:
                     return
                 with self.router.gate:
                     region = self.router.region
-                    response = create_payment(self._service(region), key)
+                    if region.api_broken.is_set():
+                        response: Mapping[str, object] = {
+                            "statusCode": 502,
+                            "body": '{"message": "Internal server error"}',
+                        }
+                    else:
+                        response = create_payment(self._service(region), key)
                     answered = time.perf_counter()
                 status = response["statusCode"]
                 body = response["body"]
@@ -108,6 +115,7 @@ class Client:
                     payment = json.loads(body)
                     self.acks.append(Ack(key, str(payment["id"]), region.name, answered))
                     break
-                code = json.loads(body)["error"]["code"] if isinstance(body, str) else "?"
+                error = json.loads(body).get("error") if isinstance(body, str) else None
+                code = error["code"] if isinstance(error, dict) else "gateway"
                 self.failures[f"{status} {code}"] += 1
                 time.sleep(self.retry_delay)

@@ -134,11 +134,13 @@ def test_the_fault_benchmark_database_runs_the_migrations_that_create_roles() ->
 def _fake_drill(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The drill script with a pair and scenarios that take no time; returns written paths."""
     outcome = SimpleNamespace(lost=[], acked=3, mismatched=False)
-    result = SimpleNamespace(outcome=outcome, rto_seconds=1.0, write_pause_seconds=0.1)
+    result = SimpleNamespace(
+        outcome=outcome, rto_seconds=1.0, write_pause_seconds=0.1, failover_requests=()
+    )
     pair = SimpleNamespace(create=lambda: SimpleNamespace(close=list))
     monkeypatch.setattr(drill, "ReplicatedPair", pair)
-    monkeypatch.setattr(drill, "run_planned", lambda *_args, **_kwargs: result)
-    monkeypatch.setattr(drill, "run_unplanned", lambda *_args, **_kwargs: result)
+    for scenario in ("run_planned", "run_unplanned", "run_partition", "run_api_fault"):
+        monkeypatch.setattr(drill, scenario, lambda *_args, **_kwargs: result)
     monkeypatch.setattr(
         drill, "section", lambda *_args: f"{drill.BEGIN}\ndrill figures\n{drill.END}"
     )

@@ -39,6 +39,7 @@ def test_settings_defaults_and_validation(world: World) -> None:
     assert settings.primary_region == PRIMARY
     assert settings.thresholds.switchover_timeout_seconds == 300.0
     assert (settings.rpo_lag_max_age_seconds, settings.healthy_rpo_lag_seconds) == (180.0, 60.0)
+    assert settings.rpo_lag_period_seconds == 60
     for name, value, message in [
         ("GLOBAL_CLUSTER_ID", "", "GLOBAL_CLUSTER_ID is not set"),
         ("PRIMARY_HEALTH_URL", "http://plain.example/health", "PRIMARY_HEALTH_URL="),
@@ -49,6 +50,7 @@ def test_settings_defaults_and_validation(world: World) -> None:
         ("SWITCHOVER_TIMEOUT_SECONDS", "59", "out of range; expected 60..3600"),
         ("HEALTHY_RPO_LAG_SECONDS", "0", "out of range; expected 1..900"),
         ("RPO_LAG_MAX_AGE_SECONDS", "soon", "is not a number"),
+        ("RPO_LAG_PERIOD_SECONDS", "90", "expected 1, 5, 10, 30 or a multiple of 60"),
         ("ALERT_TOPIC_ARN", "topic", "an SNS topic ARN"),
     ]:
         with pytest.raises(ConfigError, match=message):

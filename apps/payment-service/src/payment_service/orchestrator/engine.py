@@ -246,7 +246,11 @@ class Orchestrator:
             return DatabaseHealth(False, "no CloudWatch client for the RPO lag")
         window = settings.rpo_lag_max_age_seconds
         lag, error = probes.read_rpo_lag(
-            metrics, settings.secondary_cluster_arn.split(":")[-1], now, window
+            metrics,
+            settings.secondary_cluster_arn.split(":")[-1],
+            now,
+            window,
+            settings.rpo_lag_period_seconds,
         )
         if lag is None and error != probes.NO_DATAPOINT:
             return DatabaseHealth(False, f"AuroraGlobalDBRPOLag {error}")

@@ -156,10 +156,16 @@ metrics for Amazon Aurora"; the same metric the ``aurora-rpo-lag`` alarms watch)
 
 
 def read_rpo_lag(
-    client: MetricsApi, cluster_id: str, now: float, window_seconds: float
+    client: MetricsApi,
+    cluster_id: str,
+    now: float,
+    window_seconds: float,
+    period_seconds: int = 60,
 ) -> tuple[tuple[float, float] | None, str | None]:
     """The newest ``AuroraGlobalDBRPOLag`` datapoint of ``cluster_id`` in the last
-    ``window_seconds``: (epoch seconds, lag in seconds), or ``None`` with why."""
+    ``window_seconds``: (epoch seconds, lag in seconds), or ``None`` with why. A datapoint's
+    ``Timestamp`` is the start of its period (CloudWatch API Reference, ``Datapoint``), so
+    with RDS's one-minute metrics the newest is at most a minute behind its last sample."""
     try:
         response = client.get_metric_statistics(
             Namespace="AWS/RDS",
@@ -167,7 +173,7 @@ def read_rpo_lag(
             Dimensions=[{"Name": "DBClusterIdentifier", "Value": cluster_id}],
             StartTime=datetime.fromtimestamp(now - window_seconds, UTC),
             EndTime=datetime.fromtimestamp(now, UTC),
-            Period=60,
+            Period=period_seconds,
             Statistics=["Maximum"],
         )
     except Exception as exc:

@@ -67,6 +67,16 @@ def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: in
     return value
 
 
+def _period(env: Mapping[str, str]) -> int:
+    period = _integer(env, "RPO_LAG_PERIOD_SECONDS", 60, 1, 3600)
+    if period not in (1, 5, 10, 30) and period % 60:
+        raise ConfigError(
+            f"RPO_LAG_PERIOD_SECONDS={period} is invalid; expected 1, 5, 10, 30 or a multiple "
+            "of 60 (CloudWatch GetMetricStatistics Period)"
+        )
+    return period
+
+
 def arn_region(arn: str) -> str:
     """The region field of an ARN (``arn:partition:service:region:account:resource``)."""
     parts = arn.split(":")
@@ -110,6 +120,10 @@ class OrchestratorSettings:
     """RPO_LAG_MAX_AGE_SECONDS: the newest ``AuroraGlobalDBRPOLag`` datapoint older than this
     is no evidence of a healthy primary database (two 60-second periods and a minute of
     publication delay)."""
+    rpo_lag_period_seconds: int = 60
+    """RPO_LAG_PERIOD_SECONDS: the statistics period of that read. RDS publishes one-minute
+    metrics, for which CloudWatch accepts multiples of 60 (GetMetricStatistics ``Period``);
+    only a scaled-down drill sets less (1, 5, 10 or 30, the high-resolution periods)."""
     healthy_rpo_lag_seconds: float = 60.0
     """HEALTHY_RPO_LAG_SECONDS: an RPO lag above this is no evidence of a healthy primary
     database (the environment's ``replication_lag_alarm_seconds``)."""
@@ -246,6 +260,7 @@ class OrchestratorSettings:
             ),
             probe_timeout_seconds=probe_timeout,
             rpo_lag_max_age_seconds=_number(env, "RPO_LAG_MAX_AGE_SECONDS", 180.0, 60, 900),
+            rpo_lag_period_seconds=_period(env),
             healthy_rpo_lag_seconds=_number(env, "HEALTHY_RPO_LAG_SECONDS", 60.0, 1, 900),
             decision_ttl_days=_integer(env, "DECISION_TTL_DAYS", 90, 1, 3650),
             environment_suffix=suffix,

@@ -73,6 +73,7 @@ SERVICES = (
     "dynamodb",
     "ec2",
     "events",
+    "fis",
     "iam",
     "kms",
     "lambda",
@@ -87,6 +88,48 @@ SERVICES = (
     "wafv2",
 )
 """``endpoints`` keys of every service the stacks' resources and data sources call."""
+
+_SERVICE_OF_PREFIX = (
+    ("aws_acm_", "acm"),
+    ("aws_api_gateway_", "apigateway"),
+    ("aws_cloudwatch_log_", "logs"),
+    ("aws_cloudwatch_event_", "events"),
+    ("aws_cloudwatch_", "cloudwatch"),
+    ("aws_db_", "rds"),
+    ("aws_rds_", "rds"),
+    ("aws_dynamodb_", "dynamodb"),
+    ("aws_fis_", "fis"),
+    ("aws_iam_policy_document", ""),  # computed locally, no API call
+    ("aws_iam_", "iam"),
+    ("aws_kms_", "kms"),
+    ("aws_lambda_", "lambda"),
+    ("aws_route53_", "route53"),
+    ("aws_s3_", "s3"),
+    ("aws_secretsmanager_", "secretsmanager"),
+    ("aws_sns_", "sns"),
+    ("aws_ssm_", "ssm"),
+    ("aws_wafv2_", "wafv2"),
+    ("aws_caller_identity", "sts"),
+    ("aws_vpc", "ec2"),
+    ("aws_subnet", "ec2"),
+    ("aws_route", "ec2"),
+    ("aws_security_group", "ec2"),
+    ("aws_default_security_group", "ec2"),
+    ("aws_flow_log", "ec2"),
+)
+"""Which ``endpoints`` key serves each resource or data source type (first match wins)."""
+
+
+def uncovered_types(document: Mapping[str, Any]) -> list[str]:
+    """Types of ``document`` whose service has no emulator endpoint in :data:`SERVICES`."""
+    kinds = set(document.get("resource", {})) | set(document.get("data", {}))
+    missing = []
+    for kind in sorted(kinds - {"terraform_remote_state"}):
+        service = next((svc for prefix, svc in _SERVICE_OF_PREFIX if kind.startswith(prefix)), None)
+        if service is None or (service and service not in SERVICES):
+            missing.append(kind)
+    return missing
+
 
 MOTO_ENV = {
     # Role policy attachments name AWS managed policies (e.g. AWSLambdaVPCAccessExecutionRole):
@@ -385,6 +428,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             copy = work / "stacks" / stack.name
             shutil.copytree(stack.directory, copy)
             document = json.loads((copy / "cdk.tf.json").read_text(encoding="utf-8"))
+            missing = uncovered_types(document)
+            if missing:
+                raise SystemExit(
+                    f"emulator_apply: no emulator endpoint for {', '.join(missing)}: "
+                    "add its service to SERVICES and _SERVICE_OF_PREFIX"
+                )
             emulate(document, endpoint, state_dir, target.version)
             (copy / "cdk.tf.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
             init(terraform, copy, tf_env)

@@ -72,3 +72,25 @@ def test_ci_runs_make_test_then_the_slow_tests() -> None:
         if line.startswith("make ")
     ]
     assert steps[:2] == ["make test", "make test-slow"]
+
+
+def _marked_slow() -> set[str]:
+    """``path::test`` of every test function decorated ``@pytest.mark.slow``."""
+    found = set()
+    for path in [*REPO.glob("tests/**/test_*.py"), *REPO.glob("packages/*/tests/test_*.py")]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            if line.strip() != "@pytest.mark.slow":
+                continue
+            following = next(text for text in lines[number + 1 :] if text.startswith("def "))
+            name = following.removeprefix("def ").split("(", 1)[0]
+            found.add(f"{path.relative_to(REPO).as_posix()}::{name}")
+    return found
+
+
+def test_docs_testing_lists_every_slow_test_with_its_times() -> None:
+    text = (REPO / "docs" / "testing.md").read_text(encoding="utf-8")
+    section = text.split("## Parallel workers and slow tests", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `([^`]+::[^`]+)` \|.*\| \d+ s \| \d+ s \|$", section, re.M))
+    assert listed == _marked_slow()
+    assert listed, "no slow test listed"

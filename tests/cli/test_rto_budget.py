@@ -943,6 +943,20 @@ def test_the_slower_alarm_counts_the_period_of_the_last_answer(tmp_path: Path) -
     assert alarm.label.startswith("both probe alarms in ALARM: 1 periods of 150 s unanswered")
 
 
+def test_the_slower_alarm_is_the_longer_wait_not_the_longer_period(tmp_path: Path) -> None:
+    """(1 + 1) x 180 = 360 s against (8 + 1) x 45 = 405 s: the second is slower although its
+    periods are shorter."""
+    alarms = {
+        "probe_alarm": {"alarm_name": "use2", "evaluation_periods": 1, "period": 180},
+        "remote_alarm": {"alarm_name": REMOTE_ALARM_NAME, "evaluation_periods": 8, "period": 45},
+    }
+    full_app(tmp_path, alarms=alarms)
+
+    alarm = terms(budget_of(tmp_path))["probe_alarms"]
+
+    assert (alarm.seconds, alarm.basis) == (405, Basis.DOCUMENTED)
+
+
 def test_an_alarm_name_found_twice_counts_once(tmp_path: Path) -> None:
     """The first alarm of that name (in stack order) is the one read; a second one in another
     stack (another region's alarm of the same name) is not counted again."""

@@ -526,19 +526,16 @@ def _probe_alarms(app: SynthesizedApp) -> Term:
             if window is not None:
                 found.append((*window, alarm.address))
                 break
-    synthesized = len(found) == len(PROBE_ALARM_VARIABLES)
-    windows = (
-        found
-        if synthesized
-        else [*found, (DEFAULT_ALARM_PERIODS, DEFAULT_ALARM_PERIOD_SECONDS, "")]
-    )
+    missing = len(PROBE_ALARM_VARIABLES) - len(found)
+    default = (DEFAULT_ALARM_PERIODS, DEFAULT_ALARM_PERIOD_SECONDS, "")
+    windows = [*found, default] if missing else found
     periods, period, _ = max(windows, key=lambda window: (window[0] + 1) * window[1])
     label = (
         f"both probe alarms in ALARM: {periods} periods of {period} s unanswered, plus the "
         "period of the last answer"
     )
     seconds = (periods + 1) * period
-    if synthesized:
+    if not missing:
         return Term(
             "probe_alarms", label, seconds, Basis.DOCUMENTED, ", ".join(w[2] for w in found)
         )

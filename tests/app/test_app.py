@@ -335,9 +335,9 @@ def test_synth_report_counts_resources_and_reports_bundle_sizes(
         doc = synthesized_app.stacks[name]
         assert summary.resource_count == sum(len(v) for v in doc["resource"].values())
         bundles = [a for a in summary.assets if a[0].endswith("payment-service.zip")]
-        # api + authorizer + migrate in both regions, plus the orchestrator and the probes
-        # of us-east-2 and of the probe region in the secondary
-        assert len(bundles) == (6 if name.endswith("-secondary") else 3)
+        # api + authorizer + migrate in both regions, plus the orchestrator, the readiness
+        # evaluator and the probes of us-east-2 and of the probe region in the secondary
+        assert len(bundles) == (7 if name.endswith("-secondary") else 3)
         assert all(size > 100 * 1024 for _, size in bundles)
     text = render(synthesized_app.outdir, list(summaries.values()), verbose=True)
     assert "payment-service.zip" in text

@@ -21,7 +21,10 @@ from payment_dr_compute import (
     PaymentFunctionsProps,
     PrimaryProbe,
     PrimaryProbeProps,
+    ReadinessEvaluator,
+    ReadinessEvaluatorProps,
 )
+from payment_dr_compute.readiness import READINESS_CHECKS
 from payment_dr_core import (
     ConfigError,
     EnvironmentConfig,
@@ -79,12 +82,18 @@ from payment_dr_observability import (
     DrDashboardProps,
     GameDayExperiments,
     GameDayExperimentsProps,
+    ReadinessMetrics,
     RegionView,
     S3ReplicationRule,
 )
 
 REQUIRED_TERRAFORM = ">= 1.11.0"
 """The Terraform versions that can apply the synthesized stacks."""
+
+QUIET_ALARMS = frozenset({"dynamodb-replication-latency", "s3-replication-latency"})
+"""DrAlarms keys whose metric exists only while data replicates: INSUFFICIENT_DATA is their
+normal state on a quiet system, so the readiness evaluator does not watch them (its
+dynamodb-replica and s3-replication checks read those metrics themselves)."""
 
 
 class PaymentDrStack(TerraformStack):
@@ -239,6 +248,7 @@ class PaymentDrStack(TerraformStack):
         if primary is not None:
             self._probes(primary, bundle)
             self._orchestrator(primary, bundle)
+            self._readiness(primary, bundle)
         self._outputs()
 
     def _outputs(self) -> None:
@@ -306,6 +316,75 @@ class PaymentDrStack(TerraformStack):
                 function_region=self.region,
                 topic_provider=self.primary_region_provider,
                 function_provider=self.provider,
+            ),
+        )
+
+    def _readiness(self, primary: PaymentDrStack, bundle: Bundle) -> None:
+        """The readiness evaluator: every 5 minutes, what a failover to this region needs;
+        its alarm pages this region's topic."""
+        config, namer = self.config, self.config.namer
+
+        def watched(stack: PaymentDrStack) -> tuple[str, ...]:
+            return tuple(
+                name for key, name in stack.alarms.alarm_names.items() if key not in QUIET_ALARMS
+            )
+
+        probe_alarms = {
+            region: namer.of(names.PROBE_ALARM, region=region)
+            for region in (self.region, config.probe_region)
+        }
+        self.readiness = ReadinessEvaluator(
+            self,
+            "readiness",
+            ReadinessEvaluatorProps(
+                namer=namer,
+                region=self.region,
+                primary_region=primary.region,
+                bundle=bundle,
+                kms_key_arn=self.key_arn,
+                global_cluster_identifier=primary.aurora.global_cluster_identifier,
+                primary_cluster_arn=primary.aurora.cluster_arn,
+                secondary_cluster_arn=self.aurora_secondary.cluster_arn,
+                session_table_name=namer.of(names.SESSION_TABLE),
+                session_table_arn=self.session_table_arn,
+                source_bucket_name=primary.bucket.bucket_name,
+                source_bucket_arn=primary.bucket.bucket_arn,
+                destination_bucket_name=self.bucket.bucket_name,
+                replication_rule_id=REPLICATION_RULE_ID,
+                client_keys_secret_arn=primary.client_keys.secret_arn,
+                client_keys_replica_arn=primary.client_keys.replica_secret_arn,
+                certificate_arns=tuple(
+                    arn
+                    for api in (primary.api, self.api)
+                    for arn in (api.certificate_arn, api.direct_certificate_arn)
+                ),
+                health_check_id=self.failover.primary_health_check_id,
+                hosted_zone_id=self.zone_id,
+                # the record itself: the evaluator is created after what it checks
+                api_domain_name=self.failover.record_fqdn,
+                switch_parameter_name=self.orchestrator.switch_parameter_name,
+                decision_table_name=self.orchestrator.decision_table_name,
+                decision_table_arn=self.orchestrator.decision_table.arn,
+                orchestrator_rule_name=self.orchestrator.schedule.name,
+                probe_regions=tuple(probe_alarms),
+                standby_function_names=(
+                    self.functions.api.physical_name,
+                    self.functions.authorizer.physical_name,
+                    self.functions.migrate.physical_name,
+                    self.orchestrator.function.physical_name,
+                    self.probe.function.physical_name,
+                ),
+                watched_alarms={
+                    primary.region: (*watched(primary), namer.of(names.PRIMARY_HEALTH_ALARM)),
+                    self.region: (*watched(self), probe_alarms[self.region]),
+                    config.probe_region: (probe_alarms[config.probe_region],),
+                },
+                alarm_topic_arn=self.alerts.topic_arn,
+                lag_alarm_seconds=config.replication_lag_alarm_seconds,
+                # several orchestrator periods, and never less than the evaluator's own
+                decision_max_age_seconds=max(300, 3 * 60 * config.orchestrator_schedule_minutes),
+                log_retention_days=config.log_retention_days,
+                provider=self.provider,
             ),
         )
 
@@ -545,6 +624,9 @@ class PaymentDrStack(TerraformStack):
                 s3_replication=self._s3_replication_rule(),
                 health_check_id=self.failover.primary_health_check_id,
                 secondary_health_check_id=self.failover.secondary_health_check_id,
+                readiness=ReadinessMetrics(
+                    region=self.region, environment=namer.suffix, checks=READINESS_CHECKS
+                ),
                 provider=self.provider,
             ),
         )

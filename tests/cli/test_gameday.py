@@ -286,3 +286,70 @@ def test_write_report_files(tmp_path: Path) -> None:
     (written,) = tmp_path.glob("gameday-s3-pause-*.json")
     assert json.loads(written.read_text()) == json.loads(out.getvalue())
     assert written.with_suffix(".md").read_text().startswith("# Game day: s3-pause (t)")
+
+
+class _Table:
+    def __init__(self, items: list[Mapping[str, object]]) -> None:
+        self.items = items
+        self.queries: list[Mapping[str, object]] = []
+
+    def query(self, **kwargs: object) -> Mapping[str, object]:
+        self.queries.append(kwargs)
+        return {"Items": self.items}
+
+
+@pytest.mark.parametrize(("outcome", "ready"), [("pass", True), ("fail", False)])
+def test_check_readiness_reads_the_last_recorded_evaluation(
+    monkeypatch: pytest.MonkeyPatch, outcome: str, ready: bool
+) -> None:
+    from dr_app.cli.commands import gameday as command
+    from dr_app.cli.context import CliContext
+    from dr_app.cli.names import ResourceNames
+    from payment_dr_core import EnvironmentConfig
+    from payment_service.readiness.model import CheckResult, Evaluation, Outcome
+    from payment_service.readiness.store import to_item
+
+    evaluation = Evaluation(
+        "e1", 1_700_000_000.0, "schedule", (CheckResult("global-cluster", Outcome(outcome), "r"),)
+    )
+    table = _Table([to_item(evaluation, 86400)])
+    regions: list[str] = []
+
+    def client(service: str, region: str, limits: object) -> _Table:
+        regions.append(f"{service}:{region}")
+        return table
+
+    monkeypatch.setattr(command, "boto3_client", client)
+    config = EnvironmentConfig(suffix="t")
+    ctx = CliContext(
+        names=ResourceNames.for_environment(config, PRIMARY, SECONDARY),
+        clients=None,  # type: ignore[arg-type]
+        out=io.StringIO(),
+        err=io.StringIO(),
+        stdin=io.StringIO(),
+    )
+    result = command.check_readiness(ctx)
+    assert result.ready is ready
+    assert regions == [f"dynamodb:{SECONDARY}"]
+    assert table.queries[0]["TableName"] == ctx.names.decision_table
+    assert result.checks == ({"check": "global-cluster", "outcome": outcome, "reason": "r"},)
+
+
+def test_check_readiness_without_a_record_is_not_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dr_app.cli.commands import gameday as command
+    from dr_app.cli.context import CliContext
+    from dr_app.cli.names import ResourceNames
+    from payment_dr_core import EnvironmentConfig
+
+    monkeypatch.setattr(command, "boto3_client", lambda *_: _Table([]))
+    config = EnvironmentConfig(suffix="t")
+    ctx = CliContext(
+        names=ResourceNames.for_environment(config, PRIMARY, SECONDARY),
+        clients=None,  # type: ignore[arg-type]
+        out=io.StringIO(),
+        err=io.StringIO(),
+        stdin=io.StringIO(),
+    )
+    result = command.check_readiness(ctx)
+    assert result.ready is False
+    assert "no readiness evaluation" in result.summary

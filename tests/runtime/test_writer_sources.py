@@ -200,3 +200,18 @@ def test_a_resolver_that_hangs_is_cut_off_at_the_dns_timeout(hanging_resolver: o
     assert DNS_TIMEOUT_SECONDS <= time.monotonic() - started < DNS_TIMEOUT_SECONDS + 1.0
     assert comparison.dns_error == "no answer within 3 s"
     assert comparison.verdict == UNKNOWN
+
+
+def test_any_failure_of_the_resolver_is_reported_not_raised() -> None:
+    rds = FakeRds()
+    rds.endpoint = GLOBAL
+
+    def label_too_long(name: str) -> Sequence[str]:
+        raise UnicodeError("encoding with 'idna' codec failed (label too long)")
+
+    comparison = read_writer_sources([("us-east-2", rds)], GLOBAL_ID, resolve=label_too_long)
+
+    assert (
+        comparison.dns_error == "UnicodeError: encoding with 'idna' codec failed (label too long)"
+    )
+    assert comparison.verdict == UNKNOWN

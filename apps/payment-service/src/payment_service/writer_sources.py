@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -194,15 +193,25 @@ def _global_endpoint(response: Mapping[str, object], identifier: str) -> str | N
 def _resolve_within(
     resolve: Resolver, name: str, timeout_seconds: float
 ) -> tuple[Sequence[str] | None, str | None]:
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer-dns")
-    future = pool.submit(resolve, name)
-    pool.shutdown(wait=False)
-    try:
-        return future.result(timeout=timeout_seconds), None
-    except FutureTimeout:
+    """``resolve(name)`` in a daemon thread (a lookup that hangs neither holds the caller past
+    ``timeout_seconds`` nor its process at exit): the chain, or ``None`` and why."""
+    outcome: list[Sequence[str] | Exception] = []
+
+    def lookup() -> None:
+        try:
+            outcome.append(resolve(name))
+        except Exception as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=lookup, name="writer-dns", daemon=True)
+    thread.start()
+    thread.join(timeout_seconds)
+    if not outcome:
         return None, f"no answer within {timeout_seconds:g} s"
-    except OSError as exc:
-        return None, f"{type(exc).__name__}: {exc}"
+    answer = outcome[0]
+    if isinstance(answer, Exception):
+        return None, f"{type(answer).__name__}: {answer}"
+    return answer, None
 
 
 def read_writer_sources(

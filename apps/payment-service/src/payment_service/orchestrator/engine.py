@@ -261,7 +261,9 @@ class Orchestrator:
             now,
             max_age_seconds=window,
             max_lag_seconds=settings.healthy_rpo_lag_seconds,
-            since=since,
+            # A datapoint is stamped with the start of its period: one whose period ends after
+            # the first failed evaluation holds samples taken since the problem began.
+            since=None if since is None else since - settings.rpo_lag_period_seconds,
         )
 
     def _read_gates_unbounded(

@@ -135,6 +135,25 @@ def test_the_startup_module_imports_nothing_until_a_cdktf_import(tmp_path: Path)
     assert done.stdout.split() == ["True", "False"]
 
 
+def test_a_broken_payment_dr_core_does_not_break_the_program_s_import(tmp_path: Path) -> None:
+    probe = (
+        "import site, sys; site.addsitedir(sys.argv[1]); "
+        "sys.modules['payment_dr_core'] = None; "  # any import of it now fails
+        "import jsii; print('imported')"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(_site_dir(tmp_path))],
+        env=_user_env(tmp_path),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert done.stdout.split() == ["imported"]
+    assert "payment-dr: payment_dr_core not imported first: ModuleNotFoundError" in done.stderr
+
+
 def test_the_core_wheel_puts_the_pth_file_into_site_packages(tmp_path: Path) -> None:
     wheel = build(CORE, tmp_path)
 

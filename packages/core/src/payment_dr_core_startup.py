@@ -41,8 +41,11 @@ class FirstCdktfImport:
         if fullname not in TRIGGERS:
             return None
         uninstall()
-        from payment_dr_core import aws_bindings
-
+        try:
+            from payment_dr_core import aws_bindings
+        except Exception as exc:  # a broken payment-dr-core must not break the user's import
+            sys.stderr.write(f"payment-dr: payment_dr_core not imported first: {exc!r}\n")
+            return None
         # The lazy loader's finder went first on sys.meta_path while this import's search had
         # passed that position already, so it is asked here; it answers only for the provider.
         return aws_bindings.find_spec(fullname, path, target)

@@ -95,7 +95,14 @@ def _poster(url: str, client_key: str | None) -> gameday.Post:
     context = ssl.create_default_context()
 
     def post(key: str) -> tuple[int | None, Mapping[str, Any]]:
-        body = json.dumps({"amount": "1.00", "currency": "USD", "merchant_reference": key})
+        body = json.dumps(
+            {
+                "amount": "1.00",
+                "currency": "USD",
+                "merchant_reference": key,
+                "customer_reference": "payment-dr-gameday",
+            }
+        )
         headers = {"Content-Type": "application/json", "Idempotency-Key": key}
         if client_key:
             headers["Authorization"] = f"Bearer {client_key}"

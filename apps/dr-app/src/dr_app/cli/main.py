@@ -24,6 +24,7 @@ from dr_app.cli.commands import (
     gameday,
     planned,
     preflight,
+    readiness,
     reconcile,
     rto_budget,
     status,
@@ -79,7 +80,17 @@ def build_parser(environ: dict[str, str]) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logs on stderr")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (status, planned, failover, drill, rto_budget, preflight, reconcile, gameday):
+    for module in (
+        status,
+        readiness,
+        planned,
+        failover,
+        drill,
+        rto_budget,
+        preflight,
+        reconcile,
+        gameday,
+    ):
         module.register(subparsers)
     return parser
 

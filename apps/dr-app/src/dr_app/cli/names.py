@@ -45,6 +45,8 @@ class ResourceNames:
     snapshot identifiers are per region, so one prefix serves both)."""
     name_prefix: str = "payment-processing"
     """First part of every physical name (the environment's ``name_prefix``)."""
+    readiness_function: str = ""
+    """The readiness evaluator (secondary region)."""
 
     def region_of(self, role: RegionRole) -> str:
         """The region that plays ``role``."""
@@ -95,4 +97,5 @@ class ResourceNames:
             api_domain=config.api_domain_name,
             failover_snapshot_copy=namer.of(names.AURORA_FAILOVER_SNAPSHOT_COPY),
             name_prefix=config.name_prefix,
+            readiness_function=namer.of(names.READINESS_FUNCTION, region=secondary_region),
         )

@@ -526,7 +526,8 @@ def test_orchestrator_runs_in_the_secondary_outside_the_vpc_with_scoped_promotio
         ]["statement"]
     }
     promote = statements["PromoteSecondary"]
-    assert promote["actions"] == ["rds:FailoverGlobalCluster"]
+    # a switchover when the primary's database is healthy, a failover with data loss otherwise
+    assert promote["actions"] == ["rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster"]
     assert len(promote["resources"]) == 3
     assert promote["resources"][0].startswith("arn:aws:rds::")
     text = json.dumps(synthesized_app.stacks)

@@ -95,9 +95,10 @@ def certificates(ctx: CheckContext) -> Finding:
     ``CERTIFICATE_MIN_DAYS`` (30) days.
 
     Source: ACM API Reference, ``DescribeCertificate`` in the certificate's region:
-    ``Certificate.Status`` (``ISSUED``) and ``Certificate.NotAfter``. ACM starts renewing a
-    DNS-validated certificate 60 days before it expires; one that still expires within 30
-    days did not renew (its ``RenewalSummary`` says why).
+    ``Certificate.Status`` (``ISSUED``) and ``Certificate.NotAfter``. ACM renews a DNS-validated
+    certificate in use by itself, well before it expires (ACM User Guide, "Managed certificate
+    renewal"); one that still expires within 30 days did not renew (its ``RenewalSummary``
+    says why).
     """
     settings = ctx.settings
 

@@ -224,6 +224,10 @@ def test_settings_name_the_variable_and_bound_the_budget() -> None:
     )
     whole = settings(WATCHED_ALARMS=json.dumps({"alarms": {"us-east-2": ["other-alarm"]}}))
     assert whole.watched_alarms == (("us-east-2", ("other-alarm",)),)
+    # the failover record's FQDN, as Terraform reports it, may end with the root's dot
+    assert settings(API_DOMAIN_NAME="api-rdy.payments.example.com.").api_domain_name.endswith(".")
+    with pytest.raises(ConfigError, match="API_DOMAIN_NAME='api rdy' is invalid"):
+        settings(API_DOMAIN_NAME="api rdy")
     with pytest.raises(ConfigError, match="the alarms of us-east-2 are invalid"):
         settings(WATCHED_ALARMS=json.dumps({"alarms": {"us-east-2": []}}))
     assert (parsed.secondary_cluster_id, parsed.rpo_seconds) == (

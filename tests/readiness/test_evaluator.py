@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -30,6 +31,7 @@ from payment_service.readiness.publish import NAMESPACE, emf_records
 from payment_service.readiness.runner import evaluate
 from payment_service.readiness.settings import ReadinessSettings
 from payment_service.readiness.store import from_item, latest, record, to_item
+from payment_service.readiness.threads import spawn_in_order
 from tests.readiness.support import (
     DECISIONS,
     NOW_EPOCH,
@@ -85,6 +87,33 @@ def test_hanging_apis_make_every_check_unknown_within_the_budget(
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(lines) == 17
     assert not any("_aws" in line for line in lines)  # unknown publishes no datapoint
+    # the calls still hanging are left in daemon threads: they cannot hold the process at exit
+    left = [t for t in threading.enumerate() if t.name.startswith("readiness")]
+    assert left
+    assert all(thread.daemon for thread in left)
+
+
+def test_work_in_order_runs_one_at_a_time_and_leaves_the_rest_pending() -> None:
+    release = threading.Event()
+    started: list[str] = []
+
+    def work(name: str, block: bool) -> str:
+        started.append(name)
+        if block:
+            release.wait(10)
+        return name
+
+    futures = spawn_in_order(
+        [lambda: work("a", False), lambda: work("b", True), lambda: work("c", False)],
+        "readiness-test",
+    )
+    assert futures[0].result(timeout=5) == "a"
+    time.sleep(0.2)
+    assert started == ["a", "b"]
+    assert not futures[2].running()
+    assert not futures[2].done()
+    release.set()
+    assert [future.result(timeout=5) for future in futures] == ["a", "b", "c"]
 
 
 def test_a_check_that_raises_is_unknown_and_the_others_still_count() -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
 from payment_service.failover.clients import Response, error_code, explain_error
@@ -19,6 +20,7 @@ from payment_service.failover.topology import Topology, TopologyError, parse_glo
 from payment_service.readiness.clients import ReadinessClients
 from payment_service.readiness.model import Finding, unknown
 from payment_service.readiness.settings import ReadinessSettings, arn_region
+from payment_service.readiness.threads import spawn, spawn_in_order
 from payment_service.writer_sources import Resolver, dns_alias_chain
 
 T = TypeVar("T")
@@ -142,10 +144,12 @@ class CheckContext:
         error, one not finished shortly before the deadline is unknown."""
         if not items:
             return []
-        workers = 1 if one_at_a_time else len(items)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="readiness-part")
-        futures = [pool.submit(read, item) for item in items]
-        pool.shutdown(wait=False)
+        works = [partial(read, item) for item in items]
+        futures = (
+            spawn_in_order(works, "readiness-part")
+            if one_at_a_time
+            else [spawn(work, "readiness-part") for work in works]
+        )
         wait(futures, timeout=max(0.0, self.deadline - PART_MARGIN_SECONDS - self.monotonic()))
         findings: list[Finding] = []
         for item, future in zip(items, futures, strict=True):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TextIO
 
@@ -22,6 +21,7 @@ from payment_service.readiness.publish import write_metrics
 from payment_service.readiness.runner import evaluate
 from payment_service.readiness.settings import ReadinessSettings
 from payment_service.readiness.store import record
+from payment_service.readiness.threads import spawn
 
 RECORD_TIMEOUT_SECONDS = 8.0
 """The record's own bound (inside the settings' recording reserve)."""
@@ -35,9 +35,7 @@ def record_within(
 ) -> str | None:
     """Run ``write``; ``None`` when it succeeded, else why not (an error, or no answer in
     time: the thread is left behind)."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readiness-record")
-    future = pool.submit(write)
-    pool.shutdown(wait=False)
+    future = spawn(write, "readiness-record")
     try:
         future.result(timeout=timeout_seconds)
     except FutureTimeout:

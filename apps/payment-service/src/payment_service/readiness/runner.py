@@ -1,8 +1,9 @@
 """One evaluation: every check concurrently, within the checks' budget.
 
-A check still running when the budget ends is reported unknown and left behind (its thread
-is not joined), so an API that hangs, in a region that is down, cannot hold the evaluation
-past its budget; a check that raises is unknown with the error. Nothing here writes: the
+A check still running when the budget ends is reported unknown and left behind (a daemon
+thread, never joined: :mod:`payment_service.readiness.threads`), so an API that hangs, in a
+region that is down, cannot hold the evaluation past its budget, nor the operator's command
+at exit; a check that raises is unknown with the error. Nothing here writes: the
 evaluator records and publishes the result (:mod:`payment_service.readiness.entry`), the
 operator's ``payment-dr readiness --now`` only prints it.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import wait
+from functools import partial
 
 from payment_service.failover.clients import explain_error
 from payment_service.readiness.checks import CHECKS, Check
@@ -20,6 +22,7 @@ from payment_service.readiness.clients import ReadinessClients
 from payment_service.readiness.context import CheckContext
 from payment_service.readiness.model import CheckResult, Evaluation, Outcome
 from payment_service.readiness.settings import ReadinessSettings
+from payment_service.readiness.threads import spawn
 from payment_service.writer_sources import Resolver, dns_alias_chain
 
 
@@ -49,9 +52,7 @@ def evaluate(
         monotonic=monotonic,
         resolve=resolve,
     )
-    pool = ThreadPoolExecutor(max_workers=max(1, len(checks)), thread_name_prefix="readiness")
-    futures = [pool.submit(check.run, ctx) for check in checks]
-    pool.shutdown(wait=False)
+    futures = [spawn(partial(check.run, ctx), f"readiness-{check.name}") for check in checks]
     wait(futures, timeout=max(0.0, ctx.deadline - monotonic()))
     results: list[CheckResult] = []
     for check, future in zip(checks, futures, strict=True):

@@ -537,6 +537,7 @@ def test_orchestrator_runs_in_the_secondary_outside_the_vpc_with_scoped_promotio
         f"payment-processing-failover-orchestrator-use2-{APP_SUFFIX}": "rate(1 minute)",
         f"payment-processing-primary-probe-use2-{APP_SUFFIX}": "rate(1 minute)",
         f"payment-processing-primary-probe-usw2-{APP_SUFFIX}": "rate(1 minute)",
+        f"payment-processing-readiness-use2-{APP_SUFFIX}": "rate(5 minutes)",
     }
 
 

@@ -324,6 +324,7 @@ def test_an_rpo_parameter_that_is_not_a_literal_bound_is_no_bound(
             "Aurora: rds.global_db_rpo unset (not synthesized): unbounded (typically " "seconds)",
         ),
         (90, 90, "Aurora: rds.global_db_rpo 90 s (not synthesized)"),
+        (1, 1, "Aurora: rds.global_db_rpo 1 s (not synthesized)"),
     ],
 )
 def test_without_stacks_the_database_rpo_comes_from_the_config(

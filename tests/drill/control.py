@@ -338,6 +338,8 @@ class DrillOrchestrator:
         self._replication_lag_ms = replication_lag_ms
         self._promote = promote
         self._checker_state = checker_state
+        self.checker_state = checker_state
+        """What the Route 53 stand-in sees (shared with the health checker)."""
         self._interval = interval
         self._us_east_1_down = us_east_1_down
         self.names = ResourceNames.for_environment(

@@ -426,6 +426,58 @@ def _evaluations(orchestrator: DrillOrchestrator, fault_at: float) -> tuple[Eval
     )
 
 
+def _watched(
+    pair: ReplicatedPair,
+    run: _Run,
+    settings: DrillSettings,
+    *,
+    us_east_1_down: Callable[[], bool],
+    replication_lag_ms: Callable[[], float | None],
+    switch_over: Callable[[], None] = lambda: None,
+) -> tuple[DrillOrchestrator, HealthChecker]:
+    """The orchestrator and the Route 53 stand-in of a run in which the primary's database
+    stays up (its alarm follows the checker, whose probes come from many regions)."""
+    orchestrator = DrillOrchestrator(
+        {PRIMARY_URL: run.primary, SECONDARY_URL: run.secondary},
+        pair.standby.promote,
+        HealthState(),
+        interval=settings.evaluation_interval,
+        probe_interval=settings.check_interval,
+        probe_threshold=settings.vantage_threshold,
+        us_east_1_down=us_east_1_down,
+        switch_over=switch_over,
+        replication_lag_ms=replication_lag_ms,
+    )
+    checker = HealthChecker(
+        orchestrator.probe,
+        run.secondary,
+        run.router,
+        settings,
+        orchestrator.checker_state,
+        lambda: orchestrator.set_primary_alarm("ALARM"),
+    )
+    return orchestrator, checker
+
+
+def _held(
+    orchestrator: DrillOrchestrator,
+    client: Client,
+    outcome: Outcome,
+    fault_at: float,
+    rto_seconds: float | None = None,
+) -> HeldResult:
+    if orchestrator.errors:
+        raise orchestrator.errors[0]
+    return HeldResult(
+        evaluations=_evaluations(orchestrator, fault_at),
+        outcome=outcome,
+        failover_requests=_requests(orchestrator),
+        notified=tuple(e.action for e in orchestrator.trace if e.action != "none"),
+        acked_during_fault=sum(1 for ack in client.acks if ack.at >= fault_at),
+        rto_seconds=rto_seconds,
+    )
+
+
 def run_partition(
     pair: ReplicatedPair,
     prefix: str,
@@ -438,26 +490,13 @@ def run_partition(
     orchestrator must not move the database and must page the conflicting evidence; every
     payment the primary acknowledges stays."""
     run = _Run(pair, settings, prefix)
-    health_state = HealthState()
     partitioned = threading.Event()
-    orchestrator = DrillOrchestrator(
-        {PRIMARY_URL: run.primary, SECONDARY_URL: run.secondary},
-        pair.standby.promote,
-        health_state,
-        interval=settings.evaluation_interval,
-        probe_interval=settings.check_interval,
-        probe_threshold=settings.vantage_threshold,
+    orchestrator, checker = _watched(
+        pair,
+        run,
+        settings,
         us_east_1_down=partitioned.is_set,
         replication_lag_ms=lambda: None if partitioned.is_set() else 100.0,
-    )
-    # Route 53's checkers are in many regions: they keep reaching the primary.
-    checker = HealthChecker(
-        orchestrator.probe,
-        run.secondary,
-        run.router,
-        settings,
-        health_state,
-        lambda: orchestrator.set_primary_alarm("ALARM"),
     )
     try:
         orchestrator.start()
@@ -473,8 +512,7 @@ def run_partition(
         checker.stop()
         orchestrator.stop()
         run.close()
-    if orchestrator.errors:
-        raise orchestrator.errors[0]
+    # Nothing was promoted: the payments are checked against the primary that kept serving.
     present = pair.keys_on(pair.primary, prefix)
     lost = tuple(ack.key for ack in run.client.acks if ack.key not in present)
     mismatched = sum(
@@ -483,13 +521,7 @@ def run_partition(
     outcome = Outcome(
         len(run.client.acks), lost, mismatched, len(run.client.in_doubt), dict(run.client.failures)
     )
-    return HeldResult(
-        evaluations=_evaluations(orchestrator, fault_at),
-        outcome=outcome,
-        failover_requests=_requests(orchestrator),
-        notified=tuple(e.action for e in orchestrator.trace if e.action != "none"),
-        acked_during_fault=sum(1 for ack in run.client.acks if ack.at >= fault_at),
-    )
+    return _held(orchestrator, run.client, outcome, fault_at)
 
 
 def run_api_fault(
@@ -499,7 +531,6 @@ def run_api_fault(
     database is healthy and replicating. The orchestrator must switch over (the standby replays
     up to the primary's position before it is promoted): nothing acknowledged is lost."""
     run = _Run(pair, settings, prefix)
-    health_state = HealthState()
     moved = threading.Event()
 
     def switch_over() -> None:
@@ -508,24 +539,13 @@ def run_api_fault(
         pair.standby.promote()
         moved.set()
 
-    orchestrator = DrillOrchestrator(
-        {PRIMARY_URL: run.primary, SECONDARY_URL: run.secondary},
-        pair.standby.promote,
-        health_state,
-        interval=settings.evaluation_interval,
-        probe_interval=settings.check_interval,
-        probe_threshold=settings.vantage_threshold,
+    orchestrator, checker = _watched(
+        pair,
+        run,
+        settings,
         us_east_1_down=lambda: False,
         switch_over=switch_over,
         replication_lag_ms=lambda: None if moved.is_set() else 100.0,
-    )
-    checker = HealthChecker(
-        orchestrator.probe,
-        run.secondary,
-        run.router,
-        settings,
-        health_state,
-        lambda: orchestrator.set_primary_alarm("ALARM"),
     )
     try:
         orchestrator.start()
@@ -544,15 +564,6 @@ def run_api_fault(
         checker.stop()
         orchestrator.stop()
         run.close()
-    if orchestrator.errors:
-        raise orchestrator.errors[0]
     outcome = _outcome(pair, run.client, prefix)
     pair.rotate()
-    return HeldResult(
-        evaluations=_evaluations(orchestrator, fault_at),
-        outcome=outcome,
-        failover_requests=_requests(orchestrator),
-        notified=tuple(e.action for e in orchestrator.trace if e.action != "none"),
-        acked_during_fault=sum(1 for ack in run.client.acks if ack.at >= fault_at),
-        rto_seconds=first.at - fault_at,
-    )
+    return _held(orchestrator, run.client, outcome, fault_at, first.at - fault_at)

@@ -10,6 +10,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from payment_service.env_settings import (
+    integer as _integer,
+)
+from payment_service.env_settings import (
+    number as _number,
+)
+from payment_service.env_settings import (
+    required as _required,
+)
 from payment_service.errors import ConfigError
 from payment_service.failover.snapshots import SnapshotCopy
 from payment_service.orchestrator.model import Thresholds
@@ -31,40 +40,6 @@ _SUFFIX = re.compile(r"[a-z][a-z0-9-]{0,15}")
 
 RECORDING_RESERVE_SECONDS = 10.0
 """Kept from the function timeout for the state write, the failover call and the page."""
-
-
-def _required(env: Mapping[str, str], name: str, pattern: re.Pattern[str], allowed: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise ConfigError(f"{name} is not set; expected {allowed}")
-    if pattern.fullmatch(value) is None:
-        raise ConfigError(f"{name}={value!r} is invalid; expected {allowed}")
-    return value
-
-
-def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number; expected {low:g}..{high:g}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={raw} is out of range; expected {low:g}..{high:g}")
-    return value
-
-
-def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit():
-        raise ConfigError(f"{name}={raw!r} is not an integer; expected {low}..{high}")
-    value = int(raw)
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={value} is out of range; expected {low}..{high}")
-    return value
 
 
 def _period(env: Mapping[str, str]) -> int:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from payment_service.env_settings import number as _number
+from payment_service.env_settings import required as _required
 from payment_service.errors import ConfigError
 
 _REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
@@ -44,15 +46,6 @@ def arn_region(arn: str) -> str:
     return arn.split(":")[3]
 
 
-def _required(env: Mapping[str, str], name: str, pattern: re.Pattern[str], allowed: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise ConfigError(f"{name} is not set; expected {allowed}")
-    if pattern.fullmatch(value) is None:
-        raise ConfigError(f"{name}={value!r} is invalid; expected {allowed}")
-    return value
-
-
 def _list(
     env: Mapping[str, str], name: str, pattern: re.Pattern[str], allowed: str
 ) -> tuple[str, ...]:
@@ -65,19 +58,6 @@ def _list(
     if not items:
         raise ConfigError(f"{name}={raw!r} is empty; expected a comma-separated list of {allowed}")
     return items
-
-
-def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number; expected {low:g}..{high:g}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={raw} is out of range; expected {low:g}..{high:g}")
-    return value
 
 
 def _alarms(env: Mapping[str, str]) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -138,6 +138,23 @@ TARGETS = {
             "database error classification, retry and deadlines",
         ),
         Target(
+            "writer",
+            "apps/payment-service/src/payment_service/writer.py",
+            # The fence's decisions on a fake clock and a fake RDS API, no server (about 2 s a
+            # run); the PostgreSQL-backed API tests (test_writer_fence.py,
+            # test_writer_as_deployed.py) cover the same paths end to end in about 30 s.
+            ("tests/runtime/test_writer_status.py",),
+            "write fence: who may write, throttling, promotion bound",
+        ),
+        Target(
+            "writer_sources",
+            "apps/payment-service/src/payment_service/writer_sources.py",
+            # The comparison and its reading on fakes (about 4 s a run, most of it the DNS
+            # timeout case); the CLI tests (tests/cli/test_writer_sources_cli.py) print it.
+            ("tests/runtime/test_writer_sources.py",),
+            "global endpoint DNS chain against DescribeGlobalClusters",
+        ),
+        Target(
             "retry",
             "apps/payment-service/src/payment_service/retry.py",
             ("tests/runtime/test_db_retry.py",),

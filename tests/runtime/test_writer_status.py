@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import FrozenInstanceError
 
 import pytest
 
@@ -92,8 +93,10 @@ def test_no_writer_member_while_a_failover_runs_is_refused() -> None:
     [
         # the same identifier in another region is another cluster
         f"arn:aws:rds:us-west-2:{ACCOUNT}:cluster:{USE2_ID}",
+        f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:{USE2_ID}",
         # another cluster of this region (this one detached, say) is not this cluster
         f"arn:aws:rds:us-east-2:{ACCOUNT}:cluster:payment-processing-aurora-use2-other",
+        f"arn:aws:rds:us-east-2:{ACCOUNT}:cluster:payment-processing-aurora-use2-aaa",
     ],
 )
 def test_only_this_regions_own_cluster_counts_as_this_region_writing(writer: str) -> None:
@@ -146,6 +149,33 @@ def test_throttled_the_database_decides_and_no_call_starts_for_10_seconds() -> N
     with pytest.raises(NotWriterRegionError):  # asked again: another cluster writes
         fence.approve()
     assert len(rds.asked) == 2
+
+
+def test_an_answer_or_a_failure_long_past_is_asked_again() -> None:
+    # Long past, at times whose remainders modulo the earlier ones fall inside the bounds.
+    rds, clock = FakeRds(writer=USE2_ARN), Clock()
+    fence = fence_in("us-east-2", rds, clock)
+    fence.approve()  # asked at 1000: this cluster writes
+    clock.now = 2010.0
+    rds.writer = USE1_ARN
+    with pytest.raises(NotWriterRegionError):  # asked at 2010: another cluster writes
+        fence.approve()
+    rds.failures.append(throttled())
+    clock.now = 4023.0
+    assert fence.approve() == USE2_HOST  # failed at 4023: the database decides
+    clock.now = 8050.0
+    with pytest.raises(NotWriterRegionError):  # asked again
+        fence.approve()
+    assert len(rds.asked) == 4
+
+
+def test_an_answer_cannot_be_changed_once_given() -> None:
+    rds, clock = FakeRds(writer=USE2_ARN), Clock()
+    fence = fence_in("us-east-2", rds, clock)
+    answer = fence.status.current()
+    assert answer is not None
+    with pytest.raises(FrozenInstanceError):
+        answer.this_cluster_writes = False  # type: ignore[misc]
 
 
 def test_an_answer_without_the_global_cluster_is_a_failed_call() -> None:
@@ -236,9 +266,14 @@ class Answers:
 READ_ONLY_CHECK = "SELECT current_setting('transaction_read_only'), pg_is_in_recovery()"
 
 
+def wire(text: str) -> str:
+    """A string as pg8000 returns it: a new object, never the interned literal."""
+    return text.encode("ascii").decode("ascii")
+
+
 def test_a_writable_connection_is_confirmed_with_one_query() -> None:
     fence = fence_in("us-east-2", FakeRds(writer=USE2_ARN), Clock())
-    connection = Answers(["off", False])
+    connection = Answers([wire("off"), False])
 
     fence.confirm(connection)
 
@@ -260,7 +295,7 @@ def test_a_read_only_or_recovering_connection_is_refused(row: list[object]) -> N
     assert fence.role() == ("writer", "us-east-2")
 
 
-@pytest.mark.parametrize("rows", [[], [["off"]]])
+@pytest.mark.parametrize("rows", [[], [["off"]], [["off", False, "extra"]]])
 def test_a_check_without_its_row_is_an_error_not_a_confirmation(rows: list[list[object]]) -> None:
     fence = fence_in("us-east-2", FakeRds(writer=USE2_ARN), Clock())
 

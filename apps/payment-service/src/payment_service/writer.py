@@ -192,7 +192,7 @@ class GlobalWriterStatus:
         try:
             future.result(timeout=wait)
         except FutureTimeout:
-            _log.warning("writer_status_pending", waited_ms=round(wait * 1000, 1))
+            _log.warning("writer_status_pending")  # the database decides this time
             return None
         with self._lock:
             answer = self._answer
@@ -288,7 +288,7 @@ class WriteFence:
         writable = read_only == "off" and in_recovery is False
         self._database_writable = writable
         if not writable:
-            _log.warning("write_fence_database_read_only", in_recovery=in_recovery is True)
+            _log.warning("write_fence_database_read_only")
             raise DatabaseReadOnlyError(
                 "the database in this region is read-only (standby); retry later"
             )

@@ -1,8 +1,8 @@
 """The outputs file of a deployed environment: parsing and validation.
 
-``cdktf output`` (or ``cdktf deploy``) with ``--outputs-file <path>
---outputs-file-include-sensitive-outputs=false`` writes ``{"<stack name>": {"<output>": value,
-...}, ...}`` for the stacks of that run. The stacks of one environment are
+``payment-dr-deploy outputs --outputs-file <path>`` (like ``cdktf output`` with
+``--outputs-file``) writes ``{"<stack name>": {"<output>": value, ...}, ...}`` with the
+non-sensitive outputs of both stacks. The stacks of one environment are
 ``payment-dr-<suffix>-primary`` and ``payment-dr-<suffix>-secondary``; each emits the
 outputs in :data:`REQUIRED_OUTPUTS` (``dr_app.stack.PaymentDrStack._outputs``).
 """
@@ -22,10 +22,8 @@ SUFFIX_ENV = "ENVIRONMENT_SUFFIX"
 """Selects the environment when the outputs file holds several."""
 
 HOW_TO_PRODUCE = (
-    "from apps/dr-app run 'cdktf output payment-dr-<suffix>-primary "
-    "payment-dr-<suffix>-secondary --outputs-file <path> "
-    "--outputs-file-include-sensitive-outputs=false' (or pass those options to one "
-    f"'cdktf deploy' of both stacks) and set {OUTPUTS_ENV}=<path>"
+    "after make deploy, run 'ENVIRONMENT_SUFFIX=<suffix> .venv/bin/payment-dr-deploy outputs "
+    f"--outputs-file <path>' (both stacks' non-sensitive outputs) and set {OUTPUTS_ENV}=<path>"
 )
 
 REQUIRED_OUTPUTS = (
@@ -144,8 +142,8 @@ def parse_outputs(document: object, source: str, suffix: str | None = None) -> D
     for role in ("primary", "secondary"):
         if role not in roles:
             raise OutputsError(
-                f"{source}: payment-dr-{suffix}-{role} is missing (each cdktf run rewrites the "
-                "file with the stacks it ran): write it with 'cdktf output' naming both stacks"
+                f"{source}: payment-dr-{suffix}-{role} is missing: write the file with "
+                "'payment-dr-deploy outputs', which names both stacks"
             )
     primary = _stack_outputs(roles["primary"], document[roles["primary"]], source)
     secondary = _stack_outputs(roles["secondary"], document[roles["secondary"]], source)

@@ -100,7 +100,8 @@ Mutation = Callable[[dict[str, Any]], Any]
     [
         pytest.param(
             lambda d: d.pop("payment-dr-demo-secondary"),
-            r"payment-dr-demo-secondary is missing .*'cdktf output' naming both stacks",
+            r"payment-dr-demo-secondary is missing: write the file with "
+            r"'payment-dr-deploy outputs'",
             id="missing-stack",
         ),
         pytest.param(
@@ -332,8 +333,10 @@ def test_skip_reason_names_the_variable_and_how_to_produce_the_file(tmp_path: Pa
     unset = skip_reason({})
     assert unset is not None
     assert unset.startswith(f"{OUTPUTS_ENV} is not set")
-    assert "cdktf output payment-dr-<suffix>-primary payment-dr-<suffix>-secondary" in unset
-    assert "--outputs-file <path> --outputs-file-include-sensitive-outputs=false" in unset
+    assert (
+        "run 'ENVIRONMENT_SUFFIX=<suffix> .venv/bin/payment-dr-deploy outputs --outputs-file "
+        "<path>' (both stacks' non-sensitive outputs)" in unset
+    )
     missing = skip_reason({OUTPUTS_ENV: str(tmp_path / "nope.json")})
     assert missing is not None
     assert f"{tmp_path / 'nope.json'}: no such file" in missing

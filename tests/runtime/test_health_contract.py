@@ -103,3 +103,38 @@ def test_each_database_fault_has_its_own_answer(
 def test_a_database_that_fails_just_before_the_budget_runs_out_is_down_not_slow() -> None:
     fake = FakeDatabase(FakeClock(), error=DatabaseUnavailableError("reset"), spend=BUDGET - 0.2)
     assert health(fake) == (503, "down", "unavailable")
+
+
+def test_the_lag_says_where_it_came_from_or_why_there_is_none() -> None:
+    clock = FakeClock()
+    measured = DatabaseStatus(
+        transaction_read_only=True,
+        in_recovery=True,
+        latency_ms=2.0,
+        replication_lag_seconds=0.4,
+        replication_lag_source="aurora_global_db_status",
+    )
+    unread = DatabaseStatus(
+        transaction_read_only=True,
+        in_recovery=True,
+        latency_ms=2.0,
+        replication_lag_unavailable="permission denied for function aurora_global_db_status",
+    )
+    for status, expected in (
+        (measured, (0.4, "aurora_global_db_status", None)),
+        (unread, (None, None, "permission denied for function aurora_global_db_status")),
+    ):
+        report = check_health(
+            FakeDatabase(clock, status=status),
+            Table(),
+            "us-east-2",
+            deadline=Deadline.after(BUDGET, clock=clock),
+        )
+        checks = report.body["checks"]
+        assert isinstance(checks, dict)
+        database = checks["database"]
+        assert (
+            database["replication_lag_seconds"],
+            database["replication_lag_source"],
+            database["replication_lag_unavailable"],
+        ) == expected

@@ -126,6 +126,10 @@ def _database_check(
             "transaction_read_only": status.transaction_read_only,
             "in_recovery": status.in_recovery,
             "replication_lag_seconds": status.replication_lag_seconds,
+            # where the lag came from (aurora_global_db_status() rpo_lag_in_msec, or the
+            # replay timestamp), or why there is none: a lag of null is never read as zero
+            "replication_lag_source": status.replication_lag_source,
+            "replication_lag_unavailable": status.replication_lag_unavailable,
             "latency_ms": status.latency_ms,
         },
         role,

@@ -244,9 +244,10 @@ def run_faults(bench: Bench) -> None:
         service.handle(post(), LambdaContext(bench.timeout))
         blocker.run("BEGIN")
         blocker.run(
-            "INSERT INTO payments (id, idempotency_key, request_hash, amount, currency, "
-            "merchant_reference, customer_reference, region) VALUES (gen_random_uuid(), "
-            "'bench-locked-key', repeat('a', 64), 1, 'USD', 'm', 'c', 'x')"
+            "INSERT INTO payments (id, client_id, idempotency_key, request_hash, amount, "
+            "currency, merchant_reference, customer_reference, region) VALUES "
+            "(gen_random_uuid(), 'client-a', 'bench-locked-key', repeat('a', 64), 1, 'USD', "
+            "'m', 'c', 'x')"
         )
         bench.measure(
             "Row lock held elsewhere (statement timeout, 57014)",

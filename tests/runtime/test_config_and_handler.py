@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,8 @@ from payment_service import api
 from payment_service.config import DatabaseSettings, Settings, packaged_ca_bundle
 from payment_service.db import Database
 from payment_service.errors import ConfigError
+from payment_service.payment_ids import derive_payment_id
+from payment_service.validation import parse_payment_request
 from tests.runtime.conftest import (
     APP_USER,
     PRIMARY_DB,
@@ -19,9 +22,19 @@ from tests.runtime.conftest import (
     AwsResources,
     Databases,
 )
-from tests.runtime.events import api_event, error_code, post_payment, response_json
+from tests.runtime.events import (
+    CLIENT,
+    api_event,
+    error_code,
+    payment_body,
+    post_payment,
+    response_json,
+)
+
+PAYMENT = json.dumps(payment_body()).encode()
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:payments-db-AbCdEf"
+ID_KEY_ARN = "arn:aws:secretsmanager:us-east-2:123456789012:secret:payments-id-key-AbCdEf"
 
 
 def _env(**overrides: str) -> dict[str, str]:
@@ -30,6 +43,7 @@ def _env(**overrides: str) -> dict[str, str]:
         "DB_HOST": "payments.cluster-abc.us-east-2.rds.amazonaws.com",
         "DB_SECRET_ARN": ARN,
         "SESSION_TABLE_NAME": "payment-processing-sessions-dev",
+        "PAYMENT_ID_KEY_SECRET_ARN": ID_KEY_ARN,
     }
     env.update(overrides)
     return {key: value for key, value in env.items() if value != "<unset>"}
@@ -41,6 +55,7 @@ def test_settings_defaults() -> None:
     assert settings.region == "us-east-2"
     assert settings.session_table_name == "payment-processing-sessions-dev"
     assert settings.idempotency_ttl_seconds == 86400
+    assert settings.payment_id_key_secret_arn == ID_KEY_ARN
     assert settings.database == DatabaseSettings(
         host="payments.cluster-abc.us-east-2.rds.amazonaws.com",
         secret_arn=ARN,
@@ -75,6 +90,8 @@ def test_settings_overrides(tmp_path: Path) -> None:
         ({"DB_NAME": "pay-db;drop"}, "DB_NAME="),
         ({"DB_CA_BUNDLE": "/nonexistent/ca.pem"}, "DB_CA_BUNDLE='/nonexistent/ca.pem'"),
         ({"SESSION_TABLE_NAME": "<unset>"}, "SESSION_TABLE_NAME is not set"),
+        ({"PAYMENT_ID_KEY_SECRET_ARN": "<unset>"}, "PAYMENT_ID_KEY_SECRET_ARN is not set"),
+        ({"PAYMENT_ID_KEY_SECRET_ARN": "id-key"}, "PAYMENT_ID_KEY_SECRET_ARN='id-key'"),
         ({"AWS_REGION": "useast1"}, "AWS_REGION='useast1'"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD'"),
     ],
@@ -123,6 +140,10 @@ def test_handler_end_to_end_reuses_one_service(
         SecretId=aws.secret_arn,
         SecretString=json.dumps({"username": APP_USER, "password": databases.app_password}),
     )
+    id_key_arn = aws.secretsmanager.create_secret(  # type: ignore[attr-defined]
+        Name="payments-id-key",
+        SecretString=json.dumps({"payment_id_key": base64.b64encode(b"k" * 32).decode()}),
+    )["ARN"]
     env = {
         "AWS_REGION": REGION,
         "DB_HOST": databases.server.host,
@@ -131,6 +152,7 @@ def test_handler_end_to_end_reuses_one_service(
         "DB_SECRET_ARN": aws.secret_arn,
         "DB_CA_BUNDLE": str(databases.server.ca_file),
         "SESSION_TABLE_NAME": aws.table_name,
+        "PAYMENT_ID_KEY_SECRET_ARN": id_key_arn,
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -141,6 +163,12 @@ def test_handler_end_to_end_reuses_one_service(
     health = api.handler(api_event("GET", "/health"), None)
 
     assert created["statusCode"] == 201
+    # the id derived under the secret's key, not the published key of local runs
+    assert response_json(created)["id"] == str(
+        derive_payment_id(
+            b"k" * 32, CLIENT, "key-handler-01", parse_payment_request(PAYMENT).request_hash()
+        )
+    )
     assert fetched["statusCode"] == 200
     assert response_json(fetched) == response_json(created)
     assert health["statusCode"] == 200

@@ -215,9 +215,10 @@ def test_a_row_lock_held_elsewhere_is_503_busy_within_the_deadline(
     try:
         blocker.run("BEGIN")
         blocker.run(
-            "INSERT INTO payments (id, idempotency_key, request_hash, amount, currency, "
-            "merchant_reference, customer_reference, region) VALUES "
-            "(gen_random_uuid(), 'key-lock-held', repeat('a', 64), 1, 'USD', 'm', 'c', 'x')"
+            "INSERT INTO payments (id, client_id, idempotency_key, request_hash, amount, "
+            "currency, merchant_reference, customer_reference, region) VALUES "
+            "(gen_random_uuid(), 'client-a', 'key-lock-held', repeat('a', 64), 1, 'USD', 'm', "
+            "'c', 'x')"
         )
 
         response, elapsed = timed(service, post_payment("key-lock-held"))

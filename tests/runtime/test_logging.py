@@ -24,8 +24,7 @@ def test_request_logs_carry_context_and_no_payment_data(
     body = payment_body(
         amount="4321.09", merchant_reference="merchant-ref-77", customer_reference="cust-ref-88"
     )
-    event = post_payment("key-logging-01", body)
-    event["requestContext"] = {"requestId": "req-log-0001"}
+    event = post_payment("key-logging-01", body, request_id="req-log-0001")
 
     response = service.handle(event)
 
@@ -41,6 +40,7 @@ def test_request_logs_carry_context_and_no_payment_data(
         assert "level" in line
     created = next(line for line in lines if line["event"] == "payment_created")
     assert created["idempotency_key"] == "key-logging-01"
+    assert created["client_id"] == "client-a"
     assert created["payment_id"]
     text = log_stream.getvalue()
     for sensitive in (

@@ -23,6 +23,8 @@ from payment_service.migrations import (
 )
 from tests.runtime.conftest import APP_USER, STANDBY_DB, AwsResources, Databases, MakeDatabase
 
+ALL = ("0001_payments", "0002_application_role", "0003_client_scoped_keys")
+
 _counter = iter(range(1, 10_000))
 
 
@@ -61,10 +63,8 @@ def test_first_run_applies_and_second_run_does_nothing(
     first = migrations.run(database)
     second = migrations.run(database)
 
-    assert first == MigrationResult(
-        applied=("0001_payments", "0002_application_role"), current_version=2
-    )
-    assert second == MigrationResult(applied=(), current_version=2)
+    assert first == MigrationResult(applied=ALL, current_version=3)
+    assert second == MigrationResult(applied=(), current_version=3)
 
     def inspect(connection: Connection) -> tuple[set[str], list[list[object]]]:
         rows = connection.run("SELECT version, name, checksum FROM schema_migrations")
@@ -76,6 +76,7 @@ def test_first_run_applies_and_second_run_does_nothing(
     assert sorted(recorded) == [
         [1, "payments", shipped[0].checksum],
         [2, "application_role", shipped[1].checksum],
+        [3, "client_scoped_keys", shipped[2].checksum],
     ]
 
 
@@ -130,14 +131,14 @@ def test_concurrent_runs_apply_each_migration_once(
         thread.join(timeout=30)
 
     assert errors == []
-    assert sorted(len(r.applied) for r in results) == [0, 0, 0, 2]
-    assert {r.current_version for r in results} == {2}
+    assert sorted(len(r.applied) for r in results) == [0, 0, 0, 3]
+    assert {r.current_version for r in results} == {3}
 
 
 def test_a_read_only_standby_is_skipped(make_database: MakeDatabase) -> None:
     result = migrations.run(make_database(STANDBY_DB))
 
-    assert result == MigrationResult(applied=(), current_version=2, skipped_reason="read_only")
+    assert result == MigrationResult(applied=(), current_version=3, skipped_reason="read_only")
     assert result.to_json()["status"] == "skipped"
 
 
@@ -170,8 +171,8 @@ def test_lambda_handler_applies_migrations(
 
     assert first == {
         "status": "ok",
-        "applied": ["0001_payments", "0002_application_role"],
-        "current_version": 2,
+        "applied": list(ALL),
+        "current_version": 3,
         "skipped_reason": None,
     }
     assert second["applied"] == []
@@ -191,10 +192,7 @@ def test_cli_main_prints_the_result(
     code = migrations.main(_env(databases, fresh_db, aws.secret_arn))
 
     assert code == 0
-    assert json.loads(capsys.readouterr().out)["applied"] == [
-        "0001_payments",
-        "0002_application_role",
-    ]
+    assert json.loads(capsys.readouterr().out)["applied"] == list(ALL)
 
 
 def test_python_dash_m_entry_point_reports_missing_configuration() -> None:

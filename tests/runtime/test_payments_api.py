@@ -12,9 +12,10 @@ import pytest
 
 from payment_service.api import REPLAY_HEADER, PaymentService
 from payment_service.connection import Connection
-from payment_service.idempotency_cache import NoIdempotencyStore, item_key
+from payment_service.idempotency_cache import NoIdempotencyStore, item_key, scoped_key
 from tests.runtime.conftest import AwsResources, MakeService, count_payments
 from tests.runtime.events import (
+    CLIENT,
     api_event,
     error_code,
     header,
@@ -41,7 +42,7 @@ def test_create_returns_201_and_stores_the_payment(
         "created_at",
         "region",
     }
-    assert uuid.UUID(str(payment["id"])).version == 4
+    assert uuid.UUID(str(payment["id"])).version == 8  # derived from the request
     assert payment["amount"] == "125.50"
     assert payment["currency"] == "USD"
     assert payment["merchant_reference"] == "order-1001"
@@ -142,9 +143,11 @@ def test_idempotency_record_is_written_to_dynamodb(
     response = service.handle(post_payment("key-ddb-0001"))
 
     item = aws.dynamodb.get_item(  # type: ignore[attr-defined]
-        TableName=aws.table_name, Key=item_key("key-ddb-0001"), ConsistentRead=True
+        TableName=aws.table_name,
+        Key=item_key(scoped_key(CLIENT, "key-ddb-0001")),
+        ConsistentRead=True,
     )["Item"]
-    assert item["pk"] == {"S": "IDEMPOTENCY#key-ddb-0001"}
+    assert item["pk"] == {"S": "IDEMPOTENCY#client-a#key-ddb-0001"}
     assert item["sk"] == {"S": "RESULT"}
     assert item["payment_id"] == {"S": response_json(response)["id"]}
     assert len(item["request_hash"]["S"]) == 64

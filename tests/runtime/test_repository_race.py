@@ -14,6 +14,7 @@ from payment_service.validation import PaymentRequest
 from tests.runtime.conftest import MakeDatabase, count_payments
 
 KEY = "race-key-0001"
+CLIENT = "client-a"
 REQUEST = PaymentRequest(Decimal("42.00"), "EUR", "order-race", "cust-race")
 WINNER = uuid.UUID("0d6a8f3c-1b2e-4c5d-9e8f-7a6b5c4d3e2f")
 
@@ -25,10 +26,11 @@ def test_the_second_of_two_concurrent_creations_returns_the_first_payment(
     # the other creation: its row inserted, its transaction not committed yet
     admin.run("BEGIN")
     admin.run(
-        "INSERT INTO payments (id, idempotency_key, request_hash, amount, currency, "
-        "merchant_reference, customer_reference, status, region) VALUES (:id, :key, :hash, "
-        "42.00, 'EUR', 'order-race', 'cust-race', 'pending', 'us-east-1')",
+        "INSERT INTO payments (id, client_id, idempotency_key, request_hash, amount, currency, "
+        "merchant_reference, customer_reference, status, region) VALUES (:id, :client, :key, "
+        ":hash, 42.00, 'EUR', 'order-race', 'cust-race', 'pending', 'us-east-1')",
         id=WINNER,
+        client=CLIENT,
         key=KEY,
         hash=REQUEST.request_hash(),
     )
@@ -36,7 +38,7 @@ def test_the_second_of_two_concurrent_creations_returns_the_first_payment(
 
     def create() -> None:
         try:
-            outcome.append(repository.create(KEY, REQUEST, "us-east-2"))
+            outcome.append(repository.create(CLIENT, KEY, REQUEST, "us-east-2", new_id=uuid.uuid4))
         except BaseException as exc:  # reported below, not lost in the thread
             outcome.append(exc)
 

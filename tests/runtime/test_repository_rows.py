@@ -1,4 +1,4 @@
-"""A row read back from PostgreSQL becomes a Payment only when it has exactly the nine columns
+"""A row read back from PostgreSQL becomes a Payment only when it has exactly the eleven columns
 the SELECTs ask for and each has the expected type: a schema drift fails loudly, naming the
 column, instead of building a payment from shifted values."""
 
@@ -31,10 +31,12 @@ ROW = (
     "us-east-1",
     CREATED,
     "ab12",
+    "client-a",
+    "key-rows-01",
 )
 
 
-def test_a_nine_column_row_is_a_payment_with_text_trimmed() -> None:
+def test_an_eleven_column_row_is_a_payment_with_text_trimmed() -> None:
     assert _row_to_payment(ROW) == Payment(
         id=PAYMENT_ID,
         amount=Decimal("12.50"),
@@ -45,18 +47,29 @@ def test_a_nine_column_row_is_a_payment_with_text_trimmed() -> None:
         region="us-east-1",
         created_at=CREATED,
         request_hash="ab12",
+        client_id="client-a",
+        idempotency_key="key-rows-01",
     )
+
+
+def test_a_row_without_a_client_is_a_payment_of_no_recorded_client() -> None:
+    """Rows written before migration 0003 have a NULL client_id."""
+    payment = _row_to_payment((*ROW[:9], None, "key-rows-01"))
+    assert payment.client_id is None
+    assert payment.idempotency_key == "key-rows-01"
 
 
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ((*ROW, "extra"), "expected 9 columns, got 10"),
-        (ROW[:8], "expected 9 columns, got 8"),
+        ((*ROW, "extra"), "expected 11 columns, got 12"),
+        (ROW[:10], "expected 11 columns, got 10"),
         (("6f1c", *ROW[1:]), "column id is not a uuid"),
         ((PAYMENT_ID, 12.5, *ROW[2:]), "column amount is not numeric"),
-        ((*ROW[:7], "2026-11-29", ROW[8]), "column created_at is not a timestamp"),
+        ((*ROW[:7], "2026-11-29", *ROW[8:]), "column created_at is not a timestamp"),
         ((*ROW[:2], None, *ROW[3:]), "column currency is NoneType, expected text"),
+        ((*ROW[:9], 7, ROW[10]), "column client_id is int, expected text"),
+        ((*ROW[:10], None), "column idempotency_key is NoneType, expected text"),
     ],
 )
 def test_a_row_of_another_shape_is_refused_naming_the_problem(
@@ -68,14 +81,14 @@ def test_a_row_of_another_shape_is_refused_naming_the_problem(
 
 
 def test_deadlines_are_passed_by_name() -> None:
-    """``create(key, request, region, deadline)`` positionally would be refused: the deadline
-    of a request must be named, so it cannot be swapped with the region by a caller. The
-    call fails at binding, before the database is touched."""
+    """``create(client, key, request, region, new_id, deadline)`` positionally would be
+    refused: the id source and the deadline of a request must be named, so they cannot be
+    swapped by a caller. The call fails at binding, before the database is touched."""
     repository = PaymentRepository(database=None)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        repository.get(PAYMENT_ID, None)  # type: ignore[misc]
+        repository.get(PAYMENT_ID, "client-a", None)  # type: ignore[misc]
     with pytest.raises(TypeError):
-        repository.create("key", None, "us-east-1", None)  # type: ignore[arg-type, misc]
+        repository.create("client-a", "key", None, "us-east-1", uuid.uuid4)  # type: ignore[arg-type, misc]
 
 
 def test_amounts_render_in_the_currency_minor_units_and_two_places_otherwise() -> None:

@@ -12,7 +12,7 @@ from payment_service.errors import (
     RETRY_AFTER_READ_ONLY_SECONDS,
     RETRY_AFTER_UNAVAILABLE_SECONDS,
 )
-from payment_service.idempotency_cache import item_key
+from payment_service.idempotency_cache import item_key, scoped_key
 from tests.runtime.conftest import (
     APP_USER,
     STANDBY_DB,
@@ -21,7 +21,7 @@ from tests.runtime.conftest import (
     MakeService,
     count_payments,
 )
-from tests.runtime.events import api_event, error_code, header, post_payment
+from tests.runtime.events import CLIENT, api_event, error_code, header, post_payment
 
 
 @pytest.fixture
@@ -43,7 +43,9 @@ def test_write_to_a_read_only_standby_is_503_and_writes_nothing(
     assert header(response, "Retry-After") == str(RETRY_AFTER_READ_ONLY_SECONDS)
     assert count_payments(standby_admin) == 0
     item = aws.dynamodb.get_item(  # type: ignore[attr-defined]
-        TableName=aws.table_name, Key=item_key("key-standby-1"), ConsistentRead=True
+        TableName=aws.table_name,
+        Key=item_key(scoped_key(CLIENT, "key-standby-1")),
+        ConsistentRead=True,
     )
     assert "Item" not in item
 

@@ -3,6 +3,7 @@ RDS API of moto, and a promotion on a real streaming standby, with the deployed 
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ from tests.runtime.global_cluster import (
 from tests.runtime.postgres import PostgresUnavailableError
 
 CLUSTER_ID = "payment-processing-aurora-use1-ci7"
+ID_KEY_ARN = "arn:aws:secretsmanager:us-east-2:123456789012:secret:payments-id-key-AbCdEf"
 
 
 @pytest.fixture
@@ -78,6 +80,10 @@ def test_the_deployed_function_writes_while_the_global_endpoint_chain_has_no_clu
             {"username": databases.credentials.username, "password": databases.app_password}
         ),
     )["ARN"]
+    id_key_arn = secrets.create_secret(
+        Name="payments-id-key",
+        SecretString=json.dumps({"payment_id_key": base64.b64encode(bytes(range(32))).decode()}),
+    )["ARN"]
     env = {
         "AWS_REGION": REGION,
         "DB_HOST": databases.server.host,  # this region's cluster endpoint
@@ -88,6 +94,7 @@ def test_the_deployed_function_writes_while_the_global_endpoint_chain_has_no_clu
         "DB_CLUSTER_ID": CLUSTER_ID,
         "DB_GLOBAL_CLUSTER_ID": GLOBAL_ID,
         "SESSION_TABLE_NAME": TABLE_NAME,
+        "PAYMENT_ID_KEY_SECRET_ARN": id_key_arn,
     }
     service = build_service(Settings.from_env(env))
     try:
@@ -194,6 +201,7 @@ def test_iam_tokens_are_signed_for_this_regions_cluster_endpoint_and_region(
         "DB_CLUSTER_ID": USE2_ID,
         "DB_GLOBAL_CLUSTER_ID": GLOBAL_ID,
         "SESSION_TABLE_NAME": TABLE_NAME,
+        "PAYMENT_ID_KEY_SECRET_ARN": ID_KEY_ARN,
     }
     service = build_service(Settings.from_env(env))
 

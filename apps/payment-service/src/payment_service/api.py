@@ -16,12 +16,20 @@ dependency call gets only what is left of it (see :mod:`payment_service.deadline
 the optional DynamoDB record is written, and only when the deadline leaves room for the
 call's worst case.
 
-A replay is answered only from a row in the database this region writes to. A DynamoDB
-record whose row is missing there (the writer's last commits were lost in an unplanned
-failover, while the record had already replicated) makes the request be processed again,
-under the payment id the record holds: the client's retry gets ``201`` (not marked as a
-replay) and ``GET /payments/{id}`` finds the payment again. A record whose request hash
-differs still answers ``409`` without the database.
+Payments belong to the client the API's authorizer identified (``requestContext.authorizer
+.clientId``; never a value of the request): an idempotency key is the client's own, and
+``GET /payments/{id}`` answers only the client that created the payment (``404`` to every
+other). A request without that identity is refused (``401 client_not_identified``).
+
+A payment's id follows from the request (:mod:`payment_service.payment_ids`): the same client,
+key and body give the same id in either region, with or without DynamoDB, before and after a
+failover. A replay is answered only from a row in the database this region writes to, inside
+a write transaction (so the write fence decides, as for a new payment). A retry whose row is
+missing there (the writer's last commits were lost in an unplanned failover) is processed
+again under the id of the DynamoDB record when there is one, else under the derived id, which
+is the same: the client's retry gets ``201`` (not marked as a replay) and ``GET
+/payments/{id}`` finds the payment again. A record whose request hash differs answers ``409``
+without the database.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from payment_service.errors import (
     MethodNotAllowedError,
     NotFoundError,
     ServiceError,
+    UnauthorizedError,
     UnsupportedMediaTypeError,
 )
 from payment_service.failover.clients import boto3_client
@@ -63,7 +72,9 @@ from payment_service.idempotency_cache import (
     CacheGuard,
     DynamoDbIdempotencyStore,
     IdempotencyStore,
+    scoped_key,
 )
+from payment_service.payment_ids import PaymentIds, SecretIdKey
 from payment_service.repository import PaymentRepository
 from payment_service.secrets import CredentialsProvider, SecretCache
 from payment_service.validation import parse_payment_request, validate_idempotency_key
@@ -111,6 +122,9 @@ class PaymentService:
     reader_repository: PaymentRepository | None = None
     """Payments read through this region's reader endpoint: ``GET /payments/{id}`` while the
     region is a standby (its cluster endpoint is inactive; reads never cross regions)."""
+    payment_ids: PaymentIds = field(default_factory=PaymentIds.for_local_runs)
+    """Derives new payments' ids. The default's key is published (local runs and tests);
+    :func:`build_service` always uses the id key secret of this region."""
 
     def handle(self, event: Mapping[str, object], context: object = None) -> dict[str, object]:
         """Handle one proxy event within the deadline taken from ``context``; never raises."""
@@ -193,7 +207,18 @@ class PaymentService:
             report.status_code, report.body, request_id=request.request_id, headers=headers
         )
 
+    @staticmethod
+    def _client(request: ApiRequest) -> str:
+        """The client the authorizer identified; :class:`UnauthorizedError` without one."""
+        if request.client_id is None:
+            raise UnauthorizedError(
+                "the request carries no client identity (the API's authorizer sets it)"
+            )
+        service_logging.bind(client_id=request.client_id)
+        return request.client_id
+
     def _create(self, request: ApiRequest, deadline: Deadline) -> dict[str, object]:
+        client_id = self._client(request)
         key = validate_idempotency_key(request.header_values("Idempotency-Key"))
         service_logging.bind(idempotency_key=key)
         content_type = (request.header("Content-Type") or "application/json").lower()
@@ -201,9 +226,10 @@ class PaymentService:
             raise UnsupportedMediaTypeError("Content-Type must be application/json")
         payment_request = parse_payment_request(request.body())
         request_hash = payment_request.request_hash()
+        scope = scoped_key(client_id, key)
 
         cached = self.cache_guard.call(
-            "get_item", lambda: self.idempotency_store.get(key), deadline
+            "get_item", lambda: self.idempotency_store.get(scope), deadline
         ).value
         record_id: uuid.UUID | None = None
         if cached is not None:
@@ -212,13 +238,19 @@ class PaymentService:
             # A record is only a hint: it replicates on its own (global table) and can outlive
             # the row when an unplanned failover loses the writer's last commits. The replay
             # is confirmed in the database this region writes to; a missing row is created
-            # again under the id the record holds.
+            # again under the id the record holds (the id the client was given).
             record_id = _parse_uuid(cached.payment_id)
 
-        # The writer database's guard (the fence) refuses with 503 + Retry-After unless this
-        # region's cluster writes, and writes only over a connection to its cluster endpoint.
+        def new_id() -> uuid.UUID:
+            if record_id is not None:
+                return record_id
+            return self.payment_ids.derive(client_id, key, request_hash, deadline=deadline)
+
+        # One write transaction, replays included: the writer database's guard (the fence)
+        # refuses with 503 + Retry-After unless this region's cluster writes, and writes only
+        # over a connection to its cluster endpoint.
         outcome = self.repository.create(
-            key, payment_request, self.region, deadline=deadline, payment_id=record_id
+            client_id, key, payment_request, self.region, new_id=new_id, deadline=deadline
         )
         # Committed: from here on nothing may turn the answer into an error.
         payment = outcome.payment
@@ -233,7 +265,7 @@ class PaymentService:
         if cached is None and isinstance(body, str):
             record = CachedResult(request_hash, str(payment.id), 201, body)
             self.cache_guard.call(
-                "put_item", lambda: self.idempotency_store.put(key, record), deadline
+                "put_item", lambda: self.idempotency_store.put(scope, record), deadline
             )
         if record_id is not None and outcome.created:
             _log.warning(
@@ -262,6 +294,7 @@ class PaymentService:
         return headers
 
     def _get(self, request: ApiRequest, raw_id: str, deadline: Deadline) -> dict[str, object]:
+        client_id = self._client(request)
         if not CANONICAL_UUID.fullmatch(raw_id):
             raise BadRequestError(
                 "payment id must be a UUID in canonical form "
@@ -276,7 +309,9 @@ class PaymentService:
             and self.fence.role(deadline)[0] != "writer"
         ):
             repository = self.reader_repository
-        payment = repository.get(uuid.UUID(raw_id), deadline=deadline)
+        # Only the client that created it: any other gets the same 404 as for no payment, so an
+        # id tells nobody else whether it exists.
+        payment = repository.get(uuid.UUID(raw_id), client_id, deadline=deadline)
         if payment is None:
             raise NotFoundError("no payment with this id", code="payment_not_found")
         return json_response(200, payment.to_json(), request_id=request.request_id)
@@ -294,6 +329,7 @@ def build_service(settings: Settings) -> PaymentService:
     """Wire the real dependencies (pg8000, Secrets Manager, DynamoDB, RDS) from settings."""
     credentials: CredentialsProvider
     db = settings.database
+    secrets_manager = secrets_manager_client(settings.region)
     rds: Any = None
     fence: WriteFence | None = None
     if db.cluster_id is not None and db.global_cluster_id is not None:
@@ -321,7 +357,7 @@ def build_service(settings: Settings) -> PaymentService:
             )
     else:
         credentials = SecretCache(
-            secrets_manager_client(settings.region),
+            secrets_manager,
             settings.database.secret_arn,
             ttl_seconds=settings.database.secret_ttl_seconds,
         )
@@ -345,6 +381,7 @@ def build_service(settings: Settings) -> PaymentService:
         fence=fence,
         reader=reader,
         reader_repository=PaymentRepository(reader) if reader is not None else None,
+        payment_ids=PaymentIds(SecretIdKey(secrets_manager, settings.payment_id_key_secret_arn)),
     )
 
 

@@ -174,6 +174,9 @@ class Settings:
     database: DatabaseSettings
     session_table_name: str
     """SESSION_TABLE_NAME: DynamoDB table for sessions and idempotency records."""
+    payment_id_key_secret_arn: str
+    """PAYMENT_ID_KEY_SECRET_ARN: this region's copy of the secret holding the key payment ids
+    are derived with (:mod:`payment_service.payment_ids`); never rotated."""
     idempotency_ttl_seconds: int = 86400
     """IDEMPOTENCY_TTL_SECONDS: lifetime of an idempotency record in DynamoDB (24 h)."""
     log_level: str = "INFO"
@@ -199,6 +202,9 @@ class Settings:
             database=DatabaseSettings.from_env(env),
             session_table_name=_matching(
                 env, "SESSION_TABLE_NAME", _TABLE_NAME, "a DynamoDB table name (3-255 chars)"
+            ),
+            payment_id_key_secret_arn=_matching(
+                env, "PAYMENT_ID_KEY_SECRET_ARN", _SECRET_ARN, "a Secrets Manager ARN"
             ),
             idempotency_ttl_seconds=_int(env, "IDEMPOTENCY_TTL_SECONDS", 86400, 60, 2592000),
             log_level=log_level,

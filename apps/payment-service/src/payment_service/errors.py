@@ -51,6 +51,13 @@ class BadRequestError(ServiceError):
     code = "invalid_request"
 
 
+class UnauthorizedError(ServiceError):
+    """The request carries no client identity from the API's authorizer (401)."""
+
+    status = 401
+    code = "client_not_identified"
+
+
 class NotFoundError(ServiceError):
     """The route or the resource does not exist (404)."""
 

@@ -21,6 +21,11 @@ BASE_HEADERS: Mapping[str, str] = {
 _MAX_ENCODED_BODY = MAX_BODY_BYTES * 4 // 3 + 4
 _MAX_REQUEST_ID = 128
 _PATH_PARAMETER = re.compile(r"\{([A-Za-z0-9_]+)\+?\}")
+CLIENT_ID = re.compile(r"[a-z0-9-]{1,32}")
+"""A client id as the authorizer accepts it (``payment_service.authorizer.TOKEN``)."""
+CLIENT_ID_CONTEXT_KEY = "clientId"
+"""The key of the authorizer's ``context`` that names the client
+(:func:`payment_service.authorizer.allow_policy`)."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,10 @@ class ApiRequest:
     """Header values by lower-cased name (single- and multi-value headers merged)."""
     raw_body: str | None = None
     body_is_base64: bool = False
+    client_id: str | None = None
+    """The client the API's Lambda authorizer identified: ``requestContext.authorizer.clientId``
+    of the proxy event (API Gateway copies the authorizer's ``context`` there). ``None`` when
+    it is absent or not a client id. Never taken from the request itself."""
 
     def header_values(self, name: str) -> tuple[str, ...]:
         """Every value of a header, looked up case-insensitively."""
@@ -110,8 +119,15 @@ def _route_path(event: Mapping[str, object]) -> str:
     return path if isinstance(path, str) else ""
 
 
+def _client_id(context: object) -> str | None:
+    """``requestContext.authorizer.clientId`` when it is a client id."""
+    authorizer = context.get("authorizer") if isinstance(context, Mapping) else None
+    value = authorizer.get(CLIENT_ID_CONTEXT_KEY) if isinstance(authorizer, Mapping) else None
+    return value if isinstance(value, str) and CLIENT_ID.fullmatch(value) else None
+
+
 def parse_event(event: Mapping[str, object]) -> ApiRequest:
-    """Read method, path, request id, headers and body from a REST API proxy event."""
+    """Read method, path, request id, client, headers and body from a REST API proxy event."""
     context = event.get("requestContext")
     request_id = context.get("requestId") if isinstance(context, Mapping) else None
     method = event.get("httpMethod")
@@ -123,6 +139,7 @@ def parse_event(event: Mapping[str, object]) -> ApiRequest:
         headers=_merge_headers(event),
         raw_body=body if isinstance(body, str) else None,
         body_is_base64=event.get("isBase64Encoded") is True,
+        client_id=_client_id(context),
     )
 
 

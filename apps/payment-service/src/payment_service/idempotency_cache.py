@@ -1,8 +1,10 @@
 """Idempotency records in the DynamoDB sessions table: a fast path in front of the database.
 
-Item layout (one item per idempotency key):
+Item layout (one item per client and idempotency key):
 
-* ``pk`` (S, partition key): ``IDEMPOTENCY#<idempotency key>``
+* ``pk`` (S, partition key): ``IDEMPOTENCY#<client id>#<idempotency key>`` (neither contains
+  ``#``; records written before keys belonged to clients, ``IDEMPOTENCY#<key>``, are never
+  read and expire with their TTL)
 * ``sk`` (S, sort key): ``RESULT``
 * ``request_hash`` (S): SHA-256 of the canonical request
 * ``payment_id`` (S): the payment's id
@@ -64,20 +66,29 @@ class CachedResult:
 
 
 class IdempotencyStore(Protocol):
-    """Where idempotency results are cached."""
+    """Where idempotency results are cached, by :func:`scoped_key`."""
 
     def get(self, key: str) -> CachedResult | None:
-        """The recorded result for ``key``, or ``None``."""
+        """The recorded result for ``key`` (a :func:`scoped_key`), or ``None``."""
         ...
 
     def put(self, key: str, result: CachedResult) -> None:
-        """Record the result for ``key`` unless one is already recorded."""
+        """Record the result for ``key`` unless one is already recorded (first writer wins:
+        a later request never replaces the outcome the first one recorded)."""
         ...
 
 
-def item_key(key: str) -> dict[str, AttributeValue]:
-    """The primary key of the record for an idempotency key."""
-    return {"pk": {"S": KEY_PREFIX + key}, "sk": {"S": SORT_KEY}}
+def scoped_key(client_id: str, key: str) -> str:
+    """The key a store keeps a client's record under: ``<client id>#<idempotency key>``.
+
+    Stores are keyed by this one string, so that one client's key never finds another's
+    record."""
+    return f"{client_id}#{key}"
+
+
+def item_key(scoped: str) -> dict[str, AttributeValue]:
+    """The primary key of the record for a :func:`scoped_key`."""
+    return {"pk": {"S": KEY_PREFIX + scoped}, "sk": {"S": SORT_KEY}}
 
 
 def _number(item: Mapping[str, object], name: str) -> int | None:

@@ -1,20 +1,28 @@
-"""Payments in PostgreSQL: exactly-once creation keyed by the idempotency key.
+"""Payments in PostgreSQL: exactly-once creation per client and idempotency key.
 
-The ``payments`` table has a UNIQUE constraint on ``idempotency_key`` and stores the hash
-of the canonical request. Creation runs in one transaction:
+The ``payments`` table has a UNIQUE constraint on ``(client_id, idempotency_key)`` (migration
+0003; a key is the client's own, no other client sees it) and on ``id``, and stores the hash
+of the canonical request. Creation runs in one write transaction, replays included (so the
+write fence decides where even a replay may be answered):
 
-1. look the key up (a row that exists answers a replay);
-2. ``INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING ...``;
-3. when the insert returned nothing, a concurrent or earlier request holds the key: read its
-   row and compare request hashes (equal: replay; different: conflict).
+1. look the client's key up (a row that exists answers a replay, or a conflict when its
+   request hash differs); a row written before clients were recorded (``client_id`` NULL)
+   answers for its key too, so no second payment is ever made for it;
+2. ``INSERT ... ON CONFLICT DO NOTHING RETURNING ...`` under the id the caller gives (derived
+   from the request: :mod:`payment_service.payment_ids`);
+3. when the insert returned nothing, a concurrent or earlier request committed a row that
+   conflicts on one of the constraints: read the key's row again and compare request hashes
+   (equal: replay; different: conflict).
 
-Concurrent duplicates therefore create exactly one row: the database serialises them on the
-unique index, with no in-process locking.
+Concurrent duplicates therefore create exactly one row and never fail: the database
+serialises them on its unique indexes, with no in-process locking, and a unique violation
+on any of them is a re-read, not an error.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -32,26 +40,36 @@ if TYPE_CHECKING:
 #: Status of a payment recorded by this API and not yet processed further.
 STATUS_PENDING = "pending"
 
+# The client's own row for the key or, for a key used before payments recorded their client
+# (migration 0003), the row without a client: at most one of the two exists, as no row is
+# created for a key such a row holds.
 _SELECT_BY_KEY = """
 SELECT id, amount, currency, merchant_reference, customer_reference, status, region,
-       created_at, request_hash
+       created_at, request_hash, client_id, idempotency_key
   FROM payments
  WHERE idempotency_key = :key
+   AND (client_id = :client OR client_id IS NULL)
+ ORDER BY client_id NULLS LAST
+ LIMIT 1
 """
 _SELECT_BY_ID = """
 SELECT id, amount, currency, merchant_reference, customer_reference, status, region,
-       created_at, request_hash
+       created_at, request_hash, client_id, idempotency_key
   FROM payments
  WHERE id = :id
+   AND client_id = :client
 """
+# No conflict target: a unique violation on any constraint (the id, or the client's key)
+# makes the insert return nothing and the row is read again, never an error. Two requests
+# with the same client, key and body compute the same id, so they collide on both.
 _INSERT = """
-INSERT INTO payments (id, idempotency_key, request_hash, amount, currency,
+INSERT INTO payments (id, client_id, idempotency_key, request_hash, amount, currency,
                       merchant_reference, customer_reference, status, region)
-VALUES (:id, :key, :request_hash, :amount, :currency,
+VALUES (:id, :client, :key, :request_hash, :amount, :currency,
         :merchant_reference, :customer_reference, :status, :region)
-ON CONFLICT (idempotency_key) DO NOTHING
+ON CONFLICT DO NOTHING
 RETURNING id, amount, currency, merchant_reference, customer_reference, status, region,
-          created_at, request_hash
+          created_at, request_hash, client_id, idempotency_key
 """
 
 
@@ -68,6 +86,10 @@ class Payment:
     region: str
     created_at: datetime
     request_hash: str
+    client_id: str | None = None
+    """The client that created it; ``None`` for a payment made before the API recorded
+    clients (migration 0003)."""
+    idempotency_key: str = ""
 
     def to_json(self) -> dict[str, str]:
         """The API representation. The amount is a string in the currency's minor units."""
@@ -94,6 +116,11 @@ class CreateOutcome:
     created: bool
 
 
+class PaymentIdTakenError(Exception):
+    """The id a new payment would get belongs to another client's key or another key: a
+    forged or corrupt idempotency record, or an operator's change; never a retry."""
+
+
 def _text(value: object, column: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"column {column} is {type(value).__name__}, expected text")
@@ -101,9 +128,10 @@ def _text(value: object, column: str) -> str:
 
 
 def _row_to_payment(row: Row) -> Payment:
-    if len(row) != 9:
-        raise TypeError(f"expected 9 columns, got {len(row)}")
-    payment_id, amount, currency, merchant, customer, status, region, created, digest = row
+    if len(row) != 11:
+        raise TypeError(f"expected 11 columns, got {len(row)}")
+    payment_id, amount, currency, merchant, customer, status, region, created, digest = row[:9]
+    client, key = row[9:]
     if not isinstance(payment_id, uuid.UUID):
         raise TypeError("column id is not a uuid")
     if not isinstance(amount, Decimal):
@@ -120,11 +148,15 @@ def _row_to_payment(row: Row) -> Payment:
         region=_text(region, "region"),
         created_at=created,
         request_hash=_text(digest, "request_hash"),
+        client_id=None if client is None else _text(client, "client_id"),
+        idempotency_key=_text(key, "idempotency_key"),
     )
 
 
-def _existing(connection: Connection, key: str, request_hash: str) -> CreateOutcome | None:
-    rows = connection.run(_SELECT_BY_KEY, key=key)
+def _existing(
+    connection: Connection, client_id: str, key: str, request_hash: str
+) -> CreateOutcome | None:
+    rows = connection.run(_SELECT_BY_KEY, client=client_id, key=key)
     if not rows:
         return None
     payment = _row_to_payment(rows[0])
@@ -141,31 +173,36 @@ class PaymentRepository:
 
     def create(
         self,
+        client_id: str,
         key: str,
         request: PaymentRequest,
         region: str,
         *,
+        new_id: Callable[[], uuid.UUID],
         deadline: Deadline | None = None,
-        payment_id: uuid.UUID | None = None,
     ) -> CreateOutcome:
-        """Create the payment for ``key`` once; later calls return the same payment.
+        """Create the payment for ``client_id``'s ``key`` once; later calls return it.
 
-        ``payment_id`` is the id a new row gets (default: a fresh UUID). The API passes the id
-        of an idempotency record whose row this database lacks (lost in an unplanned failover),
-        so the payment is processed again under the id the client was given.
+        ``new_id()`` gives the id of a new row; it is called only when there is none (the
+        API derives it from the request, or takes it from an idempotency record whose row
+        this database lacks). The whole unit is a write transaction, replays included: it
+        runs only where the database's write guard (the fence) lets writes through.
 
-        Raises :class:`IdempotencyConflictError` when ``key`` belongs to a different request.
-        Returns only after the transaction committed.
+        Raises :class:`IdempotencyConflictError` when ``key`` belongs to a different request,
+        :class:`PaymentIdTakenError` when ``new_id()`` is another key's payment. Returns only
+        after the transaction committed.
         """
         request_hash = request.request_hash()
 
         def work(connection: Connection) -> CreateOutcome:
-            found = _existing(connection, key, request_hash)
+            found = _existing(connection, client_id, key, request_hash)
             if found is not None:
                 return found
+            payment_id = new_id()
             rows = connection.run(
                 _INSERT,
-                id=payment_id or uuid.uuid4(),
+                id=payment_id,
+                client=client_id,
                 key=key,
                 request_hash=request_hash,
                 amount=request.amount,
@@ -177,18 +214,22 @@ class PaymentRepository:
             )
             if rows:
                 return CreateOutcome(payment=_row_to_payment(rows[0]), created=True)
-            found = _existing(connection, key, request_hash)
+            # A concurrent or earlier request committed a row that conflicts: ours, read
+            # again in a new snapshot (READ COMMITTED), or nothing of this key at all.
+            found = _existing(connection, client_id, key, request_hash)
             if found is None:
-                raise RuntimeError("idempotency key conflicted but no row holds it")
+                raise PaymentIdTakenError(f"payment id {payment_id} belongs to another key")
             return found
 
         return self._database.transaction(work, deadline=deadline)
 
-    def get(self, payment_id: uuid.UUID, *, deadline: Deadline | None = None) -> Payment | None:
-        """The payment with ``payment_id``, or ``None``."""
+    def get(
+        self, payment_id: uuid.UUID, client_id: str, *, deadline: Deadline | None = None
+    ) -> Payment | None:
+        """The payment with ``payment_id`` if ``client_id`` created it, else ``None``."""
 
         def work(connection: Connection) -> Payment | None:
-            rows = connection.run(_SELECT_BY_ID, id=payment_id)
+            rows = connection.run(_SELECT_BY_ID, id=payment_id, client=client_id)
             return _row_to_payment(rows[0]) if rows else None
 
         return self._database.session(work, deadline=deadline)

@@ -148,6 +148,8 @@ class PlannedResult:
     """Writes paused -> standby replayed the primary's last WAL position."""
     promotion_seconds: float
     outcome: Outcome
+    acked_ids: dict[str, str] = field(default_factory=dict)
+    """Idempotency key -> payment id of every 201 the client received."""
 
 
 def _outcome(pair: ReplicatedPair, client: Client, prefix: str) -> Outcome:
@@ -391,6 +393,7 @@ def run_planned(
         catch_up_seconds=caught_up_at - paused_at,
         promotion_seconds=promotion,
         outcome=outcome,
+        acked_ids={ack.key: ack.payment_id for ack in run.client.acks},
     )
 
 

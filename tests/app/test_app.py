@@ -224,7 +224,7 @@ def remote(value: str) -> bool:
 def test_secondary_region_resources_use_the_secondary_key(synthesized_app: SynthesizedApp) -> None:
     primary = synthesized_app.stack(PRIMARY)
     secrets = primary["resource"]["aws_secretsmanager_secret"].values()
-    assert len(secrets) == 2  # the master secret and the API client keys
+    assert len(secrets) == 3  # the master secret, the API client keys, the payment id key
     keys = primary["resource"]["aws_kms_key"]
     (secondary_region_key,) = [name for name in keys if name.startswith("secondary-region-key")]
     (own_key,) = [name for name in keys if name != secondary_region_key]

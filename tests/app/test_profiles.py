@@ -44,8 +44,9 @@ def test_default_profile_global_cluster_and_secret(synthesized_app: SynthesizedA
     assert sorted(secret["name"] for secret in secrets) == [
         "payment-processing-api-client-keys-ci7",
         "payment-processing-aurora-master-ci7",
+        "payment-processing-payment-id-key-ci7",
     ]
-    assert [secret["recovery_window_in_days"] for secret in secrets] == [0, 0]
+    assert [secret["recovery_window_in_days"] for secret in secrets] == [0, 0, 0]
 
 
 @pytest.mark.parametrize(
@@ -84,8 +85,8 @@ def test_production_global_cluster_and_secret(production_app: SynthesizedApp) ->
     assert global_cluster["deletion_protection"] is True
     assert global_cluster["force_destroy"] is False
     secrets = of_kind(production_app, PRIMARY, "aws_secretsmanager_secret")
-    assert len(secrets) == 2  # the master secret and the API client keys
-    assert [secret["recovery_window_in_days"] for secret in secrets] == [30, 30]
+    assert len(secrets) == 3  # the master secret, the API client keys, the payment id key
+    assert [secret["recovery_window_in_days"] for secret in secrets] == [30, 30, 30]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -16,6 +16,7 @@ KEY = "arn:aws:kms:us-east-2:111111111111:key/k"
 SECRET = "arn:aws:secretsmanager:us-east-2:111111111111:secret:payment-processing-db-abc123"
 TABLE = "arn:aws:dynamodb:us-east-2:111111111111:table/payment-processing-sessions-test"
 CLIENT_KEYS = "arn:aws:secretsmanager:us-east-2:111111111111:secret:api-client-keys-test-x1"
+ID_KEY = "arn:aws:secretsmanager:us-east-2:111111111111:secret:payment-id-key-test-x1"
 
 
 def props(bundle: Bundle, **overrides: Any) -> PaymentFunctionsProps:
@@ -33,6 +34,7 @@ def props(bundle: Bundle, **overrides: Any) -> PaymentFunctionsProps:
         "session_table_arn": TABLE,
         "db_cluster_resource_id": "cluster-ABCDEFGHIJKLMNOPQRSTUVWXY2",
         "client_keys_secret_arn": CLIENT_KEYS,
+        "payment_id_key_secret_arn": ID_KEY,
     }
     values.update(overrides)
     return PaymentFunctionsProps(**values)
@@ -83,6 +85,7 @@ def test_api_environment_points_at_this_regions_resources(synth: Synth) -> None:
         "DB_NAME": "payments",
         "DB_IAM_USER": "payment_app",
         "SESSION_TABLE_NAME": "payment-processing-sessions-test",
+        "PAYMENT_ID_KEY_SECRET_ARN": ID_KEY,
         "POWERTOOLS_SERVICE_NAME": "payment-api",
     }
     migrate = functions(synth)["payment-processing-payment-migrate-use2-test"]
@@ -125,13 +128,26 @@ def statements_of(synth: Synth, fragment: str) -> dict[str, dict[str, Any]]:
     return {s["sid"]: s for s in doc["statement"]}
 
 
-def test_api_connects_as_the_app_role_and_never_reads_the_master_secret(synth: Synth) -> None:
+def test_api_connects_as_the_app_role_and_reads_only_the_payment_id_key(synth: Synth) -> None:
     statements = statements_of(synth, "functions_api")
     (connect,) = statements["ConnectAsApplicationRole"]["resources"]
     assert connect.startswith("arn:aws:rds-db:us-east-2:${data.aws_caller_identity.")
     assert connect.endswith(".account_id}:dbuser:cluster-ABCDEFGHIJKLMNOPQRSTUVWXY2/payment_app")
     assert statements["ConnectAsApplicationRole"]["actions"] == ["rds-db:connect"]
-    assert "secretsmanager" not in json.dumps(statements)
+    assert statements["ReadPaymentIdKey"]["actions"] == ["secretsmanager:GetSecretValue"]
+    assert statements["ReadPaymentIdKey"]["resources"] == [ID_KEY]
+    decrypt = statements["DecryptSecretThroughSecretsManager"]
+    assert decrypt["actions"] == ["kms:Decrypt"]
+    assert decrypt["resources"] == [KEY]
+    assert decrypt["condition"] == [
+        {
+            "test": "StringEquals",
+            "variable": "kms:ViaService",
+            "values": ["secretsmanager.us-east-2.amazonaws.com"],
+        }
+    ]
+    assert SECRET not in json.dumps(statements)
+    assert CLIENT_KEYS not in json.dumps(statements)
     assert statements["UseSessionTable"]["resources"] == [TABLE]
     assert all("*" not in a for a in statements["UseSessionTable"]["actions"])
     assert statements["WriteOwnLogs"]["resources"][0].startswith("${aws_cloudwatch_log_group.")
@@ -141,6 +157,8 @@ def test_api_connects_as_the_app_role_and_never_reads_the_master_secret(synth: S
         "ConnectAsApplicationRole",
         "UseSessionTable",
         "UseSessionTableKeyThroughDynamoDb",
+        "ReadPaymentIdKey",
+        "DecryptSecretThroughSecretsManager",
         "WriteOwnLogs",
         "SendTraces",
     }
@@ -170,12 +188,14 @@ def test_migration_function_reads_the_master_secret(synth: Synth) -> None:
         "secretsmanager.us-east-2.amazonaws.com"
     ]
     assert "rds-db" not in json.dumps(statements)
+    assert ID_KEY not in json.dumps(statements)
 
 
 def test_authorizer_reads_only_the_client_keys_of_its_region(synth: Synth) -> None:
     statements = statements_of(synth, "functions_authorizer")
     assert statements["ReadClientKeys"]["resources"] == [CLIENT_KEYS]
     assert SECRET not in json.dumps(statements)
+    assert ID_KEY not in json.dumps(statements)
     assert "dynamodb" not in json.dumps(statements)
     assert "rds-db" not in json.dumps(statements)
 

@@ -35,6 +35,7 @@ def props(bundle: Bundle, **overrides: Any) -> PaymentFunctionsProps:
         "session_table_arn": "arn:aws:dynamodb:us-east-2:111111111111:table/sessions-test",
         "db_cluster_resource_id": "cluster-ABCDEFGHIJKLMNOPQRSTUVWXY2",
         "client_keys_secret_arn": "arn:aws:secretsmanager:us-east-2:111111111111:secret:k-x1",
+        "payment_id_key_secret_arn": "arn:aws:secretsmanager:us-east-2:111111111111:secret:i-x1",
     }
     values.update(overrides)
     return PaymentFunctionsProps(**values)

@@ -19,6 +19,8 @@ from payment_dr_compute import (
     FailoverOrchestratorProps,
     PaymentFunctions,
     PaymentFunctionsProps,
+    PaymentIdKey,
+    PaymentIdKeyProps,
     PrimaryProbe,
     PrimaryProbeProps,
     ReadinessEvaluator,
@@ -119,6 +121,7 @@ class PaymentDrStack(TerraformStack):
     alerts: AlertTopics
     aurora: AuroraGlobalPrimary
     client_keys: ApiClientKeys
+    payment_id_key: PaymentIdKey
     sessions: SessionTable
     bucket: SecureBucket
 
@@ -233,6 +236,7 @@ class PaymentDrStack(TerraformStack):
                 db_secret_arn=self.db_secret_arn,
                 db_cluster_resource_id=self.db_cluster_resource_id,
                 client_keys_secret_arn=self.client_keys_secret_arn,
+                payment_id_key_secret_arn=self.payment_id_key_secret_arn,
                 session_table_name=self.session_table_name,
                 session_table_arn=self.session_table_arn,
                 log_retention_days=config.log_retention_days,
@@ -703,6 +707,22 @@ class PaymentDrStack(TerraformStack):
             ),
         )
         self.client_keys_secret_arn = self.client_keys.secret_arn
+        # The key payment ids are derived with, replicated the same way: the same request
+        # gets the same id in either region (payment_service.payment_ids).
+        self.payment_id_key = PaymentIdKey(
+            self,
+            "payment-id-key",
+            PaymentIdKeyProps(
+                namer=config.namer,
+                region=self.region,
+                kms_key_arn=self.key_arn,
+                replica_region=config.regions.secondary,
+                replica_kms_key_arn=self.secondary_key_arn,
+                recovery_window_days=config.data_protection.secret_recovery_window_days,
+                provider=self.provider,
+            ),
+        )
+        self.payment_id_key_secret_arn = self.payment_id_key.secret_arn
         # Each region writes to its own cluster endpoint, fenced on DescribeGlobalClusters
         # (this region's RDS API) and the database's read-only state (payment_service.writer).
         self.db_host = self.aurora.writer_endpoint
@@ -785,5 +805,6 @@ class PaymentDrStack(TerraformStack):
         self.db_secret_arn = primary.aurora.secret_replica_arn
         self.db_cluster_resource_id = self.aurora_secondary.cluster_resource_id
         self.client_keys_secret_arn = primary.client_keys.replica_secret_arn
+        self.payment_id_key_secret_arn = primary.payment_id_key.replica_secret_arn
         self.session_table_name = self.sessions_replica.table_name
         self.session_table_arn = self.sessions_replica.replica_arn

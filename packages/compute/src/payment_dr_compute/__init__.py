@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     )
     from payment_dr_compute.orchestrator import FailoverOrchestrator, FailoverOrchestratorProps
     from payment_dr_compute.payment_functions import PaymentFunctions, PaymentFunctionsProps
+    from payment_dr_compute.payment_id_key import PaymentIdKey, PaymentIdKeyProps
     from payment_dr_compute.primary_probe import PrimaryProbe, PrimaryProbeProps
     from payment_dr_compute.readiness import ReadinessEvaluator, ReadinessEvaluatorProps
 
@@ -42,6 +43,8 @@ _LAZY = {
     "FailoverOrchestratorProps": "payment_dr_compute.orchestrator",
     "PaymentFunctions": "payment_dr_compute.payment_functions",
     "PaymentFunctionsProps": "payment_dr_compute.payment_functions",
+    "PaymentIdKey": "payment_dr_compute.payment_id_key",
+    "PaymentIdKeyProps": "payment_dr_compute.payment_id_key",
     "PrimaryProbe": "payment_dr_compute.primary_probe",
     "PrimaryProbeProps": "payment_dr_compute.primary_probe",
     "ReadinessEvaluator": "payment_dr_compute.readiness",
@@ -63,6 +66,8 @@ __all__ = [
     "FailoverOrchestratorProps",
     "PaymentFunctions",
     "PaymentFunctionsProps",
+    "PaymentIdKey",
+    "PaymentIdKeyProps",
     "PolicyStatement",
     "PrimaryProbe",
     "PrimaryProbeProps",

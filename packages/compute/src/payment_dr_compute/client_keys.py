@@ -65,6 +65,10 @@ class ApiClientKeys(Construct):
     the authorizers deny every request (fail closed).
     """
 
+    component = CLIENT_KEYS_COMPONENT
+    """Name component of the secret."""
+    description = "SHA-256 hashes of the payment API client keys (read by the authorizers)"
+
     def __init__(self, scope: Construct, construct_id: str, props: ApiClientKeysProps) -> None:
         props.validate()
         super().__init__(scope, construct_id)
@@ -73,8 +77,8 @@ class ApiClientKeys(Construct):
         self.secret = SecretsmanagerSecret(
             self,
             "secret",
-            name=props.namer.name(ResourceKind.SECRET, CLIENT_KEYS_COMPONENT),
-            description="SHA-256 hashes of the payment API client keys (read by the authorizers)",
+            name=props.namer.name(ResourceKind.SECRET, self.component),
+            description=self.description,
             kms_key_id=props.kms_key_arn,
             # Secrets Manager replicates every version of the primary secret to the replica
             # region (aws_secretsmanager_secret: ``replica`` block, kms_key_id per region).

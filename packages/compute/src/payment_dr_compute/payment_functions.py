@@ -58,6 +58,10 @@ class PaymentFunctionsProps:
     """This region's copy of the API client keys secret (``ApiClientKeys``): the
     authorizer's only read."""
 
+    payment_id_key_secret_arn: str
+    """This region's copy of the payment id key secret (``PaymentIdKey``): the API's only
+    secret (``PAYMENT_ID_KEY_SECRET_ARN``), read through Secrets Manager in this region."""
+
     session_table_name: str
     session_table_arn: str
     """This region's table (or replica) ARN."""
@@ -114,8 +118,9 @@ class PaymentFunctions(Construct):
 
     Only the migration function reads the master secret. The API connects as the
     application role with IAM database authentication (``rds-db:connect`` on that one
-    database user of this region's cluster) and alone may use the session table. The
-    authorizer reads only the client keys secret of its own region.
+    database user of this region's cluster), alone may use the session table, and reads only
+    the payment id key secret of its own region. The authorizer reads only the client keys
+    secret of its own region.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: PaymentFunctionsProps) -> None:
@@ -230,16 +235,29 @@ class PaymentFunctions(Construct):
             (props.kms_key_arn,),
             (("StringEquals", "kms:ViaService", (f"dynamodb.{props.region}.amazonaws.com",)),),
         )
+        id_key_statement = PolicyStatement(
+            "ReadPaymentIdKey",
+            ("secretsmanager:GetSecretValue",),
+            (props.payment_id_key_secret_arn,),
+        )
         self.api = function(
             "api",
             "payment-api",
             API_HANDLER,
             "Payment API (API Gateway REST proxy)",
-            (connect_statement, table_statement, table_key_statement, *fence_statements),
+            (
+                connect_statement,
+                table_statement,
+                table_key_statement,
+                id_key_statement,
+                decrypt_through_secrets_manager,
+                *fence_statements,
+            ),
             {
                 **api_database,
                 "DB_IAM_USER": props.db_app_user,
                 "SESSION_TABLE_NAME": props.session_table_name,
+                "PAYMENT_ID_KEY_SECRET_ARN": props.payment_id_key_secret_arn,
                 "POWERTOOLS_SERVICE_NAME": "payment-api",
             },
             props.api_memory_mb,

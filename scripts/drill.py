@@ -6,13 +6,17 @@ handler serves each. Every run does a planned switchover (writes paused, standby
 promoted: no acknowledged payment may be lost) and an unplanned failover (primary killed under
 load) and a full-region outage (the primary and every probe of it black-holed, the Route 53
 and us-east-1 CloudWatch APIs hanging); in both the real failover orchestrator
-(``engine.Orchestrator``) decides and promotes the standby. Measures RTO and RPO.
+(``engine.Orchestrator``) decides and promotes the standby. Measures RTO and RPO, and after
+each switchover and failover counts the acknowledged ids lost and the ids duplicated twice:
+from the client's answers and with reconcile's code on the two databases
+(``tests.drill.ledger``); the two must agree.
 
     python scripts/drill.py [--runs 3] [--write [docs/benchmarks.md]]
 
 ``--write`` puts the figures into the "DR drill" section of docs/benchmarks.md (added at the
 end the first time, replaced between its markers afterwards; the rest of the file is kept).
-Exits 1 when a planned switchover lost a payment or a run failed; exits 0 with the reason,
+Exits 1 when a planned switchover lost a payment or an id, when reconcile's lists differ from
+the client's, or a run failed; exits 0 with the reason,
 measuring nothing, when the PostgreSQL server binaries or openssl are missing.
 """
 
@@ -27,7 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +39,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from payment_service.logging import configure_logging  # noqa: E402
+from tests.drill.ledger import Accounting, account, seed  # noqa: E402
 from tests.drill.pair import ReplicatedPair  # noqa: E402
 from tests.drill.scenarios import (  # noqa: E402
     DrillSettings,
@@ -52,6 +57,9 @@ from tests.runtime.postgres import PostgresUnavailableError, find_bindir  # noqa
 BENCHMARKS = REPO_ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- dr-drill:begin -->", "<!-- dr-drill:end -->"
 TIME_BUDGET_SECONDS = 80.0
+CUT_BEFORE_KILL_SECONDS = 0.5
+"""The loss-forcing run: replication stopped this long before the kill, so the payments
+acknowledged in between are lost and reconcile has something to list."""
 """No new run starts when the drill could then exceed this."""
 
 
@@ -72,12 +80,30 @@ def seconds(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} s (max {max(values):.2f} s)"
 
 
-def unplanned_rows(results: list[UnplannedResult], moment: str) -> list[str]:
+def ids_cells(accounting: Accounting | None) -> str:
+    """``acknowledged ids lost | ids duplicated | reconcile`` of one run (client's count)."""
+    if accounting is None:
+        return "| - | - | - |"
+    ledger, reconciled = accounting.ledger, accounting.reconciled
+    verdict = (
+        ("lists exactly these" if accounting.agrees else "**differs** (drill failed)")
+        + f" ({reconciled.report.compared} + {reconciled.report.compared_new} compared, "
+        + (f"{reconciled.seconds:.2f} s)")
+    )
+    return f"| {len(ledger.ids_lost)} | {len(ledger.ids_duplicated)} | {verdict} |"
+
+
+IDS_HEADER = " acknowledged ids lost | ids duplicated | reconcile |"
+
+
+def unplanned_rows(
+    results: list[UnplannedResult], moment: str, accounts: list[Accounting] | None = None
+) -> list[str]:
     rows = [
         f"| run | RTO: {moment} -> first payment accepted by the secondary | traffic moved (DNS) "
         "| FailoverGlobalCluster sent | promotion | slowest evaluation "
-        f"| acknowledged before the {moment} | acknowledged then lost (RPO) |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| acknowledged before the {moment} | acknowledged then lost (RPO) |" + IDS_HEADER,
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for number, r in enumerate(results, 1):
         lost = len(r.outcome.lost)
@@ -88,21 +114,25 @@ def unplanned_rows(results: list[UnplannedResult], moment: str) -> list[str]:
         rows.append(
             f"| {number} | {r.rto_seconds:.2f} s | {r.dns_seconds:.2f} s "
             f"| {r.decision_seconds:.2f} s | {r.promotion_seconds:.2f} s | {slowest:.2f} s "
-            f"| {r.acked_before_kill} | {lost}{window} |"
+            f"| {r.acked_before_kill} | {lost}{window} "
+            + ids_cells(accounts[number - 1] if accounts else None)
         )
     return rows
 
 
-def planned_rows(results: list[PlannedResult]) -> list[str]:
+def planned_rows(
+    results: list[PlannedResult], accounts: list[Accounting] | None = None
+) -> list[str]:
     rows = [
         "| run | writes paused -> first payment on the new writer | standby caught up "
-        "| promotion | acknowledged | acknowledged then lost |",
-        "|---|---|---|---|---|---|",
+        "| promotion | acknowledged | acknowledged then lost |" + IDS_HEADER,
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for number, r in enumerate(results, 1):
         rows.append(
             f"| {number} | {r.write_pause_seconds:.2f} s | {r.catch_up_seconds:.3f} s "
-            f"| {r.promotion_seconds:.2f} s | {r.outcome.acked} | {len(r.outcome.lost)} |"
+            f"| {r.promotion_seconds:.2f} s | {r.outcome.acked} | {len(r.outcome.lost)} "
+            + ids_cells(accounts[number - 1] if accounts else None)
         )
     return rows
 
@@ -132,7 +162,10 @@ def section(
     elapsed: float,
     partitions: list[HeldResult] | None = None,
     api_faults: list[HeldResult] | None = None,
+    accounts: dict[str, list[Accounting]] | None = None,
+    cuts: list[UnplannedResult] | None = None,
 ) -> str:
+    accounts = accounts or {}
     date = datetime.now(UTC).strftime("%Y-%m-%d")
     lost = sum(len(r.outcome.lost) for r in unplanned)
     acked = sum(r.outcome.acked for r in unplanned)
@@ -160,12 +193,23 @@ def section(
         "detection on a compressed schedule, promotion, client recovery and data loss; the worst "
         "case with the production schedule is `payment-dr rto-budget`.",
         "",
+        "Ids, counted twice (tests/drill/ledger.py): by the client, from its answers "
+        "(**acknowledged ids lost**: ids it got a 201 for that the surviving writer lacks; "
+        "**ids duplicated**: keys it got two ids for), and by `payment-dr reconcile`'s code "
+        "comparing the old primary (started again on its data directory) with the new writer "
+        "from a time before the run, a page of 1,000 at a time. Before each unplanned run "
+        "2,500 payments are seeded and replicated; after each run the client retries, while "
+        "DynamoDB does not answer, a third of the lost payments with their body, sends a "
+        "third's keys with another body (which then get a second id), and retries 20 kept "
+        "ones. The drill fails when reconcile's lists differ from the client's, or when a "
+        "planned switchover loses or duplicates an id.",
+        "",
         f"**Unplanned failover** (primary killed with `pg_ctl stop -m immediate` under load): "
         f"RTO {seconds([r.rto_seconds for r in unplanned])}; promotion "
         f"{seconds([r.promotion_seconds for r in unplanned])}; {lost} of {acked} acknowledged "
         "payments lost over all runs.",
         "",
-        *unplanned_rows(unplanned, "kill"),
+        *unplanned_rows(unplanned, "kill", accounts.get("unplanned")),
         "",
         "**Full-region outage** (every connection to the primary, the client's, the health "
         "checker's and every probe's, goes through a TCP proxy on 127.0.0.1 that at the outage "
@@ -178,7 +222,13 @@ def section(
         "The RTO includes the client's request stuck on the black-holed region until the "
         "handler's database timeout.",
         "",
-        *unplanned_rows(outages, "outage"),
+        *unplanned_rows(outages, "outage", accounts.get("outage")),
+        "",
+        "**Unplanned failover with loss forced** (replication stopped "
+        f"{CUT_BEFORE_KILL_SECONDS} s before the kill, so every payment acknowledged in "
+        "between is lost): what reconcile lists against what the client lost and got twice.",
+        "",
+        *unplanned_rows(cuts or [], "kill", accounts.get("cut")),
         "",
         "**Partition between us-east-2 and us-east-1** (the us-east-2 probes time out and "
         "us-east-1's APIs hang from there, while us-west-2's probe, Route 53's checkers and the "
@@ -202,7 +252,7 @@ def section(
         f"pause {seconds([r.write_pause_seconds for r in planned])}; acknowledged then lost: "
         f"{sum(len(r.outcome.lost) for r in planned)} (asserted to be 0).",
         "",
-        *planned_rows(planned),
+        *planned_rows(planned, accounts.get("planned")),
         END,
     ]
     return "\n".join(lines)
@@ -244,6 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     planned: list[PlannedResult] = []
     partitions: list[HeldResult] = []
     api_faults: list[HeldResult] = []
+    cuts: list[UnplannedResult] = []
+    accounts: dict[str, list[Accounting]] = {
+        "planned": [],
+        "unplanned": [],
+        "outage": [],
+        "cut": [],
+    }
     try:
         for number in range(1, max(1, args.runs) + 1):
             elapsed = time.perf_counter() - started
@@ -251,11 +308,28 @@ def main(argv: list[str] | None = None) -> int:
             if number > 1 and elapsed + per_run > TIME_BUDGET_SECONDS:
                 print(f"stopping after {number - 1} runs: time budget {TIME_BUDGET_SECONDS:.0f} s")
                 break
-            planned.append(run_planned(pair, f"drill{number}-planned", settings))
-            unplanned.append(run_unplanned(pair, f"drill{number}-unplanned", settings))
-            outages.append(
-                run_unplanned(pair, f"drill{number}-outage", settings, outage=Outage.REGION)
-            )
+            prefix = f"drill{number}-planned"
+            old, since = pair.primary, datetime.now(UTC) - timedelta(seconds=1)
+            planned.append(run_planned(pair, prefix, settings))
+            accounts["planned"].append(account(pair, old, since, prefix, planned[-1].acked_ids, ()))
+            for kind, outage, cut, results in (
+                ("unplanned", Outage.KILL, None, unplanned),
+                ("outage", Outage.REGION, None, outages),
+                ("cut", Outage.KILL, CUT_BEFORE_KILL_SECONDS, cuts),
+            ):
+                prefix = f"drill{number}-{kind}"
+                old, since = pair.primary, datetime.now(UTC) - timedelta(seconds=1)
+                seed(pair, f"{prefix}-seed")
+                results.append(
+                    run_unplanned(
+                        pair, prefix, settings, outage=outage, cut_replication_before_kill=cut
+                    )
+                )
+                accounts[kind].append(
+                    account(
+                        pair, old, since, prefix, results[-1].acked_ids, results[-1].outcome.lost
+                    )
+                )
             partitions.append(run_partition(pair, f"drill{number}-partition", settings))
             api_faults.append(run_api_fault(pair, f"drill{number}-api-fault", settings))
             print(
@@ -263,17 +337,32 @@ def main(argv: list[str] | None = None) -> int:
                 f"lost {len(unplanned[-1].outcome.lost)}; full-region outage RTO "
                 f"{outages[-1].rto_seconds:.2f} s, lost {len(outages[-1].outcome.lost)}; "
                 "planned pause "
-                f"{planned[-1].write_pause_seconds:.2f} s, lost {len(planned[-1].outcome.lost)}",
+                f"{planned[-1].write_pause_seconds:.2f} s, lost {len(planned[-1].outcome.lost)}; "
+                + "; ".join(
+                    f"{kind}: acknowledged ids lost {len(a[-1].ledger.ids_lost)}, ids "
+                    f"duplicated {len(a[-1].ledger.ids_duplicated)}, reconcile "
+                    + ("agrees" if a[-1].agrees else "DIFFERS")
+                    for kind, a in accounts.items()
+                ),
                 flush=True,
             )
     finally:
         pair.close()
     elapsed = time.perf_counter() - started
-    text = section(unplanned, outages, planned, settings, elapsed, partitions, api_faults)
+    text = section(
+        unplanned, outages, planned, settings, elapsed, partitions, api_faults, accounts, cuts
+    )
     print(text.replace(BEGIN + "\n", "").replace("\n" + END, ""))
     outcomes = [r.outcome for r in planned] + [r.outcome for r in unplanned + outages]
-    outcomes += [r.outcome for r in partitions + api_faults]
+    outcomes += [r.outcome for r in partitions + api_faults + cuts]
     lost_in_planned = any(r.outcome.lost for r in planned + partitions + api_faults)
+    every = [a for kind in accounts.values() for a in kind]
+    if not all(a.agrees for a in every):
+        print("drill FAILED: reconcile's lists differ from the ids the client lost or duplicated")
+        return 1
+    if any(a.ledger.ids_lost or a.ledger.ids_duplicated for a in accounts["planned"]):
+        print("drill FAILED: a planned switchover lost or duplicated an acknowledged id")
+        return 1
     if any(r.failover_requests for r in partitions):
         print("drill FAILED: a partition moved the database")
         return 1

@@ -191,3 +191,35 @@ def reconcile(old: PostgresServer, new: PostgresServer, since: datetime) -> Reco
         return Reconciled(report, time.perf_counter() - started)
     finally:
         old.stop("fast")
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """One run's two accounts: the client's and reconcile's."""
+
+    ledger: Ledger
+    reconciled: Reconciled
+    retries: RetryPhase
+
+    @property
+    def agrees(self) -> bool:
+        """Reconcile lists exactly the ids the client lost and the keys it got twice."""
+        return (
+            self.reconciled.ids_lost == self.ledger.ids_lost
+            and self.reconciled.ids_duplicated == self.ledger.ids_duplicated
+        )
+
+
+def account(
+    pair: ReplicatedPair,
+    old: PostgresServer,
+    since: datetime,
+    prefix: str,
+    acked: Mapping[str, str],
+    lost: tuple[str, ...],
+) -> Accounting:
+    """After a run (``pair.primary`` the new writer, ``old`` the old one, stopped): the
+    client's retries, its ledger, and reconcile of the two databases from ``since``."""
+    phase = retry_after_failover(pair, pair.app_password, acked, lost)
+    ledger = Ledger.of(pair.primary, prefix, acked, phase.recreated, phase.other_body, phase.kept)
+    return Accounting(ledger, reconcile(old, pair.primary, since), phase)

@@ -135,10 +135,19 @@ def _fake_drill(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The drill script with a pair and scenarios that take no time; returns written paths."""
     outcome = SimpleNamespace(lost=[], acked=3, mismatched=False)
     result = SimpleNamespace(
-        outcome=outcome, rto_seconds=1.0, write_pause_seconds=0.1, failover_requests=()
+        outcome=outcome,
+        rto_seconds=1.0,
+        write_pause_seconds=0.1,
+        failover_requests=(),
+        acked_ids=(),
     )
-    pair = SimpleNamespace(create=lambda: SimpleNamespace(close=list))
+    pair = SimpleNamespace(create=lambda: SimpleNamespace(close=list, primary=None))
     monkeypatch.setattr(drill, "ReplicatedPair", pair)
+    accounting = SimpleNamespace(
+        ledger=SimpleNamespace(ids_lost=[], ids_duplicated=[]), agrees=True
+    )
+    monkeypatch.setattr(drill, "seed", lambda *_args, **_kwargs: None)
+    monkeypatch.setattr(drill, "account", lambda *_args, **_kwargs: accounting)
     for scenario in ("run_planned", "run_unplanned", "run_partition", "run_api_fault"):
         monkeypatch.setattr(drill, scenario, lambda *_args, **_kwargs: result)
     monkeypatch.setattr(

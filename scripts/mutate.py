@@ -116,13 +116,33 @@ TARGETS = {
         Target(
             "repository",
             "apps/payment-service/src/payment_service/repository.py",
+            # Fastest to fail first (pytest -x): rows without a server, then per-client keys
+            # and replays behind the fence on the real server. The concurrency tests
+            # (test_concurrent_retries.py, about 10 s) only catch changes to the SQL, which
+            # cosmic-ray does not mutate.
             (
                 "tests/runtime/test_repository_rows.py",
+                "tests/runtime/test_client_scope.py",
+                "tests/runtime/test_replay_fence.py",
                 "tests/runtime/test_repository_race.py",
                 "tests/runtime/test_payments_api.py",
                 "tests/runtime/test_validation.py",
             ),
             "payment repository and idempotency",
+        ),
+        Target(
+            "payment_ids",
+            "apps/payment-service/src/payment_service/payment_ids.py",
+            ("tests/runtime/test_payment_ids.py",),
+            "payment ids derived from client, key and body; the id key",
+        ),
+        Target(
+            "reconcile",
+            "apps/dr-app/src/dr_app/cli/reconcile.py",
+            # Fake databases that answer with PostgreSQL's meaning (about a second a run); the
+            # drill's reconcile test (tests/drill/test_reconcile.py) runs it on two servers.
+            ("tests/cli/test_reconcile.py",),
+            "reconcile: acknowledged ids lost, ids duplicated, changed, recreated",
         ),
         Target(
             "db",

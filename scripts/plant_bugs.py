@@ -106,6 +106,81 @@ PLANTS = (
         "tests/scenarios/test_full_outage_signals.py::"
         "test_one_evaluation_fits_in_the_function_timeout_when_every_us_east_1_call_hangs",
     ),
+    Plant(
+        "reconcile `--since` boundary",
+        "`created_at > :since` instead of `>=`: a payment made at the very instant is never "
+        "compared",
+        "apps/dr-app/src/dr_app/cli/reconcile.py",
+        " WHERE created_at >= :since\n",
+        " WHERE created_at > :since\n",
+        "tests/cli/test_reconcile.py::test_since_is_inclusive_on_both_sides",
+    ),
+    Plant(
+        "reconcile: keys with two ids",
+        "a lost payment whose key the new writer holds under another id is counted as matched, "
+        "hiding a possible double charge",
+        "apps/dr-app/src/dr_app/cli/reconcile.py",
+        "        for p in batch\n    ]",
+        "        for p in batch\n        if (p.client_id, p.idempotency_key) not in held\n    ]",
+        "tests/cli/test_reconcile.py::test_a_key_the_new_writer_holds_under_another_id_is_duplicated",
+    ),
+    Plant(
+        "reconcile paging",
+        "a side stops after a full page (`<=` for `<`): 1,000 of 2,500 missing payments reported",
+        "apps/dr-app/src/dr_app/cli/reconcile.py",
+        "            if len(page) < self._page_size:\n",
+        "            if len(page) <= self._page_size:\n",
+        "tests/cli/test_reconcile.py::test_2500_payments_missing_are_all_reported_a_page_at_a_time",
+    ),
+    Plant(
+        "reconcile `--since` without an offset",
+        "a naive `--since` is accepted (read in the host's zone or as UTC, wrong somewhere)",
+        "apps/dr-app/src/dr_app/cli/reconcile.py",
+        "    if value is None or value.tzinfo is None:\n",
+        "    if value is None:\n",
+        "tests/cli/test_reconcile.py::test_a_since_without_an_offset_or_not_a_time_is_refused",
+    ),
+    Plant(
+        "the fence on the replay path",
+        "the key's row is looked up before the fenced write transaction, so a region that must "
+        "not write answers a retry 201 from its stale copy",
+        "apps/payment-service/src/payment_service/repository.py",
+        "        request_hash = request.request_hash()\n\n        def work(",
+        "        request_hash = request.request_hash()\n        early = self._database.session(\n"
+        "            lambda c: _existing(c, client_id, key, request_hash), deadline=deadline\n"
+        "        )\n        if early is not None:\n            return early\n\n        def work(",
+        "tests/runtime/test_replay_fence.py::"
+        "test_a_region_the_rds_api_does_not_name_the_writer_never_replays",
+    ),
+    Plant(
+        "DynamoDB record: first writer wins",
+        "the put's condition is dropped, so a later request replaces the first outcome's record",
+        "apps/payment-service/src/payment_service/idempotency_cache.py",
+        '                ConditionExpression="attribute_not_exists(pk)",\n',
+        '                ConditionExpression="attribute_not_exists(pk) OR attribute_exists(pk)",\n',
+        "tests/runtime/test_idempotency_records.py::"
+        "test_a_request_that_could_not_read_the_record_does_not_overwrite_it",
+    ),
+    Plant(
+        "GET /payments/{id} ownership (OWASP API1)",
+        "the read no longer checks the client, so any client reads any payment by its id",
+        "apps/payment-service/src/payment_service/repository.py",
+        " WHERE id = :id\n   AND client_id = :client\n",
+        " WHERE id = :id\n   AND :client IS NOT NULL\n",
+        "tests/runtime/test_client_scope.py::"
+        "test_get_answers_only_the_client_that_created_the_payment",
+    ),
+    Plant(
+        "one payment, one id",
+        "a new payment gets a random id again, so a retry after a failover that lost its row "
+        "(without a readable DynamoDB record) gets a second id",
+        "apps/payment-service/src/payment_service/api.py",
+        "            return self.payment_ids.derive("
+        "client_id, key, request_hash, deadline=deadline)\n",
+        "            return uuid.uuid4()\n",
+        "tests/runtime/test_replay_after_failover.py::"
+        "test_a_lost_payment_retried_on_the_new_writer_keeps_its_id",
+    ),
 )
 
 

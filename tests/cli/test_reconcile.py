@@ -7,8 +7,8 @@ import csv
 import io
 import json
 import uuid
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import FrozenInstanceError, replace
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +18,9 @@ from dr_app.cli import main as cli_main
 from dr_app.cli.commands import reconcile as command
 from dr_app.cli.reconcile import (
     CSV_COLUMNS,
+    DEFAULT_PAGE_SIZE,
+    EPOCH,
+    NIL_ID,
     SCHEMA,
     Report,
     compare,
@@ -477,3 +480,120 @@ def test_an_unreadable_database_is_exit_2(
 
     assert code == 2
     assert "cannot read the databases: ConnectionRefusedError" in capsys.readouterr().err
+
+
+# --- edges the mutation run found untested ----------------------------------------------------
+
+
+def test_the_default_page_is_1000_and_the_default_since_the_epoch_inclusive() -> None:
+    at_epoch = row(0, created_at=EPOCH)
+    before = row(1, created_at=EPOCH - timedelta(microseconds=1))
+    old = [at_epoch, before] + [row(n) for n in range(2, 2500)]
+
+    report, old_db, new_db = run(old, [])
+
+    assert DEFAULT_PAGE_SIZE == 1000
+    assert report.page_size == 1000
+    assert str(before.id) not in {d.payment_id for d in report.missing}
+    assert str(at_epoch.id) in {d.payment_id for d in report.missing}
+    assert new_db.looked_up == [1000, 1000, 499]
+    assert [n for _, n in old_db.queries] == [1000, 1000, 499]
+
+
+def test_a_page_of_one_row_works() -> None:
+    rows = [row(n) for n in range(3)]
+
+    report, old_db, _ = run(rows, rows[1:], page_size=1)
+
+    assert [d.idempotency_key for d in report.missing] == ["key-000000"]
+    assert old_db.queries == [("page", 1)] * 3 + [("page", 0)]
+
+
+def test_the_lowest_ids_are_compared_too() -> None:
+    """Reading starts below every id: a payment whose id is 00000000-...-0001 is compared."""
+    lowest = row(1, id=uuid.UUID(int=1))
+
+    report, _, _ = run([lowest], [])
+
+    assert [d.payment_id for d in report.missing] == [str(lowest.id)]
+    assert uuid.UUID(int=0) == NIL_ID
+
+
+def test_a_row_without_a_client_on_one_side_still_has_its_other_fields_compared() -> None:
+    old = row(1, client=None)
+    new = replace(row(1), amount=Decimal("1.00"), status="failed")
+
+    report, _, _ = run([old], [new])
+
+    (entry,) = report.changed
+    assert entry.differences == ("amount", "status")
+
+
+def test_a_payment_made_again_in_a_region_that_sorts_first_is_recreated() -> None:
+    """A failback: the old row in us-east-2, the new one in us-east-1, created earlier."""
+    old = row(1, region="us-east-2", created_at=T0 + timedelta(minutes=5))
+
+    report, _, _ = run([old], [row(1)])
+
+    assert [d.kind for d in report.discrepancies] == ["recreated"]
+
+
+class NoOffset(tzinfo):
+    """A zone that does not know its offset."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return None
+
+
+def test_a_since_whose_zone_has_no_offset_is_refused() -> None:
+    with pytest.raises(ValueError, match="has no UTC offset"):
+        compare(FakeDatabase([]), FakeDatabase([]), since=T0.replace(tzinfo=NoOffset()))
+
+
+def test_options_are_passed_by_name() -> None:
+    with pytest.raises(TypeError):
+        compare(FakeDatabase([]), FakeDatabase([]), T0)  # type: ignore[misc]
+
+
+def test_a_row_of_another_shape_is_refused() -> None:
+    columns = row(1).columns()
+    for shape in (columns[:10], [*columns, "extra"]):
+        with pytest.raises(TypeError, match="expected 11 columns"):
+            compare(FakeDatabase([]), RawDatabase([shape]))
+    with pytest.raises(TypeError, match="column id is not a uuid"):
+        compare(FakeDatabase([]), RawDatabase([["not-a-uuid", *columns[1:]]]))
+
+
+class RawDatabase(FakeDatabase):
+    """Answers every page query with the given rows, once."""
+
+    def __init__(self, rows: list[list[object]]) -> None:
+        super().__init__([])
+        self.raw = rows
+
+    def run(self, sql: str, **params: object) -> list[list[object]]:
+        rows, self.raw = self.raw, []
+        return rows
+
+
+def test_reports_and_their_entries_are_immutable() -> None:
+    report = _sample()
+    entry = report.discrepancies[0]
+    with pytest.raises(FrozenInstanceError):
+        report.compared = 0  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        entry.kind = "changed"  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        entry.payment.amount = "0"  # type: ignore[misc]
+
+
+def test_the_table_shows_a_dash_for_a_payment_without_a_client() -> None:
+    report, _, _ = run([row(1, client=None)], [])
+
+    assert report.table()[3].split()[:3] == ["missing", str(row(1).id), "-"]

@@ -5,15 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import json
 import uuid
 from collections.abc import Iterator, Mapping
 
 import pytest
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from payment_service.api import PaymentService
 from payment_service.aws import CallTimeouts, secrets_manager_client
 from payment_service.connection import Connection
+from payment_service.deadline import Deadline
 from payment_service.errors import ServiceError
 from payment_service.payment_ids import (
     LOCAL_ID_KEY,
@@ -225,3 +228,109 @@ def test_key_errors_are_service_errors() -> None:
     assert issubclass(IdKeyUnavailableError, ServiceError)
     assert IdKeyUnavailableError("x").status == 503
     assert IdKeyMisconfiguredError("x").status == 500
+
+
+def test_the_derivation_matches_an_independent_computation_for_many_inputs() -> None:
+    """The version and variant bits are set whatever the digest's bits were."""
+    for number in range(64):
+        key = hashlib.sha256(f"key {number}".encode()).digest()
+        client, idempotency_key = f"client-{number % 7}", f"key-{number:08d}"
+        digest = hashlib.sha256(str(number).encode()).hexdigest()
+        message = b"\x00".join(
+            (
+                b"payment-dr/payment-id/v1",
+                client.encode(),
+                idempotency_key.encode(),
+                digest.encode(),
+            )
+        )
+        raw = hmac.new(key, message, hashlib.sha256).digest()[:16]
+        expected = bytes(
+            (*raw[:6], 0x80 | (raw[6] & 0x0F), raw[7], 0x80 | (raw[8] & 0x3F), *raw[9:])
+        )
+
+        derived = derive_payment_id(key, client, idempotency_key, digest)
+
+        assert derived.bytes == expected
+        assert (derived.version, derived.variant) == (8, uuid.RFC_4122)
+
+
+def test_a_key_longer_than_the_minimum_is_accepted() -> None:
+    long_key = bytes(range(48))
+    assert parse_id_key(json.dumps({"payment_id_key": base64.b64encode(long_key).decode()})) == (
+        long_key
+    )
+    assert PaymentIds(StaticIdKey(long_key)).derive("client-a", "key-long-01", HASH) == (
+        derive_payment_id(long_key, "client-a", "key-long-01", HASH)
+    )
+
+
+def test_the_deadline_and_timeouts_are_passed_by_name() -> None:
+    """Positional use fails at binding, so a deadline or a timeout is never swapped with
+    another argument by a caller."""
+    with pytest.raises(TypeError):
+        SecretIdKey(object(), "arn", 1.0)  # type: ignore[arg-type, misc]
+    with pytest.raises(TypeError):
+        PaymentIds.for_local_runs().derive("client-a", "key-name-01", HASH, None)  # type: ignore[misc]
+
+
+class FailingSecrets:
+    """GetSecretValue failing ``failures`` times, then answering with the key."""
+
+    def __init__(self, failures: list[Exception]) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    def get_secret_value(self, *, SecretId: str) -> Mapping[str, object]:  # noqa: N803
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return {"SecretString": json.dumps({"payment_id_key": base64.b64encode(KEY).decode()})}
+
+
+def _events(stream: io.StringIO, name: str) -> list[dict[str, object]]:
+    lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+    return [line for line in lines if line.get("event") == name]
+
+
+def test_one_failed_fetch_is_tried_again_within_the_request(log_stream: io.StringIO) -> None:
+    secrets = FailingSecrets([TimeoutError("read timed out")])
+
+    key = SecretIdKey(secrets, "arn").key(Deadline.after(10))
+
+    assert key == KEY
+    assert secrets.calls == 2
+    failed = _events(log_stream, "id_key_fetch_failed")
+    assert [(e["reason"], e["attempt"]) for e in failed] == [("TimeoutError", 1)]
+
+
+def test_two_failed_fetches_are_unavailable_with_their_reasons(log_stream: io.StringIO) -> None:
+    throttled = ClientError({"Error": {"Code": "ThrottlingException"}}, "GetSecretValue")
+    secrets = FailingSecrets([TimeoutError("read timed out"), throttled, TimeoutError()])
+
+    with pytest.raises(IdKeyUnavailableError):
+        SecretIdKey(secrets, "arn").key(Deadline.after(10))
+
+    assert secrets.calls == 2
+    failed = _events(log_stream, "id_key_fetch_failed")
+    assert [(e["reason"], e["attempt"]) for e in failed] == [
+        ("TimeoutError", 1),
+        ("ThrottlingException", 2),
+    ]
+    assert [e["reason"] for e in _events(log_stream, "id_key_unavailable")] == [
+        "ThrottlingException"
+    ]
+
+
+def test_no_fetch_starts_without_room_in_the_deadline(log_stream: io.StringIO) -> None:
+    secrets = FailingSecrets([])
+    source = SecretIdKey(secrets, "arn", call_seconds=2.5)
+
+    with pytest.raises(IdKeyUnavailableError):
+        source.key(Deadline.after(2.0))
+
+    assert secrets.calls == 0
+    assert [e["reason"] for e in _events(log_stream, "id_key_unavailable")] == ["deadline"]
+    assert source.key(Deadline.after(3.0)) == KEY
+    assert source.key(None) == KEY
+    assert secrets.calls == 1

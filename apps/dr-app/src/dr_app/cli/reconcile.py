@@ -246,7 +246,7 @@ class Report:
     compared: int
     """Payments of the old primary created at or after ``since``."""
     discrepancies: tuple[Discrepancy, ...]
-    compared_new: int = 0
+    compared_new: int
     """Payments of the new writer created at or after ``since``."""
     page_size: int = DEFAULT_PAGE_SIZE
     queries: dict[str, int] = field(default_factory=dict)

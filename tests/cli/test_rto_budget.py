@@ -18,6 +18,7 @@ from dr_app.cli.budget import Basis, Budget, Defaults, Term, compute_budget
 from dr_app.cli.synthesized import SynthesizedApp, load_app, rate_seconds
 from payment_service.errors import RETRY_AFTER_READ_ONLY_SECONDS
 from payment_service.orchestrator.model import Thresholds
+from payment_service.writer import PROMOTION_BOUND_SECONDS, STANDBY_ANSWER_TTL_SECONDS
 from tests.scenarios.cli_support import WorldClients, run
 from tests.scenarios.conftest import World
 
@@ -186,7 +187,7 @@ def test_every_path_from_synthesized_values_where_the_writer_chain_dominates(
         "evaluations": (240, 240, Basis.DOCUMENTED),
         "evaluation_run": (30, 30, Basis.DOCUMENTED),
         "failover": (60, 300, Basis.ASSUMED),
-        "writer_dns": (60, 60, Basis.ASSUMED),
+        "fence": (5, 5, Basis.DOCUMENTED),
         "retry_after": (30, 30, Basis.DOCUMENTED),
         "switchover": (60, 300, Basis.ASSUMED),
         "switchover_bound": (300, 300, Basis.DOCUMENTED),
@@ -194,17 +195,17 @@ def test_every_path_from_synthesized_values_where_the_writer_chain_dominates(
         "page_to_action": (900, 900, Basis.ASSUMED),
     }
     assert rtos(budget) == {
-        "outage": (660, 900),
-        "database_down": (420, 660),
-        "api_only": (420, 660),
-        "switchover_fallback": (1110, 1350),
-        "manual": (1560, 1800),
+        "outage": (605, 845),
+        "database_down": (365, 605),
+        "api_only": (365, 605),
+        "switchover_fallback": (1055, 1295),
+        "manual": (1505, 1745),
     }
     outage = budget.path("outage")
-    assert (outage.client_seconds, outage.writer_seconds) == (80, 870)
+    assert (outage.client_seconds, outage.writer_seconds) == (80, 815)
     assert outage.formula == (
         "max(route53 + api_dns, probe_alarms + alarm_latency + evaluations + evaluation_run"
-        " + failover + writer_dns + retry_after)"
+        " + failover + fence + retry_after)"
     )
     assert found["route53"].source == f"{PRIMARY}/aws_route53_health_check.primary_health"
     assert found["api_dns"].source.startswith(f"{SECONDARY}/aws_route53_record.primary_record; ")
@@ -216,7 +217,7 @@ def test_every_path_from_synthesized_values_where_the_writer_chain_dominates(
     assert "within a few minutes" in found["failover"].source
     assert "aurora-global-database-disaster-recovery.html" in found["failover"].source
     assert "directly proportional" in found["switchover"].source
-    assert "RDS-EVENT-0397" in found["writer_dns"].label
+    assert found["fence"].source.startswith("payment_service/writer.py PROMOTION_BOUND_SECONDS")
     assert found["retry_after"].source.startswith("payment_service/errors.py")
     assert [p.loses_writes for p in budget.paths] == [True, True, False, True, True]
     assert budget.worst.key == "manual"
@@ -236,8 +237,36 @@ def test_the_retry_after_and_the_orchestrator_bounds_are_the_services_own() -> N
     assert RETRY_AFTER_READ_ONLY_SECONDS == 30
 
 
+@pytest.mark.parametrize("synthesized", [True, False], ids=["stacks", "no-stacks"])
+def test_the_writer_chain_counts_the_write_fence_and_no_dns_change(
+    tmp_path: Path, synthesized: bool
+) -> None:
+    """The API writes to its own region's cluster endpoint, never through the global writer
+    endpoint: once the promoted region's DescribeGlobalClusters reports its cluster IsWriter,
+    the fence lets writes through within 5 s (payment_service.writer, "Bounds"). No path's
+    writer chain waits for a DNS change."""
+    budget = budget_of(full_app(tmp_path) if synthesized else tmp_path)
+
+    assert PROMOTION_BOUND_SECONDS == STANDBY_ANSWER_TTL_SECONDS == 5
+    for path in budget.paths:
+        keys = [term.key for term in path.writer]
+        assert not [key for key in keys if "dns" in key], f"{path.key}: {keys}"
+        assert keys[-1] == "fence", f"{path.key}: the fence comes after the move"
+        for term in path.writer:
+            assert "RDS-EVENT-0397" not in term.label + term.source
+            assert "global writer endpoint" not in term.label + term.source
+        fence = path.writer[-1]
+        assert (fence.least, fence.seconds, fence.basis) == (5, 5, Basis.DOCUMENTED)
+        assert fence.label == (
+            "the promoted region's write fence lets writes through (DescribeGlobalClusters "
+            "IsWriter; standby answers cached 5 s)"
+        )
+        assert fence.source.startswith("payment_service/writer.py PROMOTION_BOUND_SECONDS")
+        assert "(RDS API Reference, GlobalClusterMember; DescribeGlobalClusters)" in fence.source
+
+
 def test_a_dns_ttl_longer_than_the_writer_chain_dominates_the_rto(tmp_path: Path) -> None:
-    """clients 20 + 1200 = 1220 against writer 60 + 30 + 300 + 60 (+ retry 30 = 480): 1220,
+    """clients 20 + 1200 = 1220 against writer 60 + 30 + 300 + 5 (+ retry 30 = 425): 1220,
     not 1250 (the Retry-After is waited for only after the writer's chain)."""
     record = {"name": "api", "ttl": 1200, "records": ["a"], "failover_routing_policy": {}}
     full_app(tmp_path, consecutive="1", schedule="rate(1 minute)", record=record)
@@ -260,8 +289,8 @@ def test_the_page_to_action_time_dominates_the_manual_path(tmp_path: Path) -> No
 
     budget = budget_of(tmp_path, page_to_action_minutes=25)
 
-    assert budget.path("outage").rto_seconds == 720
-    assert budget.path("manual").rto_seconds == 2220
+    assert budget.path("outage").rto_seconds == 665
+    assert budget.path("manual").rto_seconds == 2165
     assert budget.worst.key == "manual"
     assert not budget.rto_ok, "the manual path is over 30 min"
 
@@ -376,10 +405,10 @@ def test_rto_budget_without_stacks_says_what_it_assumed_and_exits_3(
     assert "  failover           60-300 s  " in result.out
     assert (
         "RTO = max(route53 + api_dns, probe_alarms + alarm_latency + evaluations + "
-        "evaluation_run + failover + writer_dns + retry_after) = max(150, 810 + 30) = 840 s "
-        "(14.0 min; 600 s at the low end of the ranges): NOT VERIFIED" in result.out
+        "evaluation_run + failover + fence + retry_after) = max(150, 755 + 30) = 785 s "
+        "(13.1 min; 545 s at the low end of the ranges): NOT VERIFIED" in result.out
     )
-    assert " = max(150, 1710 + 30) = 1740 s (29.0 min; 1500 s at the low end" in result.out
+    assert " = max(150, 1655 + 30) = 1685 s (28.1 min; 1445 s at the low end" in result.out
     assert "  RPO = max(database, table, objects) = unbounded; objective 15 min: NOT" in (
         result.out
     )
@@ -394,10 +423,10 @@ def test_rto_budget_with_stacks_prints_ok(tmp_path: Path, world: World) -> None:
     )
 
     assert result.code == 0, result.out + result.err
-    assert "= max(80, 870 + 30) = 900 s (15.0 min; 660 s at the low end of the ranges): OK" in (
+    assert "= max(80, 815 + 30) = 845 s (14.1 min; 605 s at the low end of the ranges): OK" in (
         result.out
     )
-    assert "= max(80, 1770 + 30) = 1800 s (30.0 min; 1560 s at the low end of the ranges): OK" in (
+    assert "= max(80, 1715 + 30) = 1745 s (29.1 min; 1505 s at the low end of the ranges): OK" in (
         result.out
     )
     assert "  database              120 s  Aurora: rds.global_db_rpo 120 s bounds" in result.out
@@ -416,13 +445,13 @@ def test_rto_budget_exits_1_when_over_an_objective(tmp_path: Path, world: World)
     document = over.json()
     assert document["verified"] is True
     assert document["rto"] == {
-        "seconds": 3960,
+        "seconds": 3905,
         "objective_seconds": 1800,
         "within_objective": False,
         "worst_path": "manual",
     }
     by_path = {path["path"]: path for path in document["paths"]}
-    assert [by_path[key]["seconds"] for key in PATHS] == [3060, 2820, 2820, 3510, 3960]
+    assert [by_path[key]["seconds"] for key in PATHS] == [3005, 2765, 2765, 3455, 3905]
     assert by_path["outage"]["terms"][0] == {
         "term": "route53",
         "label": "health check 30 s interval x 10 failures",
@@ -437,7 +466,7 @@ def test_rto_budget_exits_1_when_over_an_objective(tmp_path: Path, world: World)
         "documented",
         "documented",
         "assumed",
-        "assumed",
+        "documented",
         "documented",
     ]
     assert by_path["api_only"]["loses_writes"] is False
@@ -559,11 +588,11 @@ def test_without_any_synthesized_value_every_term_is_marked_assumed(tmp_path: Pa
     assert budget.database_lag.basis is Basis.DOCUMENTED, "the stacks exist and set no bound"
     assert found["page_to_action"].label == "page -> a person runs payment-dr failover: 15 min"
     assert rtos(budget) == {
-        "outage": (600, 840),
-        "database_down": (360, 600),
-        "api_only": (360, 600),
-        "switchover_fallback": (990, 1230),
-        "manual": (1500, 1740),
+        "outage": (545, 785),
+        "database_down": (305, 545),
+        "api_only": (305, 545),
+        "switchover_fallback": (935, 1175),
+        "manual": (1445, 1685),
     }
 
 
@@ -590,17 +619,17 @@ def test_a_budget_and_its_terms_cannot_be_altered_once_computed(tmp_path: Path) 
 @pytest.mark.parametrize(
     ("objective", "outage_ok", "manual_ok", "all_ok"),
     [
-        (1801, True, True, True),
-        (1800, True, True, True),
-        (1799, True, False, False),
-        (900, True, False, False),
-        (899, False, False, False),
+        (1746, True, True, True),
+        (1745, True, True, True),
+        (1744, True, False, False),
+        (845, True, False, False),
+        (844, False, False, False),
     ],
 )
 def test_an_rto_exactly_on_the_objective_is_within_it(
     tmp_path: Path, objective: int, outage_ok: bool, manual_ok: bool, all_ok: bool
 ) -> None:
-    """The fixture's outage path is 900 s, its manual path 1800 s (the longest)."""
+    """The fixture's outage path is 845 s, its manual path 1745 s (the longest)."""
     budget = budget_of(full_app(tmp_path), rto_objective_seconds=objective)
 
     document = budget.to_json()
@@ -860,9 +889,10 @@ def test_the_switchover_bound_and_the_run_come_from_the_function(tmp_path: Path)
         "the deciding evaluation: at most the function timeout 25 s",
     )
     assert found["next_evaluation"].seconds == 145
-    # api_only: 240 + 25 + 200 + 60 + 30; fallback: 180 + 60 + 240 + 25 + 200 + 145 + 300 + 60
-    assert budget.path("api_only").rto_seconds == 555
-    assert budget.path("switchover_fallback").rto_seconds == 1240
+    # api_only: 240 + 25 + 200 + 5 + 30;
+    # fallback: 180 + 60 + 240 + 25 + 200 + 145 + 300 + 5 + 30
+    assert budget.path("api_only").rto_seconds == 500
+    assert budget.path("switchover_fallback").rto_seconds == 1185
 
 
 def test_a_switchover_bound_under_a_minute_is_the_whole_range(tmp_path: Path) -> None:
@@ -904,7 +934,7 @@ def test_the_probe_alarms_term_is_the_slower_alarm_found_by_reference_or_name(
         "both probe alarms in ALARM: 4 periods of 60 s unanswered, plus the period of the "
         "last answer"
     )
-    assert budget.path("outage").rto_seconds == 1020
+    assert budget.path("outage").rto_seconds == 965
 
 
 @pytest.mark.parametrize(

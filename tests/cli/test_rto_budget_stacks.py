@@ -45,7 +45,7 @@ def test_the_default_environment_budget_term_by_term(synthesized_app: Synthesize
         "evaluations": (180, 180, "documented"),
         "evaluation_run": (30, 30, "documented"),
         "failover": (60, 300, "assumed"),
-        "writer_dns": (60, 60, "assumed"),
+        "fence": (5, 5, "documented"),
         "retry_after": (30, 30, "documented"),
         "switchover": (60, 300, "assumed"),
         "switchover_bound": (300, 300, "documented"),
@@ -77,11 +77,11 @@ def test_the_default_environment_budget_per_path(synthesized_app: SynthesizedApp
     budget = budget_of(synthesized_app, APP_SUFFIX)
 
     assert {p.key: (p.low_rto_seconds, p.rto_seconds) for p in budget.paths} == {
-        "outage": (600, 840),
-        "database_down": (360, 600),
-        "api_only": (360, 600),
-        "switchover_fallback": (990, 1230),
-        "manual": (1500, 1740),
+        "outage": (545, 785),
+        "database_down": (305, 545),
+        "api_only": (305, 545),
+        "switchover_fallback": (935, 1175),
+        "manual": (1445, 1685),
     }
     assert budget.rto_ok
     assert math.isinf(budget.database_lag.seconds), "rds.global_db_rpo is off by default"
@@ -101,17 +101,17 @@ def test_the_default_environment_report(synthesized_app: SynthesizedApp, world: 
     assert lines[0].endswith(f"payment-dr-{APP_SUFFIX}-primary, payment-dr-{APP_SUFFIX}-secondary")
     verdicts = [line.rsplit(" = ", 1)[1] for line in lines if line.startswith("    RTO = max(")]
     assert verdicts == [
-        "840 s (14.0 min; 600 s at the low end of the ranges): OK",
-        "600 s (10.0 min; 360 s at the low end of the ranges): OK",
-        "600 s (10.0 min; 360 s at the low end of the ranges): OK",
-        "1230 s (20.5 min; 990 s at the low end of the ranges): OK",
-        "1740 s (29.0 min; 1500 s at the low end of the ranges): OK",
+        "785 s (13.1 min; 545 s at the low end of the ranges): OK",
+        "545 s (9.1 min; 305 s at the low end of the ranges): OK",
+        "545 s (9.1 min; 305 s at the low end of the ranges): OK",
+        "1175 s (19.6 min; 935 s at the low end of the ranges): OK",
+        "1685 s (28.1 min; 1445 s at the low end of the ranges): OK",
     ]
     assert "  RPO = max(database, table, objects) = unbounded; objective 15 min: OVER" in lines
     parsed = document.json()
     json.dumps(parsed, allow_nan=False)
     assert parsed["rto"] == {
-        "seconds": 1740,
+        "seconds": 1685,
         "objective_seconds": 1800.0,
         "within_objective": True,
         "worst_path": "manual",

@@ -7,10 +7,12 @@ again. Two chains run in parallel from the fault, and a client needs both:
   (``request_interval`` x ``failure_threshold``), and resolvers forget the old answer after
   the failover record's TTL (an alias record has the TTL of its target);
 * **writer**: the orchestrator decides (what decides depends on the fault, below), Aurora
-  promotes the secondary, the global writer endpoint's DNS name moves to it
-  (RDS-EVENT-0397), and a client that was answered ``503`` while the region could not write
-  waits the ``Retry-After`` it was given (``RETRY_AFTER_READ_ONLY_SECONDS``) before it tries
-  again.
+  promotes the secondary, the promoted region's write fence lets writes through at most
+  ``PROMOTION_BOUND_SECONDS`` after ``DescribeGlobalClusters`` there reports its cluster
+  ``IsWriter`` (``payment_service.writer``: the API writes to its own region's cluster
+  endpoint, never through the global writer endpoint, so no DNS change is waited for), and a
+  client that was answered ``503`` while the region could not write waits the
+  ``Retry-After`` it was given (``RETRY_AFTER_READ_ONLY_SECONDS``) before it tries again.
 
 ``RTO = max(clients, writer + retry_after)``. The paths, as the orchestrator decides them
 (``payment_service.orchestrator.rules``, module documentation):
@@ -58,6 +60,7 @@ from enum import StrEnum
 
 from dr_app.cli.synthesized import Resource, SynthesizedApp, literal_int, nested, rate_seconds
 from payment_service.errors import RETRY_AFTER_READ_ONLY_SECONDS
+from payment_service.writer import PROMOTION_BOUND_SECONDS
 
 ORCHESTRATOR_HANDLER = "payment_service.orchestrator.handler"
 
@@ -112,12 +115,14 @@ SWITCHOVER_SOURCE = (
     '"Performing switchovers for Amazon Aurora global databases"); no duration documented: '
     "1 min assumed at the low end; the upper end is the orchestrator's bound"
 )
-WRITER_DNS_SECONDS = 60
-WRITER_DNS_SOURCE = (
-    "AWS documents no duration for the global writer endpoint's DNS change (RDS-EVENT-0397 "
-    'says when it is done) and advises a client DNS cache TTL "to a low value such as 5 '
-    'seconds" (Aurora User Guide, "Recovering an Amazon Aurora global database from an '
-    'unplanned outage"): 60 s assumed'
+FENCE_SOURCE = (
+    "payment_service/writer.py PROMOTION_BOUND_SECONDS (STANDBY_ANSWER_TTL_SECONDS): once "
+    "DescribeGlobalClusters in the promoted region reports its cluster IsWriter, the fence "
+    "lets through every write that reaches it this much later (an answer that is not IsWriter "
+    'is reused at most this long); GlobalClusterMember.IsWriter "indicates whether the Aurora '
+    "DB cluster is the primary cluster (that is, has read-write capability) for the global "
+    'cluster with which it is associated" (RDS API Reference, GlobalClusterMember; '
+    "DescribeGlobalClusters)"
 )
 RETRY_AFTER_SOURCE = (
     "payment_service/errors.py RETRY_AFTER_READ_ONLY_SECONDS: the Retry-After of the 503 the "
@@ -634,12 +639,13 @@ def compute_budget(
         f"{SWITCHOVER_SOURCE} ({bound.source}: SWITCHOVER_TIMEOUT_SECONDS {bound.seconds:g} s)",
         low=min(SWITCHOVER_LOW_SECONDS, bound.seconds),
     )
-    writer_dns = Term(
-        "writer_dns",
-        "global writer endpoint's DNS moves to the new writer (RDS-EVENT-0397)",
-        WRITER_DNS_SECONDS,
-        Basis.ASSUMED,
-        WRITER_DNS_SOURCE,
+    fence = Term(
+        "fence",
+        "the promoted region's write fence lets writes through (DescribeGlobalClusters "
+        f"IsWriter; standby answers cached {PROMOTION_BOUND_SECONDS:g} s)",
+        PROMOTION_BOUND_SECONDS,
+        Basis.DOCUMENTED,
+        FENCE_SOURCE,
     )
     retry = Term(
         "retry_after",
@@ -656,7 +662,7 @@ def compute_budget(
         "--page-to-action-minutes (your on-call target; not measured)",
     )
     outage = (alarms, latency, evaluations, run)
-    failing_over = (failover, writer_dns)
+    failing_over = (failover, fence)
     paths = (
         RecoveryPath(
             "outage",
@@ -685,7 +691,7 @@ def compute_budget(
             "the database healthy by fresh evidence",
             "SwitchoverGlobalCluster (RPO 0; past its bound: a page)",
             clients,
-            (evaluations, run, switchover, writer_dns),
+            (evaluations, run, switchover, fence),
             retry,
             loses_writes=False,
         ),

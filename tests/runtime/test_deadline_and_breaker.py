@@ -223,7 +223,12 @@ class FlakySecrets:
         self.calls += 1
         if self.fail:
             raise TimeoutError("read timeout")
-        return {"SecretString": '{"username": "u", "password": "p"}'}
+        # Every GetSecretValue answer names the secret (API Reference, "Response Syntax").
+        return {
+            "ARN": f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{SecretId}-AbCdEf",
+            "Name": SecretId,
+            "SecretString": '{"username": "u", "password": "p"}',
+        }
 
 
 def test_expired_credentials_are_reused_while_secrets_manager_is_down() -> None:

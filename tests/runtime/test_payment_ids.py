@@ -285,7 +285,12 @@ class FailingSecrets:
         self.calls += 1
         if self.failures:
             raise self.failures.pop(0)
-        return {"SecretString": json.dumps({"payment_id_key": base64.b64encode(KEY).decode()})}
+        # Every GetSecretValue answer names the secret (API Reference, "Response Syntax").
+        return {
+            "ARN": f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{SecretId}-AbCdEf",
+            "Name": SecretId,
+            "SecretString": json.dumps({"payment_id_key": base64.b64encode(KEY).decode()}),
+        }
 
 
 def _events(stream: io.StringIO, name: str) -> list[dict[str, object]]:

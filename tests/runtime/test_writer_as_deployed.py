@@ -17,6 +17,7 @@ from payment_service.config import DatabaseSettings, Settings
 from payment_service.db import Database
 from payment_service.errors import ConfigError
 from payment_service.repository import PaymentRepository
+from payment_service.resolver import HostResolver
 from payment_service.secrets import DbCredentials, StaticCredentials
 from payment_service.writer import PROMOTION_BOUND_SECONDS
 from payment_service.writer_sources import NO_CLUSTER_ENDPOINT, read_writer_sources
@@ -194,6 +195,15 @@ def test_iam_tokens_are_signed_for_this_regions_cluster_endpoint_and_region(
     rds = Rds(writer=USE2_ARN)
     monkeypatch.setattr(api, "boto3_client", lambda service, region, limits: rds)
     monkeypatch.setattr(connection, "ScramOnlyConnection", Unreachable)
+    # The cluster endpoint's name resolves (here to a local listener) so that the connection
+    # reaches the point where the token is sent.
+    listener = socket.create_server(("127.0.0.1", 0))
+    address = listener.getsockname()
+    monkeypatch.setattr(
+        connection,
+        "RESOLVER",
+        HostResolver(lambda host, port: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", address)]),
+    )
     env = {
         "AWS_REGION": "us-east-2",
         "DB_HOST": USE2_HOST,
@@ -205,7 +215,10 @@ def test_iam_tokens_are_signed_for_this_regions_cluster_endpoint_and_region(
     }
     service = build_service(Settings.from_env(env))
 
-    response = service.handle(post_payment("as-deployed-iam-0001"))
+    try:
+        response = service.handle(post_payment("as-deployed-iam-0001"))
+    finally:
+        listener.close()
 
     assert response["statusCode"] == 503
     assert rds.asked == [GLOBAL_ID]

@@ -9,7 +9,9 @@ password leaves the function. Retries, transactions and deadlines are
 
 from __future__ import annotations
 
+import socket
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -18,6 +20,7 @@ from pg8000 import native as pg_native  # type: ignore[import-untyped]
 from pg8000.exceptions import InterfaceError as PgInterfaceError  # type: ignore[import-untyped]
 
 from payment_service.errors import ConfigError
+from payment_service.resolver import HostResolver, connect_tcp
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -116,24 +119,45 @@ class ConnectParams:
     timeout_seconds: float
     statement_timeout_ms: int
     application_name: str = "payment-service"
+    resolver: HostResolver | None = field(default=None, repr=False, compare=False)
+    """Looks ``host`` up (:data:`RESOLVER` when ``None``)."""
 
+
+RESOLVER = HostResolver()
+"""The execution environment's resolver of database hosts (:mod:`payment_service.resolver`)."""
 
 ConnectionFactory = Callable[[ConnectParams], Connection]
 
 
 def pg8000_connect(params: ConnectParams) -> Connection:
-    """Open a pg8000 connection over TLS with the given (verifying) SSL context, SCRAM only."""
-    connection: Connection = ScramOnlyConnection(
-        user=params.user,
-        password=params.password,
-        host=params.host,
-        port=params.port,
-        database=params.database,
-        ssl_context=params.ssl_context,
-        timeout=params.timeout_seconds,
-        application_name=params.application_name,
-        startup_params={"statement_timeout": str(params.statement_timeout_ms)},
-    )
+    """Open a pg8000 connection over TLS with the given (verifying) SSL context, SCRAM only.
+
+    The host is looked up by a :class:`~payment_service.resolver.HostResolver` (never waited
+    on past ``timeout_seconds``) and connected to within what is left of it; pg8000 gets the
+    socket and the host name, so TLS still checks the certificate against ``host``.
+    """
+    started = time.monotonic()
+    resolver = params.resolver or RESOLVER
+    addresses = resolver.resolve(params.host, params.port, params.timeout_seconds)
+    left = params.timeout_seconds - (time.monotonic() - started)
+    sock = connect_tcp(addresses, left)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        connection: Connection = ScramOnlyConnection(
+            user=params.user,
+            password=params.password,
+            host=params.host,
+            port=params.port,
+            database=params.database,
+            ssl_context=params.ssl_context,
+            timeout=params.timeout_seconds,
+            application_name=params.application_name,
+            startup_params={"statement_timeout": str(params.statement_timeout_ms)},
+            sock=sock,
+        )
+    except BaseException:
+        sock.close()  # pg8000 closes only the sockets it opened
+        raise
     return connection
 
 

@@ -5,7 +5,10 @@ replaced when it breaks. Units of work run inside one transaction and are retrie
 capped exponential backoff and full jitter, on transient errors only:
 
 * connection refused, reset or lost, timeouts; SQLSTATE class 08; ``57P01`` admin shutdown,
-  ``57P02`` crash shutdown, ``57P03`` cannot connect now (the connection is replaced);
+  ``57P02`` crash shutdown, ``57P03`` cannot connect now, ``53300`` too many connections and
+  ``53400`` configuration limit exceeded (the server's connection slots are taken, as when
+  many execution environments start at once: PostgreSQL documentation, "PostgreSQL Error
+  Codes", class 53) (the connection is replaced);
 * ``40001`` serialization failure and ``40P01`` deadlock (the transaction is re-run).
 
 A TLS EOF or a reset on a connection reused from an earlier invocation (an idle connection a
@@ -52,6 +55,7 @@ from pg8000.exceptions import (
     InterfaceError as PgInterfaceError,
 )
 
+from payment_service.bounded import call_within
 from payment_service.connection import (
     AuthenticationMethodRefusedError,
     Connection,
@@ -84,7 +88,7 @@ AUTH_SQLSTATES = frozenset({"28000", "28P01"})
 RETRYABLE_TRANSACTION_SQLSTATES = frozenset({"40001", "40P01"})
 #: Errors after which the connection is replaced and the work re-run.
 RETRYABLE_CONNECTION_SQLSTATES = frozenset(
-    {"08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03"}
+    {"08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03", "53300", "53400"}
 )
 #: Lock timeout and statement timeout (query canceled): the work was rolled back.
 BUSY_SQLSTATES = frozenset({"55P03", "57014"})
@@ -182,6 +186,8 @@ def classify(exc: BaseException) -> Failure:
             return Failure(FailureKind.TRANSIENT, code, drop_connection=False)
         if code in RETRYABLE_CONNECTION_SQLSTATES:
             return Failure(FailureKind.TRANSIENT, code, drop_connection=True)
+        if code.startswith("53"):  # insufficient resources (disk, memory): 503, not retried
+            return Failure(FailureKind.UNAVAILABLE, code, drop_connection=True)
         return Failure(FailureKind.OTHER, code, drop_connection=False)
     if isinstance(exc, DeadlineReachedError):
         return Failure(FailureKind.UNAVAILABLE, "deadline", drop_connection=False)
@@ -289,7 +295,12 @@ class _BoundedConnection:
             raise DeadlineReachedError("no time left for the next statement")
         if isinstance(self._connection, SupportsTimeout):
             self._connection.set_timeout(min(remaining, self._cap))
-        return self._connection.run(sql, **params)
+        # The socket timeout bounds each read; this bounds the statement as a whole (a server
+        # answering in slow chunks). An interrupted statement leaves the connection broken:
+        # DependencyTimeoutError is an OSError, so the unit discards it.
+        return call_within(
+            self._deadline, "database statement", lambda: self._connection.run(sql, **params)
+        )
 
     def close(self) -> None:
         self._connection.close()
@@ -576,10 +587,16 @@ class Database:
             self._write_checked = True
         return self._connection
 
+    def _connect_within(self, params: ConnectParams, deadline: Deadline | None) -> Connection:
+        """Open a connection; with a deadline, the whole connect (TCP, TLS, SCRAM) ends by it."""
+        if deadline is None:
+            return self._connect(params)
+        return call_within(deadline, "database connect", lambda: self._connect(params))
+
     def _authenticated_connect(self, deadline: Deadline | None, host: str) -> Connection:
         try:
-            return self._connect(
-                self._params(self._credentials.get(deadline=deadline), deadline, host)
+            return self._connect_within(
+                self._params(self._credentials.get(deadline=deadline), deadline, host), deadline
             )
         except Exception as exc:
             if sqlstate(exc) not in AUTH_SQLSTATES:
@@ -587,7 +604,7 @@ class Database:
             _log.warning("database_auth_failed_refreshing_secret", reason=sqlstate(exc))
         credentials = self._credentials.get(force_refresh=True, deadline=deadline)
         # _params refuses to connect with less than MIN_ATTEMPT_SECONDS left.
-        return self._connect(self._params(credentials, deadline, host))
+        return self._connect_within(self._params(credentials, deadline, host), deadline)
 
     def _params(
         self, credentials: DbCredentials, deadline: Deadline | None, host: str

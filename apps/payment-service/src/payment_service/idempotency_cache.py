@@ -22,8 +22,10 @@ outlive a row an unplanned failover lost; see :mod:`payment_service.api`).
 
 The cache is optional and is treated as such (:class:`CacheGuard`): every call is a single
 attempt with short socket timeouts, starts only when the request deadline leaves room for its
-worst case, and a circuit breaker skips the cache for a cool-down period after it fails, so a
-DynamoDB outage costs one short timeout per cool-down, not seconds per request.
+worst case, is interrupted when that worst case has passed (:mod:`payment_service.bounded`: a
+table trickling its answer cannot hold the request), and a circuit breaker skips the cache
+for a cool-down period after it fails, so a DynamoDB outage costs one short timeout per
+cool-down, not seconds per request.
 """
 
 from __future__ import annotations
@@ -35,11 +37,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from payment_service.aws import CallTimeouts, error_code, string_attribute
+from payment_service.bounded import call_within
+from payment_service.deadline import Deadline
 from payment_service.logging import get_logger
 
 if TYPE_CHECKING:
     from payment_service.aws import AttributeValue, DynamoDbClient
-    from payment_service.deadline import Deadline
 
 T = TypeVar("T")
 
@@ -273,8 +276,15 @@ class CacheGuard:
         if not self.breaker.allow():
             _log.debug("idempotency_cache_skipped", operation=operation, reason="circuit_open")
             return CacheOutcome(None, "circuit_open")
+        # The whole call, not each read, ends within call_seconds (a table answering in slow
+        # chunks or a byte at a time): after a commit, the record write never holds the answer.
+        bound = (
+            Deadline.after(self.call_seconds)
+            if deadline is None
+            else deadline.narrowed(self.call_seconds)
+        )
         try:
-            value = function()
+            value = call_within(bound, f"dynamodb {operation}", function)
         except Exception as exc:
             self.breaker.record_failure()
             reason = error_code(exc) or type(exc).__name__

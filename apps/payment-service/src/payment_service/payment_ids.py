@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Protocol
 from payment_service.aws import SECRETS_MANAGER_TIMEOUTS, error_code
 from payment_service.errors import ServiceError, ServiceUnavailableError
 from payment_service.logging import get_logger
-from payment_service.secrets import MAX_ATTEMPTS, MISCONFIGURATION_CODES
+from payment_service.secrets import MAX_ATTEMPTS, MISCONFIGURATION_CODES, get_secret_value
 
 if TYPE_CHECKING:
     from payment_service.aws import SecretsManagerClient
@@ -160,7 +160,12 @@ class SecretIdKey:
             if deadline is not None and not deadline.allows(self._call_seconds):
                 break
             try:
-                response = self._client.get_secret_value(SecretId=self._secret_id)
+                response = get_secret_value(
+                    self._client,
+                    self._secret_id,
+                    call_seconds=self._call_seconds,
+                    deadline=deadline,
+                )
             except Exception as exc:
                 code = error_code(exc)
                 if code in MISCONFIGURATION_CODES:

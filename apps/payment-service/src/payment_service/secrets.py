@@ -13,7 +13,8 @@ Failures are classified here, so that the API answers with what actually went wr
   GetSecretValue documents:
   https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html),
   or it does not hold the expected JSON: :class:`SecretMisconfiguredError` (500, no retry);
-* anything else (``InternalServiceError``, throttling, a connection or read timeout): the
+* anything else (``InternalServiceError``, throttling, a connection or read timeout, a call
+  still unfinished after ``call_seconds`` however its bytes arrive, an answer cut short): the
   service is unavailable, :class:`SecretUnavailableError` (503 ``secret_unavailable``), after
   at most one more attempt when the request deadline leaves room for it. A warm function whose
   cached credentials merely aged past the TTL keeps using them meanwhile.
@@ -24,11 +25,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from payment_service.aws import SECRETS_MANAGER_TIMEOUTS, error_code
+from payment_service.bounded import call_within
+from payment_service.deadline import Deadline
 from payment_service.errors import (
     ConfigError,
     SecretMisconfiguredError,
@@ -38,7 +41,6 @@ from payment_service.logging import get_logger
 
 if TYPE_CHECKING:
     from payment_service.aws import SecretsManagerClient
-    from payment_service.deadline import Deadline
 
 #: GetSecretValue errors that retrying cannot fix, and the API error code each maps to.
 MISCONFIGURATION_CODES = {
@@ -73,6 +75,37 @@ class CredentialsProvider(Protocol):
         A fetch starts only when ``deadline`` leaves room for it.
         """
         ...
+
+
+class IncompleteResponseError(Exception):
+    """A GetSecretValue answer without the fields every answer has (``ARN``, ``Name``): the
+    connection was cut mid-answer, so the secret is unavailable, not malformed."""
+
+
+def get_secret_value(
+    client: SecretsManagerClient,
+    secret_id: str,
+    *,
+    call_seconds: float,
+    deadline: Deadline | None,
+) -> Mapping[str, object]:
+    """One GetSecretValue call that ends within ``call_seconds`` and the deadline as a whole
+    (:mod:`payment_service.bounded`), and whose answer is complete.
+
+    Every GetSecretValue response names the secret (``ARN``, ``Name``: Secrets Manager API
+    Reference, GetSecretValue, "Response Syntax"); a connection cut after the status line can
+    reach botocore as an empty 200, which has neither: :class:`IncompleteResponseError`, for
+    the caller to count as unavailable (retried), never as a malformed secret.
+    """
+    bound = Deadline.after(call_seconds) if deadline is None else deadline.narrowed(call_seconds)
+    response = call_within(
+        bound,
+        "secretsmanager GetSecretValue",
+        lambda: client.get_secret_value(SecretId=secret_id),
+    )
+    if not isinstance(response.get("ARN"), str) or not isinstance(response.get("Name"), str):
+        raise IncompleteResponseError("GetSecretValue answered without ARN and Name")
+    return response
 
 
 class SecretFormatError(ConfigError):
@@ -178,7 +211,12 @@ class SecretCache:
             if deadline is not None and not deadline.allows(self._call_seconds):
                 break
             try:
-                response = self._client.get_secret_value(SecretId=self._secret_id)
+                response = get_secret_value(
+                    self._client,
+                    self._secret_id,
+                    call_seconds=self._call_seconds,
+                    deadline=deadline,
+                )
             except Exception as exc:
                 code = error_code(exc)
                 if code in MISCONFIGURATION_CODES:

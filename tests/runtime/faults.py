@@ -9,6 +9,12 @@
   limit (a NAT gateway or load balancer dropping idle flows, seen on the next use as a reset).
 * :class:`FakePostgresAuth`: a PostgreSQL front end over verified TLS that asks for a
   cleartext or MD5 password (or reports success at once) and records what the client sends.
+* :class:`SlowHttpServer`: an AWS JSON-protocol endpoint that sends a valid answer slowly (in
+  chunks with a pause between them, or a byte at a time) or cuts the connection after the
+  status line: every wait for data is short, the whole answer is not.
+
+:class:`FaultProxy` can also be slow rather than silent: ``chunk_delay`` pauses before relaying
+each chunk the server sends, ``trickle`` relays the server's bytes one at a time.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import ssl
 import struct
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -50,8 +57,8 @@ class _Server:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def _spawn(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
+    def _spawn(self, target: Callable[..., object], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name="fault-server", daemon=True)
         thread.start()
         self._threads.append(thread)
 
@@ -134,6 +141,10 @@ class FaultProxy(_Server):
 
     def __init__(self, upstream_port: int, *, reset_idle_after: float | None = None) -> None:
         super().__init__()
+        self.chunk_delay: float | None = None
+        """When set, each chunk from the server is relayed this many seconds late."""
+        self.trickle: float | None = None
+        """When set, the server's data is relayed one byte every this many seconds."""
         self._upstream = (LOCALHOST, upstream_port)
         self._listener = _listener()
         self._listener.settimeout(0.1)
@@ -184,7 +195,10 @@ class FaultProxy(_Server):
                     data = sock.recv(65536)
                     if not data:
                         return
-                    (upstream if sock is client else client).sendall(data)
+                    if sock is client:
+                        upstream.sendall(data)
+                    else:
+                        self._downstream(client, data)
                     last_activity = time.monotonic()
         except OSError:
             return
@@ -192,6 +206,18 @@ class FaultProxy(_Server):
             for sock in pair:
                 with contextlib.suppress(OSError):
                     sock.close()
+
+    def _downstream(self, client: socket.socket, data: bytes) -> None:
+        """Relay the server's ``data`` to the client, as slowly as the proxy is set to."""
+        if self.trickle is not None:
+            for index in range(len(data)):
+                if self._stop.wait(self.trickle):
+                    return
+                client.sendall(data[index : index + 1])
+            return
+        if self.chunk_delay is not None and self._stop.wait(self.chunk_delay):
+            return
+        client.sendall(data)
 
     def close(self) -> None:
         super().close()
@@ -292,3 +318,130 @@ class ErrorServer(_Server):
         self._httpd.shutdown()
         super().close()
         self._httpd.server_close()
+
+
+class SlowHttpServer(_Server):
+    """An AWS JSON-protocol endpoint that answers each request with a valid answer, slowly.
+
+    ``answer(target)`` gives the JSON body for the request's ``X-Amz-Target`` (for example
+    ``DynamoDB_20120810.PutItem``), or ``None`` to answer that operation at once and in full.
+    The slow answers are sent ``chunk_size`` bytes at a time with ``delay`` seconds before each
+    chunk; ``cut_after_status`` sends only the status line and closes the connection.
+    """
+
+    def __init__(
+        self,
+        answer: Callable[[str], dict[str, object] | None],
+        *,
+        delay: float,
+        chunk_size: int = 1,
+        cut_after_status: bool = False,
+    ) -> None:
+        super().__init__()
+        self._answer = answer
+        self.delay = delay
+        self.chunk_size = chunk_size
+        self.cut_after_status = cut_after_status
+        self.requests: list[str] = []
+        self._listener = _listener()
+        self._listener.settimeout(0.1)
+        self.port: int = self._listener.getsockname()[1]
+        self._spawn(self._serve)
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOCALHOST}:{self.port}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._spawn(self._session, conn)
+
+    def _session(self, conn: socket.socket) -> None:
+        conn.settimeout(0.2)
+        buffer = b""
+        try:
+            while not self._stop.is_set():
+                try:
+                    chunk = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                if not chunk:
+                    return
+                buffer += chunk
+                while b"\r\n\r\n" in buffer:
+                    head, _, rest = buffer.partition(b"\r\n\r\n")
+                    headers = _headers(head)
+                    length = int(headers.get("content-length", "0"))
+                    if len(rest) < length:
+                        break
+                    buffer = rest[length:]
+                    target = headers.get("x-amz-target", "")
+                    self.requests.append(target)
+                    if not self._respond(conn, target):
+                        return
+        except OSError:
+            return
+        finally:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def _respond(self, conn: socket.socket, target: str) -> bool:
+        """Send one answer; ``False`` when the connection was cut (or the server stops)."""
+        document = self._answer(target)
+        slow = document is not None
+        body = json.dumps(document if document is not None else {}).encode()
+        status = b"HTTP/1.1 200 OK\r\n"
+        message = (
+            status
+            + b"Content-Type: application/x-amz-json-1.1\r\n"
+            + b"Content-Length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+        )
+        if slow and self.cut_after_status:
+            conn.sendall(status)
+            return False
+        if not slow:
+            conn.sendall(message)
+            return True
+        for start in range(0, len(message), self.chunk_size):
+            if self._stop.wait(self.delay):
+                return False
+            conn.sendall(message[start : start + self.chunk_size])
+        return True
+
+    def close(self) -> None:
+        super().close()
+        self._listener.close()
+
+
+def _headers(head: bytes) -> dict[str, str]:
+    lines = head.decode("latin-1").split("\r\n")[1:]
+    pairs = (line.split(":", 1) for line in lines if ":" in line)
+    return {name.strip().lower(): value.strip() for name, value in pairs}
+
+
+def client_sockets_to(port: int) -> int:
+    """Sockets of this process connected to ``127.0.0.1:port`` (from ``/proc``), so a test can
+    check that the connections a request opened were closed."""
+    inodes: set[str] = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = fd.readlink().name
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    wanted = f"0100007F:{port:04X}"
+    count = 0
+    for line in Path("/proc/self/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        remote, state, inode = fields[2], fields[3], fields[9]
+        if remote == wanted and inode in inodes and state != "06":  # 06: TIME_WAIT
+            count += 1
+    return count

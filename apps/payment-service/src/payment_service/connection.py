@@ -9,6 +9,7 @@ password leaves the function. Retries, transactions and deadlines are
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import time
@@ -95,6 +96,27 @@ class ScramOnlyConnection(pg_native.Connection):  # type: ignore[misc]
         super().handle_AUTHENTICATION_REQUEST(data, context)
         if code == AUTH_SASL_FINAL:
             self._scram_completed = True
+
+    def close(self) -> None:
+        """Close the connection and release its socket now.
+
+        pg8000 closes the socket but not the file object it reads through
+        (``socket.makefile``), and "closing the file object returned by makefile() won't close
+        the original socket unless all other file objects have been closed and socket.close()
+        has been called on the socket object" (Python documentation, ``socket.makefile``): the
+        descriptor would stay open until garbage collection, which an interrupted statement's
+        traceback can delay. Both are closed here.
+        """
+        reader, sock = self._sock, self._usock
+        try:
+            super().close()
+        finally:
+            if reader is not None:
+                with contextlib.suppress(Exception):  # a broken stream: nothing to flush to
+                    reader.close()
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.close()
 
     def set_timeout(self, seconds: float) -> None:
         """Socket timeout for the next reads and writes on this connection."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from payment_service import api
 from payment_service.config import DatabaseSettings, Settings, packaged_ca_bundle
 from payment_service.db import Database
 from payment_service.errors import ConfigError
+from payment_service.logging import configure_logging
 from payment_service.payment_ids import derive_payment_id
 from payment_service.validation import parse_payment_request
 from tests.runtime.conftest import (
@@ -157,8 +159,17 @@ def test_handler_end_to_end_reuses_one_service(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
 
+    stream = io.StringIO()
+    monkeypatch.setattr(
+        "payment_service.logging.configure_logging",
+        lambda level="INFO": configure_logging(level, stream=stream),
+    )
     created = api.handler(post_payment("key-handler-01"), None)
     service = api._service
+    cold_start = [json.loads(line) for line in stream.getvalue().splitlines()]
+    # The first invocation says whether dependency calls are cut at the deadline as a whole:
+    # the handler runs in the main thread, as the Lambda runtime runs it.
+    assert {"event": "whole_call_deadline", "enforced": True}.items() <= cold_start[0].items()
     fetched = api.handler(api_event("GET", f"/payments/{response_json(created)['id']}"), None)
     health = api.handler(api_event("GET", "/health"), None)
 

@@ -32,10 +32,13 @@ from payment_service.connection import (
     pg8000_connect,
 )
 from payment_service.db import Database
+from payment_service.deadline import Deadline
+from payment_service.failover.clients import boto3_client
 from payment_service.idempotency_cache import CacheGuard, DynamoDbIdempotencyStore
 from payment_service.repository import PaymentRepository
 from payment_service.resolver import AddressInfo, HostResolver
 from payment_service.secrets import SecretCache
+from payment_service.writer import RDS_CALL_TIMEOUTS, GlobalWriterStatus, WriteFence
 from tests.runtime.conftest import (
     REGION,
     TABLE_NAME,
@@ -485,3 +488,29 @@ def test_health_answers_within_route53s_two_seconds_whatever_is_slow(
     else:
         assert response["statusCode"] == 200
         assert body["status"] == "degraded"
+
+
+# --- the RDS API the write fence asks -------------------------------------------------------
+
+
+def test_a_trickling_rds_api_never_holds_a_write_past_the_fences_wait() -> None:
+    """DescribeGlobalClusters runs in the fence's one worker thread; a request waits for it at
+    most until the call is CALL_WAIT_SECONDS (0.5 s) old and then lets the database decide.
+    While that call trickles on, no second call starts and later requests do not wait."""
+    server = SlowHttpServer(lambda target: {"trickled": True}, delay=0.05)
+    with server:
+        rds = boto3_client("rds", REGION, RDS_CALL_TIMEOUTS.limits(), endpoint_url=server.url)
+        status = GlobalWriterStatus(rds, "payments-global", REGION, "payments-use1")
+        fence = WriteFence(REGION, "payments-use1", "writer.example.internal", status)
+
+        started = time.monotonic()
+        first = fence.approve(Deadline.after(DEADLINE_SECONDS))
+        first_elapsed = time.monotonic() - started
+        started = time.monotonic()
+        second = fence.approve(Deadline.after(DEADLINE_SECONDS))
+        second_elapsed = time.monotonic() - started
+
+        assert first == second == "writer.example.internal", "the database decides meanwhile"
+        assert 0.45 <= first_elapsed < 0.7
+        assert second_elapsed < 0.05
+        assert len(server.requests) == 1, "one call in flight at a time"

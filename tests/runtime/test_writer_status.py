@@ -241,6 +241,9 @@ def test_a_call_in_flight_during_the_promotion_does_not_extend_the_bound() -> No
         clock.now = promoted_at + 3.0
     finally:
         rds.gate.set()  # the stale answer (dated t0) arrives 3 s after the promotion
+    answered_by = time.monotonic() + 5
+    while fence.status.call_in_flight and time.monotonic() < answered_by:
+        time.sleep(0.01)
     with pytest.raises(NotWriterRegionError):
         fence.approve()
     clock.now = promoted_at + PROMOTION_BOUND_SECONDS

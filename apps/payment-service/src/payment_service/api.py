@@ -21,6 +21,37 @@ Payments belong to the client the API's authorizer identified (``requestContext.
 ``GET /payments/{id}`` answers only the client that created the payment (``404`` to every
 other). A request without that identity is refused (``401 client_not_identified``).
 
+``GET /payments/{id}`` in a region that is not the writer (the write fence names another
+cluster) reads this region's reader endpoint, never the other region, and never answers ``404``
+for an id that may still be replicating. When the reader has no row for the id (for this
+client), the same connection reads this region's replication lag
+(:meth:`payment_service.db.Database.replication_lag`): ``rpo_lag_in_msec`` of this region's row
+of ``aurora_global_db_status()`` (Aurora User Guide, "aurora_global_db_status": one row per
+cluster of the global database; the time between the most recent commit stored in that
+cluster and the most recent commit on the primary; -1 for the primary), else ``now() -
+pg_last_xact_replay_timestamp()`` (PostgreSQL documentation, "Recovery Information Functions":
+the time stamp, taken on the primary, of the last transaction replayed). A payment committed
+in the writer region before the request started is visible on the reader once the lag measured
+has passed. So:
+
+* the lag is known and waiting it out, ``max(lag, 0) + STANDBY_READ_MARGIN_SECONDS``, is at
+  most ``STANDBY_READ_WAIT_SECONDS`` (1 s) and leaves ``STANDBY_REREAD_RESERVE_SECONDS`` of the
+  deadline for a second read: wait that long (``PaymentService.sleep``) and read the row (and,
+  when it is still missing, the lag) again. Found: ``200``. Still missing while the lag now
+  read is at most the time waited (the reader has replayed past the first reading, which came
+  after the request started): ``404``. Still missing while the lag is unknown or grew beyond
+  the time waited (replication slowed or stopped meanwhile): ``503`` as below.
+* the lag is unknown (no source answers, or the reader is not in recovery) or too large to
+  wait out: ``503 payment_may_be_replicating`` with ``Retry-After`` the lag rounded up to whole
+  seconds, 1 to 30 (5 when unknown).
+
+Another client's payment is "no row" for the caller, so it gets the same answers. In the writer
+region a missing row is ``404`` at once. A write in a standby is refused by the fence (``503
+not_writer_region``). With the replay time stamp as the source, a writer that commits nothing
+makes the lag grow with the time since its last commit, so a standby answers ``503`` rather
+than ``404`` until the next commit has replicated; Aurora's ``rpo_lag_in_msec`` has no such
+effect.
+
 A payment's id follows from the request (:mod:`payment_service.payment_ids`): the same client,
 key and body give the same id in either region, with or without DynamoDB, before and after a
 failover. A replay is answered only from a row in the database this region writes to, inside
@@ -42,6 +73,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from payment_service import bounded
 from payment_service import logging as service_logging
 from payment_service.aws import CallTimeouts, dynamodb_client, secrets_manager_client
 from payment_service.config import Settings
@@ -55,6 +87,7 @@ from payment_service.errors import (
     IdempotencyConflictError,
     MethodNotAllowedError,
     NotFoundError,
+    PaymentMayBeReplicatingError,
     ServiceError,
     UnauthorizedError,
     UnsupportedMediaTypeError,
@@ -75,7 +108,7 @@ from payment_service.idempotency_cache import (
     scoped_key,
 )
 from payment_service.payment_ids import PaymentIds, SecretIdKey
-from payment_service.repository import PaymentRepository
+from payment_service.repository import Payment, PaymentRepository, ReplicaRead
 from payment_service.secrets import CredentialsProvider, SecretCache
 from payment_service.validation import parse_payment_request, validate_idempotency_key
 from payment_service.writer import RDS_CALL_TIMEOUTS, GlobalWriterStatus, WriteFence
@@ -92,6 +125,18 @@ DEFAULT_FUNCTION_TIMEOUT_SECONDS = 15.0
 CANONICAL_UUID = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
+
+#: Longest wait for replication before a standby's reader may answer ``404``: above it (or
+#: when the deadline has no room for the wait) a missing payment is ``503
+#: payment_may_be_replicating``. Aurora global databases typically replicate within a second
+#: (Aurora User Guide, "Using Amazon Aurora Global Database").
+STANDBY_READ_WAIT_SECONDS = 1.0
+#: Added to the replication lag before the second read: the lag is read once and rounded, and
+#: the reader instance applies what its cluster volume received a little later.
+STANDBY_READ_MARGIN_SECONDS = 0.1
+#: Deadline left after the wait for the second read (its connect reuse, statement timeout
+#: setting and select): a wait that would leave less answers ``503`` at once.
+STANDBY_REREAD_RESERVE_SECONDS = 0.5
 
 _log = service_logging.get_logger("payment_service.api")
 
@@ -125,6 +170,13 @@ class PaymentService:
     payment_ids: PaymentIds = field(default_factory=PaymentIds.for_local_runs)
     """Derives new payments' ids. The default's key is published (local runs and tests);
     :func:`build_service` always uses the id key secret of this region."""
+    standby_read_wait_seconds: float = STANDBY_READ_WAIT_SECONDS
+    """Longest wait for replication before a standby answers ``404`` for a payment its reader
+    does not have (see the module docstring)."""
+    sleep: Callable[[float], None] = time.sleep
+    """Waits out the replication lag of a standby read."""
+    clock: Callable[[], float] = time.monotonic
+    """Monotonic clock of every request's deadline."""
 
     def handle(self, event: Mapping[str, object], context: object = None) -> dict[str, object]:
         """Handle one proxy event within the deadline taken from ``context``; never raises."""
@@ -133,6 +185,7 @@ class PaymentService:
             context,
             margin_seconds=self.deadline_margin_seconds,
             fallback_seconds=self.fallback_timeout_seconds,
+            clock=self.clock,
         )
         request = parse_event(event)
         service_logging.bind_request(request_id=request.request_id, region=self.region)
@@ -302,19 +355,68 @@ class PaymentService:
                 code="invalid_payment_id",
                 field="id",
             )
-        repository = self.repository
+        payment_id = uuid.UUID(raw_id)
+        # Only the client that created it: any other gets the same answer as for no payment,
+        # so an id tells nobody else whether it exists.
         if (
             self.fence is not None
             and self.reader_repository is not None
             and self.fence.role(deadline)[0] != "writer"
         ):
-            repository = self.reader_repository
-        # Only the client that created it: any other gets the same 404 as for no payment, so an
-        # id tells nobody else whether it exists.
-        payment = repository.get(uuid.UUID(raw_id), client_id, deadline=deadline)
+            payment = self._read_standby(self.reader_repository, payment_id, client_id, deadline)
+        else:
+            payment = self.repository.get(payment_id, client_id, deadline=deadline)
         if payment is None:
             raise NotFoundError("no payment with this id", code="payment_not_found")
         return json_response(200, payment.to_json(), request_id=request.request_id)
+
+    def _read_standby(
+        self,
+        reader: PaymentRepository,
+        payment_id: uuid.UUID,
+        client_id: str,
+        deadline: Deadline,
+    ) -> Payment | None:
+        """The payment from this region's reader; ``None`` only when replication cannot hold
+        it back any more; :class:`PaymentMayBeReplicatingError` when it may (module docstring).
+        """
+        first = reader.get_on_replica(payment_id, client_id, deadline=deadline)
+        if first.payment is not None:
+            return first.payment
+        lag = _lag_seconds(first)
+        wait = None if lag is None else max(lag, 0.0) + STANDBY_READ_MARGIN_SECONDS
+        if (
+            wait is None
+            or wait > self.standby_read_wait_seconds
+            or not deadline.allows(wait + STANDBY_REREAD_RESERVE_SECONDS)
+        ):
+            raise _may_be_replicating(first, waited_seconds=0.0)
+        self.sleep(wait)
+        second = reader.get_on_replica(payment_id, client_id, deadline=deadline)
+        if second.payment is not None:
+            _log.info("standby_read_found_after_wait", waited_ms=round(wait * 1000, 1))
+            return second.payment
+        after = _lag_seconds(second)
+        if after is None or after > wait:
+            raise _may_be_replicating(second, waited_seconds=wait)
+        return None
+
+
+def _lag_seconds(read: ReplicaRead) -> float | None:
+    return read.lag.seconds if read.lag is not None else None
+
+
+def _may_be_replicating(read: ReplicaRead, *, waited_seconds: float) -> ServiceError:
+    """The ``503`` for a payment a standby has not found and cannot yet rule out."""
+    lag = read.lag
+    _log.warning(
+        "standby_read_deferred",
+        lag_seconds=lag.seconds if lag is not None else None,
+        lag_source=lag.source if lag is not None else None,
+        lag_unavailable=lag.unavailable if lag is not None else None,
+        waited_ms=round(waited_seconds * 1000, 1),
+    )
+    return PaymentMayBeReplicatingError(_lag_seconds(read))
 
 
 def _parse_uuid(text: str) -> uuid.UUID | None:
@@ -396,6 +498,9 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
             settings = Settings.from_env(os.environ)
             service_logging.configure_logging(settings.log_level)
             _service = build_service(settings)
+            # Whether dependency calls are cut at the deadline as a whole (the handler runs in
+            # the main thread: payment_service.bounded); the first deployment's logs show it.
+            _log.info("whole_call_deadline", enforced=bounded.enforced())
         except ConfigError as exc:
             service_logging.configure_logging()
             request_id = parse_event(event).request_id

@@ -48,7 +48,9 @@ execution environment (:class:`GlobalWriterStatus`):
   needs an answer and none is current. An answer is dated from when its call started;
 * after a failed call (throttled, denied, unreachable, an unknown answer) no call starts for
   ``ERROR_INTERVAL_SECONDS`` (10 s);
-* a request waits for a call at most ``CALL_WAIT_SECONDS`` (0.5 s) and never past its deadline;
+* a request waits for a call at most ``CALL_WAIT_SECONDS`` (0.5 s) after the call started, and
+  never past its deadline (a call hung or trickling its answer costs the requests of its first
+  0.5 s that wait, later ones none);
   the call itself is bounded by the client (``RDS_CALL_TIMEOUTS``: 1 s connect, 2 s read, one
   attempt) and then ends on its own.
 
@@ -169,14 +171,21 @@ class GlobalWriterStatus:
         self._answer: WriterAnswer | None = None
         self._failed_at: float | None = None
         self._in_flight: Future[None] | None = None
+        self._in_flight_since = 0.0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer-status")
+
+    @property
+    def call_in_flight(self) -> bool:
+        """True while a ``DescribeGlobalClusters`` call has not answered."""
+        with self._lock:
+            return self._in_flight is not None
 
     def current(self, deadline: Deadline | None = None) -> WriterAnswer | None:
         """The current answer; ``None`` when there is none (the database decides).
 
         Starts a call when no answer is current, none is in flight and the last failure is
-        ``ERROR_INTERVAL_SECONDS`` old, then waits for the call in flight at most
-        ``CALL_WAIT_SECONDS`` and never past ``deadline``.
+        ``ERROR_INTERVAL_SECONDS`` old, then waits for the call in flight until it is
+        ``CALL_WAIT_SECONDS`` old, never past ``deadline``.
         """
         with self._lock:
             now = self._clock()
@@ -188,7 +197,12 @@ class GlobalWriterStatus:
                     return None
                 future = self._pool.submit(self._refresh, now)
                 self._in_flight = future
-        wait = CALL_WAIT_SECONDS if deadline is None else deadline.cap(CALL_WAIT_SECONDS)
+                self._in_flight_since = now
+            # Waited for already: a call in flight for CALL_WAIT_SECONDS (hung, or trickling
+            # its answer) holds no further request.
+            wait = max(0.0, self._in_flight_since + CALL_WAIT_SECONDS - now)
+        if deadline is not None:
+            wait = deadline.cap(wait)
         try:
             future.result(timeout=wait)
         except FutureTimeout:

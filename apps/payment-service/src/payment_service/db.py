@@ -248,6 +248,22 @@ _HAS_AURORA_STATUS = "SELECT to_regprocedure('aurora_global_db_status()') IS NOT
 # the latest commit on the primary is stored on that secondary, -1 for the primary.
 _AURORA_LAG = "SELECT rpo_lag_in_msec FROM aurora_global_db_status() WHERE aws_region = :region"
 _REPLAY_LAG = "SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())"
+#: Why a database that is not in recovery has no replication lag.
+NOT_A_REPLICA = "not a replica (not in recovery)"
+
+
+@dataclass(frozen=True)
+class ReplicationLag:
+    """This region's replication lag as one connection to a replica read it."""
+
+    seconds: float | None
+    """``rpo_lag_in_msec`` of this region in ``aurora_global_db_status()``, else
+    ``now() - pg_last_xact_replay_timestamp()``; ``None`` when neither can be read or the
+    database is not a replica (:attr:`unavailable` says why)."""
+    source: str | None = None
+    """:data:`LAG_SOURCE_AURORA` or :data:`LAG_SOURCE_REPLAY`."""
+    unavailable: str | None = None
+    """Why :attr:`seconds` is ``None`` (``None`` when it has a value)."""
 
 
 @dataclass(frozen=True)
@@ -381,7 +397,7 @@ class Database:
             lag, source, unavailable = (
                 self._replication_lag(connection)
                 if in_recovery is True
-                else (None, None, "not a replica (not in recovery)")
+                else (None, None, NOT_A_REPLICA)
             )
             return DatabaseStatus(
                 transaction_read_only=read_only == "on",
@@ -393,6 +409,20 @@ class Database:
             )
 
         return self._execute(work, transactional=False, policy=_PROBE_POLICY, deadline=deadline)
+
+    def replication_lag(self, connection: Connection) -> ReplicationLag:
+        """This region's replication lag, read on ``connection`` (inside a unit of work, so on
+        the same connection as the unit's other statements), as :meth:`probe` reads it.
+
+        ``pg_is_in_recovery()`` first (PostgreSQL documentation, "System Administration
+        Functions", "Recovery Information Functions": true while recovery is still in
+        progress, as on a standby): a database that is not in recovery has no lag
+        (:data:`NOT_A_REPLICA`), whatever ``aurora_global_db_status()`` says.
+        """
+        if _scalar(connection.run("SELECT pg_is_in_recovery()")) is not True:
+            return ReplicationLag(None, None, NOT_A_REPLICA)
+        seconds, source, unavailable = self._replication_lag(connection)
+        return ReplicationLag(seconds, source, unavailable)
 
     def _replication_lag(
         self, connection: Connection

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -16,6 +17,12 @@ RETRY_AFTER_READ_ONLY_SECONDS = 30
 #: timeout (another transaction holds the row, typically a concurrent request with the same
 #: idempotency key).
 RETRY_AFTER_BUSY_SECONDS = 1
+#: Seconds a client should wait before asking a standby again for a payment it has not found
+#: while its replication lag is unknown.
+RETRY_AFTER_REPLICATING_UNKNOWN_SECONDS = 5
+#: Bounds of the Retry-After of a payment that may still be replicating: the replication lag
+#: rounded up, at least one second and at most this many.
+RETRY_AFTER_REPLICATING_MAX_SECONDS = 30
 
 
 class ConfigError(Exception):
@@ -134,6 +141,34 @@ class DatabaseBusyError(ServiceUnavailableError):
 
     code = "database_busy"
     retry_after_seconds = RETRY_AFTER_BUSY_SECONDS
+
+
+class PaymentMayBeReplicatingError(ServiceUnavailableError):
+    """A standby's reader has no row for the id, and the replication lag does not rule out a
+    payment committed in the writer region that has not reached this region yet (503).
+
+    ``Retry-After`` is the lag rounded up to whole seconds, bounded to 1 to
+    :data:`RETRY_AFTER_REPLICATING_MAX_SECONDS`; :data:`RETRY_AFTER_REPLICATING_UNKNOWN_SECONDS`
+    when the lag is unknown.
+    """
+
+    code = "payment_may_be_replicating"
+
+    def __init__(self, lag_seconds: float | None) -> None:
+        self.lag_seconds = lag_seconds
+        self.retry_after_seconds = retry_after_for_lag(lag_seconds)
+        super().__init__(
+            "no payment with this id has reached this region's database yet, and one committed "
+            "in the writer region may still be replicating; retry later"
+        )
+
+
+def retry_after_for_lag(lag_seconds: float | None) -> int:
+    """Seconds to wait for a replication lag: rounded up, bounded to 1 to
+    :data:`RETRY_AFTER_REPLICATING_MAX_SECONDS`; the unknown-lag value for ``None``."""
+    if lag_seconds is None:
+        return RETRY_AFTER_REPLICATING_UNKNOWN_SECONDS
+    return min(RETRY_AFTER_REPLICATING_MAX_SECONDS, max(1, math.ceil(lag_seconds)))
 
 
 class SecretUnavailableError(ServiceUnavailableError):

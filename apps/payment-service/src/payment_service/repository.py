@@ -17,6 +17,11 @@ write fence decides where even a replay may be answered):
 Concurrent duplicates therefore create exactly one row and never fail: the database
 serialises them on its unique indexes, with no in-process locking, and a unique violation
 on any of them is a re-read, not an error.
+
+On a replica (a standby region's reader endpoint), :meth:`PaymentRepository.get_on_replica`
+reads the row and, when there is none, the replica's replication lag on the same connection in
+the same unit of work: the API decides from that lag whether "no row" may be answered ``404``
+(:mod:`payment_service.api`).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from payment_service.validation import CURRENCY_MINOR_UNITS
 
 if TYPE_CHECKING:
     from payment_service.connection import Connection
-    from payment_service.db import Database, Row
+    from payment_service.db import Database, ReplicationLag, Row
     from payment_service.deadline import Deadline
     from payment_service.validation import PaymentRequest
 
@@ -114,6 +119,16 @@ class CreateOutcome:
 
     payment: Payment
     created: bool
+
+
+@dataclass(frozen=True)
+class ReplicaRead:
+    """One read of a payment on a replica: the payment, or the replica's replication lag."""
+
+    payment: Payment | None
+    lag: ReplicationLag | None = None
+    """Read right after the row was not found, on the same connection (``None`` when the
+    payment was found)."""
 
 
 class PaymentIdTakenError(Exception):
@@ -231,5 +246,20 @@ class PaymentRepository:
         def work(connection: Connection) -> Payment | None:
             rows = connection.run(_SELECT_BY_ID, id=payment_id, client=client_id)
             return _row_to_payment(rows[0]) if rows else None
+
+        return self._database.session(work, deadline=deadline)
+
+    def get_on_replica(
+        self, payment_id: uuid.UUID, client_id: str, *, deadline: Deadline | None = None
+    ) -> ReplicaRead:
+        """As :meth:`get`, on a replica: when ``client_id`` has no payment ``payment_id``
+        there, also this region's replication lag
+        (:meth:`payment_service.db.Database.replication_lag`), read on the same connection."""
+
+        def work(connection: Connection) -> ReplicaRead:
+            rows = connection.run(_SELECT_BY_ID, id=payment_id, client=client_id)
+            if rows:
+                return ReplicaRead(_row_to_payment(rows[0]))
+            return ReplicaRead(None, self._database.replication_lag(connection))
 
         return self._database.session(work, deadline=deadline)

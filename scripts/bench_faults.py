@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import io
+import os
 import platform
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -38,6 +40,7 @@ from payment_service.aws import (  # noqa: E402
     secrets_manager_client,
 )
 from payment_service.config import DatabaseSettings  # noqa: E402
+from payment_service.connection import Connection, ConnectParams, pg8000_connect  # noqa: E402
 from payment_service.db import Database  # noqa: E402
 from payment_service.idempotency_cache import (  # noqa: E402
     DEFAULT_CACHE_TIMEOUTS,
@@ -46,6 +49,7 @@ from payment_service.idempotency_cache import (  # noqa: E402
 )
 from payment_service.logging import configure_logging  # noqa: E402
 from payment_service.repository import PaymentRepository  # noqa: E402
+from payment_service.resolver import AddressInfo, HostResolver  # noqa: E402
 from payment_service.secrets import (  # noqa: E402
     CredentialsProvider,
     DbCredentials,
@@ -65,6 +69,7 @@ from tests.runtime.faults import (  # noqa: E402
     FakePostgresAuth,
     FaultProxy,
     SilentServer,
+    SlowHttpServer,
 )
 from tests.runtime.postgres import (  # noqa: E402
     PostgresServer,
@@ -105,6 +110,19 @@ class Row:
     request: str
     status: str
     seconds: float
+    expected: str | None = None
+    """The status documented for this fault (``201``, ``503 `database_unavailable```...)."""
+    within: float | None = None
+    """The answer must come within this many seconds (the deadline, or /health's budget)."""
+
+    @property
+    def failure(self) -> str | None:
+        """Why this row fails the benchmark, if it does."""
+        if self.expected is not None and self.status != self.expected:
+            return f"{self.fault}: {self.status}, expected {self.expected}"
+        if self.within is not None and self.seconds > self.within:
+            return f"{self.fault}: answered after {self.seconds:.2f} s (within {self.within} s)"
+        return None
 
 
 class Bench:
@@ -116,17 +134,26 @@ class Bench:
         self._databases: list[Database] = []
 
     def database(
-        self, port: int | None = None, credentials: CredentialsProvider | None = None
+        self,
+        port: int | None = None,
+        credentials: CredentialsProvider | None = None,
+        *,
+        host: str | None = None,
+        resolver: HostResolver | None = None,
     ) -> Database:
+        def connect(params: ConnectParams) -> Connection:
+            return pg8000_connect(dataclasses.replace(params, resolver=resolver))
+
         database = Database(
             DatabaseSettings(
-                host=self.server.host,
+                host=host or self.server.host,
                 port=port or self.server.port,
                 name=DATABASE,
                 secret_arn=SECRET_ARN,
                 ca_bundle=self.server.ca_file,
             ),
             credentials or StaticCredentials(DbCredentials(APP_USER, self.password)),
+            connect=connect,
         )
         self._databases.append(database)
         return database
@@ -159,7 +186,13 @@ class Bench:
             cache_guard=guard,
         )
 
-    def measure(self, fault: str, service: PaymentService, event: dict[str, object]) -> None:
+    def measure(
+        self,
+        fault: str,
+        service: PaymentService,
+        event: dict[str, object],
+        expected: str | None = None,
+    ) -> None:
         started = time.monotonic()
         response = service.handle(event, LambdaContext(self.timeout))
         elapsed = time.monotonic() - started
@@ -172,7 +205,10 @@ class Bench:
         elif "role" in body:  # GET /health
             label += f" `{body['status']}`"
         request = f"{event['httpMethod']} {event['path']}"
-        self.rows.append(Row(fault, request, label, elapsed))
+        # The request deadline (function timeout minus the 1 s margin) and 0.25 s to answer;
+        # /health: its 1.5 s budget, under Route 53's 2 s.
+        within = 1.75 if event["path"] == "/health" else self.timeout - 1 + 0.25
+        self.rows.append(Row(fault, request, label, elapsed, expected, within))
         print(f"{fault:70} {request:15} {label:35} {elapsed:6.2f} s", flush=True)
 
     def close(self) -> None:
@@ -270,11 +306,133 @@ def run_faults(bench: Bench) -> None:
         bench.measure("Secrets Manager answers 500 InternalServiceError", service, post())
 
     run_secret_misconfigurations(bench, post)
+    run_slow_faults(bench, post, health)
 
     tls = bench.server.base_dir / "tls"
     with FakePostgresAuth(CLEARTEXT, tls / "server.crt", tls / "server.key") as fake:
         service = bench.service(bench.database(port=fake.port))  # type: ignore[attr-defined]
         bench.measure("Server asks for a cleartext password (password not sent)", service, health)
+
+
+def _put_item_slowly(target: str) -> dict[str, object] | None:
+    return {} if target.endswith(".PutItem") else None
+
+
+def _get_item_slowly(target: str) -> dict[str, object] | None:
+    return {} if target.endswith(".GetItem") else None
+
+
+def _secret_slowly(target: str) -> dict[str, object] | None:
+    return {"ARN": SECRET_ARN, "Name": "payments-db", "SecretString": "{}", "VersionId": "v1"}
+
+
+def run_slow_faults(
+    bench: Bench, post: Callable[[], dict[str, object]], health: dict[str, object]
+) -> None:
+    """Dependencies that answer slowly rather than not at all: each read comes within its
+    socket timeout, the whole answer would not come before the function timeout."""
+    unavailable = "503 `database_unavailable`"
+    with SlowHttpServer(_put_item_slowly, delay=0.2) as slow:
+        service = bench.service(bench.database(), dynamodb_url=slow.url)  # type: ignore[attr-defined]
+        bench.measure(
+            "DynamoDB trickles the PutItem after the commit (a byte every 0.2 s)",
+            service,
+            post(),
+            "201",
+        )
+    with SlowHttpServer(_get_item_slowly, delay=0.2) as slow:
+        service = bench.service(bench.database(), dynamodb_url=slow.url)  # type: ignore[attr-defined]
+        bench.measure("DynamoDB trickles GetItem (a byte every 0.2 s)", service, post(), "201")
+    with SlowHttpServer(_get_item_slowly, delay=0.2, chunk_size=8) as slow:
+        service = bench.service(bench.database(), dynamodb_url=slow.url)  # type: ignore[attr-defined]
+        bench.measure(
+            "DynamoDB answers GetItem in slow chunks (8 bytes every 0.2 s)", service, post(), "201"
+        )
+
+    with FaultProxy(bench.server.port) as proxy:
+        service = bench.service(bench.database(port=proxy.port))  # type: ignore[attr-defined]
+        service.handle(post(), LambdaContext(bench.timeout))
+        proxy.chunk_delay = 2.0  # type: ignore[attr-defined]
+        bench.measure("Database network slow (2 s per server chunk)", service, post(), unavailable)
+        bench.measure("Database network slow (2 s per server chunk)", service, health)
+    with FaultProxy(bench.server.port) as proxy:
+        service = bench.service(bench.database(port=proxy.port))  # type: ignore[attr-defined]
+        service.handle(post(), LambdaContext(bench.timeout))
+        proxy.trickle = 0.05  # type: ignore[attr-defined]
+        bench.measure("Database trickles (a byte every 50 ms)", service, post(), unavailable)
+    with (
+        FaultProxy(bench.server.port) as proxy,
+        SlowHttpServer(_get_item_slowly, delay=0.2) as slow,
+    ):
+        database = bench.database(port=proxy.port)  # type: ignore[attr-defined]
+        service = bench.service(database, dynamodb_url=slow.url)  # type: ignore[attr-defined]
+        service.handle(post(), LambdaContext(bench.timeout))
+        proxy.chunk_delay = 2.0  # type: ignore[attr-defined]
+        bench.measure(
+            "Database slow (2 s per chunk) and DynamoDB trickling", service, post(), unavailable
+        )
+
+    with SlowHttpServer(_secret_slowly, delay=0.2) as slow:
+        client = secrets_manager_client(REGION, endpoint_url=slow.url)  # type: ignore[attr-defined]
+        service = bench.service(bench.database(credentials=SecretCache(client, SECRET_ARN)))
+        bench.measure(
+            "Secrets Manager trickles at cold start (a byte every 0.2 s)",
+            service,
+            post(),
+            "503 `secret_unavailable`",
+        )
+    with SlowHttpServer(_secret_slowly, delay=0.0, cut_after_status=True) as cut:
+        client = secrets_manager_client(REGION, endpoint_url=cut.url)  # type: ignore[attr-defined]
+        service = bench.service(bench.database(credentials=SecretCache(client, SECRET_ARN)))
+        bench.measure(
+            "Secrets Manager connection cut after the status line",
+            service,
+            post(),
+            "503 `secret_unavailable`",
+        )
+
+    run_dns_hang(bench, post, health)
+
+    admin = bench.server.connect(DATABASE)
+    try:
+        admin.run(f"ALTER ROLE {APP_USER} CONNECTION LIMIT 0")
+        service = bench.service(bench.database())
+        bench.measure(
+            "Connection slots taken (53300 too many connections)", service, post(), unavailable
+        )
+    finally:
+        admin.run(f"ALTER ROLE {APP_USER} CONNECTION LIMIT -1")
+        admin.close()
+
+
+def run_dns_hang(
+    bench: Bench, post: Callable[[], dict[str, object]], health: dict[str, object]
+) -> None:
+    """The database host's name stops resolving: lookups hang as glibc's do (no answer until
+    its 5 s retransmission, EAI_AGAIN after two), then answer again."""
+    recovered_at: list[float] = []
+    address = (bench.server.host, bench.server.port)
+
+    def lookup(host: str, port: int) -> list[AddressInfo]:
+        began = time.monotonic()
+        for attempt in (1, 2):
+            if recovered_at:
+                break
+            time.sleep(max(0.0, began + attempt * 5.0 - time.monotonic()))
+        else:
+            if not recovered_at:
+                raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", address)]
+
+    resolver = HostResolver(lookup)
+    database = bench.database(host="localhost", resolver=resolver)
+    service = bench.service(database)
+    bench.measure(
+        "DNS lookups of the database host hang", service, post(), "503 `database_unavailable`"
+    )
+    bench.measure("DNS lookups of the database host hang", service, health)
+    recovered_at.append(time.monotonic())
+    bench.measure("DNS answers again (first write after it)", service, post(), "201")
 
 
 def run_secret_misconfigurations(bench: Bench, post: Callable[[], dict[str, object]]) -> None:
@@ -321,11 +479,22 @@ def run() -> tuple[str, str | None]:
             run_faults(bench)
         finally:
             bench.close()
+    failures = [row.failure for row in bench.rows if row.failure is not None]
     slowest = max(row.seconds for row in bench.rows)
-    failure = None
     if slowest >= timeout:
-        failure = f"a fault took {slowest:.2f} s, the function timeout is {timeout} s"
-    return section(bench.rows, timeout), failure
+        failures.append(f"a fault took {slowest:.2f} s, the function timeout is {timeout} s")
+    return section(bench.rows, timeout), "; ".join(failures) or None
+
+
+#: Credentials that let botocore sign and send its requests to the local fault servers (no
+#: call leaves 127.0.0.1; without them botocore fails before sending, which measures nothing).
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -333,6 +502,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", type=Path)
     args = parser.parse_args(argv)
+    os.environ.update(FAKE_CREDENTIALS)
+    os.environ.pop("AWS_PROFILE", None)
     configure_logging("ERROR", stream=io.StringIO())  # the table is the output
     try:
         text, failure = run()

@@ -213,3 +213,19 @@ def test_make_passes_write_only_with_write_1(target: str, script: str, doc: str)
     assert "--write" not in plain[0]
     assert len(asked) == 1
     assert asked[0].endswith(f"--write {doc}")
+
+
+def test_the_fault_benchmark_fails_a_row_that_misses_its_deadline_or_its_status() -> None:
+    """``make bench`` fails when an answer comes after its deadline (the request's: function
+    timeout 15 s minus the 1 s margin, plus 0.25 s to answer; /health's: 1.5 s + 0.25 s) or
+    with another status than the one documented for the fault."""
+    row = bench.bench_faults.Row
+    on_time = row("slow", "POST /payments", "201", 14.2, "201", 14.25)
+    late = row("slow", "POST /payments", "201", 14.3, "201", 14.25)
+    wrong = row("slow", "POST /payments", "504", 1.0, "201", 14.25)
+    undocumented = row("slow", "GET /health", "200 `degraded`", 1.0)
+
+    assert on_time.failure is None
+    assert late.failure == "slow: answered after 14.30 s (within 14.25 s)"
+    assert wrong.failure == "slow: 504, expected 201"
+    assert undocumented.failure is None

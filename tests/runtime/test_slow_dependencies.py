@@ -18,6 +18,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -48,7 +49,14 @@ from tests.runtime.conftest import (
     count_payments,
 )
 from tests.runtime.events import api_event, error_code, header, post_payment, response_json
-from tests.runtime.faults import FaultProxy, SlowHttpServer, client_sockets_to
+from tests.runtime.faults import (
+    BlackHole,
+    ErrorServer,
+    FaultProxy,
+    SlowHttpServer,
+    client_sockets_to,
+)
+from tests.runtime.postgres import free_port
 from tests.runtime.test_faults import (
     DEADLINE_SECONDS,
     assert_within_deadline,
@@ -514,3 +522,104 @@ def test_a_trickling_rds_api_never_holds_a_write_past_the_fences_wait() -> None:
         assert 0.45 <= first_elapsed < 0.7
         assert second_elapsed < 0.05
         assert len(server.requests) == 1, "one call in flight at a time"
+
+
+# --- every AWS dependency x every fault --------------------------------------------------------
+
+FAULTS = ("black-hole", "slow-chunks", "trickle", "500", "reset", "cut-mid-headers")
+
+
+def _answer_everything(target: str) -> dict[str, object]:
+    """A valid answer for each operation the API calls (sent slowly, or cut)."""
+    if target.endswith(".GetSecretValue"):
+        secret = _secret_answer(target)
+        assert secret is not None
+        return secret
+    return {}  # GetItem without an item, PutItem, DescribeGlobalClusters (unparsed)
+
+
+@contextmanager
+def _faulty_endpoint(fault: str) -> Iterator[str]:
+    """The URL of a local endpoint that misbehaves as ``fault`` says."""
+    server: BlackHole | SlowHttpServer | ErrorServer | FaultProxy
+    if fault == "black-hole":
+        server = BlackHole()
+    elif fault == "slow-chunks":
+        server = SlowHttpServer(_answer_everything, delay=0.2, chunk_size=8)
+    elif fault == "trickle":
+        server = SlowHttpServer(_answer_everything, delay=0.05)
+    elif fault == "500":
+        server = ErrorServer(500, "InternalServerError")
+    elif fault == "reset":
+        server = FaultProxy(free_port())  # nothing listens upstream: every connection is reset
+    else:
+        server = SlowHttpServer(_answer_everything, delay=0.0, cut_after_status=True)
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_dynamodb_faults_never_cost_the_client_its_201(
+    make_database: MakeDatabase,
+    admin: Connection,
+    clean_payments: None,
+    threads_at_baseline: None,
+    fault: str,
+) -> None:
+    key = f"key-ddb-{fault}"
+    with _faulty_endpoint(fault) as url:
+        store = DynamoDbIdempotencyStore(
+            dynamodb_client(REGION, DDB_TIMEOUTS, endpoint_url=url), TABLE_NAME
+        )
+        database = make_database()
+        service = PaymentService(
+            region=REGION,
+            repository=PaymentRepository(database),
+            database=database,
+            idempotency_store=store,
+            sessions_table=store,
+            cache_guard=CacheGuard(call_seconds=DDB_TIMEOUTS.worst_case_seconds),
+        )
+
+        response, elapsed = timed(service, post_payment(key))
+
+    assert response["statusCode"] == 201
+    assert elapsed < DDB_TIMEOUTS.worst_case_seconds + 0.3, f"answered after {elapsed:.2f} s"
+    assert count_payments(admin, key) == 1
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_secrets_manager_faults_answer_503_secret_unavailable_by_the_deadline(
+    make_database: MakeDatabase, threads_at_baseline: None, fault: str
+) -> None:
+    with _faulty_endpoint(fault) as url:
+        client = secrets_manager_client(REGION, SECRET_TIMEOUTS, endpoint_url=url)
+        database = make_database(
+            credentials=SecretCache(
+                client, "payments-db", call_seconds=SECRET_TIMEOUTS.worst_case_seconds
+            )
+        )
+
+        response, elapsed = timed(_with_store(database), post_payment(f"key-secret-{fault}"))
+
+    assert response["statusCode"] == 503
+    assert error_code(response) == "secret_unavailable"
+    assert header(response, "Retry-After") == "5"
+    assert_within_deadline(elapsed)
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_rds_api_faults_never_hold_a_write_past_the_fences_wait(fault: str) -> None:
+    with _faulty_endpoint(fault) as url:
+        rds = boto3_client("rds", REGION, RDS_CALL_TIMEOUTS.limits(), endpoint_url=url)
+        status = GlobalWriterStatus(rds, "payments-global", REGION, "payments-use1")
+        fence = WriteFence(REGION, "payments-use1", "writer.example.internal", status)
+
+        started = time.monotonic()
+        host = fence.approve(Deadline.after(DEADLINE_SECONDS))
+        elapsed = time.monotonic() - started
+
+    assert host == "writer.example.internal", "no answer: the database decides"
+    assert elapsed < 0.7, f"waited {elapsed:.2f} s"

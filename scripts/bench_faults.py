@@ -3,8 +3,8 @@
 The real handler (``PaymentService.handle``) with the production settings (the defaults of
 ``payment_service.config``: DB connect timeout 5 s, statement timeout 5 s, deadline margin
 1 s, DynamoDB timeouts 0.25 s, health budget 1.5 s; the production Secrets Manager client
-timeouts) and a Lambda context that reports the production API function timeout
-(``PaymentFunctionsProps.api_timeout_seconds`` in packages/compute) as the remaining time.
+timeouts) and a Lambda context that reports the production API function timeout (read from the
+default environment's synthesized stacks) as the remaining time.
 Faults come from real servers on 127.0.0.1 (tests/runtime/faults.py) and a local PostgreSQL
 over TLS; moto stands in for a Secrets Manager that answers "not found" or a malformed secret.
 
@@ -16,10 +16,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import io
+import json
 import os
 import platform
 import socket
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,7 +35,6 @@ if str(REPO_ROOT) not in sys.path:
 
 from doc_sections import replace_section  # noqa: E402
 
-from payment_dr_compute.payment_functions import PaymentFunctionsProps  # noqa: E402
 from payment_service.api import PaymentService  # noqa: E402
 from payment_service.aws import (  # noqa: E402
     SECRETS_MANAGER_TIMEOUTS,
@@ -87,13 +89,39 @@ REGION = "us-east-1"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:payments-db-AbCdEf"  # noqa: S105
 
 
+API_FUNCTION = "payment-processing-payment-api-"
+AUTHORIZER_FUNCTION = "payment-processing-payment-auth-"
+
+
+def deployed_timeouts() -> dict[str, int]:
+    """The API and authorizer function timeouts of the default environment, read from its
+    synthesized stacks (``payment-dr-synth`` into a temporary directory; both regions must
+    agree). The other settings are the defaults of ``payment_service.config``: the stacks set
+    none of them."""
+    synth = Path(sys.executable).parent / "payment-dr-synth"
+    with tempfile.TemporaryDirectory(prefix="bench-faults-synth-") as outdir:
+        command = [str(synth), "--outdir", outdir]  # the workspace's own synth entry point
+        subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
+        found: dict[str, set[int]] = {API_FUNCTION: set(), AUTHORIZER_FUNCTION: set()}
+        for path in sorted(Path(outdir, "stacks").glob("*/cdk.tf.json")):
+            document = json.loads(path.read_text(encoding="utf-8"))
+            functions = document.get("resource", {}).get("aws_lambda_function", {})
+            for body in functions.values():
+                name = str(body.get("function_name", ""))
+                for prefix, timeouts in found.items():
+                    if name.startswith(prefix):
+                        timeouts.add(int(body["timeout"]))
+    result: dict[str, int] = {}
+    for prefix, timeouts in found.items():
+        if len(timeouts) != 1:
+            raise RuntimeError(f"{prefix}*: expected one timeout in both regions, got {timeouts}")
+        result[prefix] = timeouts.pop()
+    return result
+
+
 def function_timeout_seconds() -> int:
-    """The production API function timeout: the default of the compute package's prop."""
-    for prop in dataclasses.fields(PaymentFunctionsProps):
-        if prop.name == "api_timeout_seconds":
-            assert isinstance(prop.default, int)
-            return prop.default
-    raise RuntimeError("PaymentFunctionsProps has no api_timeout_seconds")
+    """The production API function timeout, from the synthesized stacks."""
+    return deployed_timeouts()[API_FUNCTION]
 
 
 class LambdaContext:

@@ -24,13 +24,20 @@ if TYPE_CHECKING:
 ENGINE = "aurora-postgresql"
 """Aurora PostgreSQL: the payment service speaks PostgreSQL over TLS."""
 
-ENGINE_VERSION = "14.6"
+ENGINE_VERSION = "14.15"
 """Pinned on the global cluster, both regional clusters and their instances.
 
-14.6 is the long-term-support (LTS) minor release of Aurora PostgreSQL 14; it supports
-Aurora Serverless v2 and global databases in us-east-1 and us-east-2. Automatic minor
-upgrades are off on the instances, so both regions stay on exactly the same version,
-which a managed switchover requires."""
+14.15 is the lowest Aurora PostgreSQL 14 release with the cross-Region resiliency of
+secondary clusters: "Aurora PostgreSQL versions 16.6, 15.10, 14.15, 13.18, 12.22, or higher
+... contain availability improvements that enable secondary Region read replicas to maintain
+service continuity during unplanned events such as hardware failures, network disruptions
+across AWS Regions ..."; on earlier versions "the Global Database read availability ... may be
+impacted during such unplanned events" (Aurora User Guide, "Cross-Region resiliency for
+Global Database secondary clusters"). The standby region's reads (``GET /payments/{id}``,
+``/health``) go to its reader, so they need it. Aurora Serverless v2 and global databases
+support Aurora PostgreSQL 14.3 and later in us-east-1 and us-east-2. Automatic minor upgrades
+are off on the instances, so both regions stay on exactly the same version, which a managed
+switchover requires."""
 
 ENGINE_MAJOR = "14"
 PARAMETER_GROUP_FAMILY = f"{ENGINE}{ENGINE_MAJOR}"
@@ -45,7 +52,10 @@ LOG_EXPORTS = ("postgresql",)
 MONITORING_INTERVALS = (1, 5, 10, 15, 30, 60)
 PERFORMANCE_INSIGHTS_RETENTION_DAYS = (7, *(31 * months for months in range(1, 24)), 731)
 MAX_ACU = 128.0
-"""Serverless v2 ceiling for Aurora PostgreSQL 14.6 (256 needs 14.10 or later)."""
+"""Serverless v2 ceiling accepted here: 128 ACUs. "Depending on the engine version, the
+maximum capacity for an Aurora Serverless v2 cluster might be 256 or 128" (RDS API Reference,
+``ServerlessV2FeaturesSupport.MaxCapacity``, which ``DescribeDBEngineVersions`` reports per
+engine and platform version); 128 holds for every version this package accepts."""
 
 
 def _capacity(value: float) -> bool:
@@ -87,7 +97,9 @@ class AuroraRegionProps:
     reference security groups), and name that client in the rule's description."""
 
     engine_version: str = ENGINE_VERSION
-    """Aurora PostgreSQL 14 version; the same on every cluster of the global database."""
+    """Aurora PostgreSQL 14 version; the same on every cluster of the global database. Below
+    14.15 the secondary region's readers may become unavailable during cross-Region
+    disruptions (see :data:`ENGINE_VERSION`); nothing refuses such a version."""
 
     min_capacity: float = 0.5
     """Serverless v2 minimum ACUs (0.5 steps). Above zero: the cluster never pauses, so a

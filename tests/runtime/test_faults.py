@@ -167,7 +167,7 @@ def test_a_reset_idle_connection_is_replaced_once_without_a_retry_budget(
             connect=connect,
             retry=RetryPolicy(max_attempts=1),  # no retries: only the lost-connection rule
         )
-        service = _service_without_cache(database)
+        service = service_without_cache(database)
         first, _ = timed(service, post_payment("key-idle-reset-1"))
         time.sleep(0.6)  # the proxy resets the idle connection
         second, elapsed = timed(service, post_payment("key-idle-reset-2"))
@@ -193,7 +193,7 @@ def test_a_connection_lost_twice_is_503_not_a_loop(
             connect=connect,
             retry=RetryPolicy(max_attempts=2, base_delay_seconds=0.0),
         )
-        service = _service_without_cache(database)
+        service = service_without_cache(database)
 
         response, elapsed = timed(service, post_payment("key-reset-always"))
 
@@ -243,7 +243,7 @@ def test_a_row_lock_held_elsewhere_is_503_busy_within_the_deadline(
 # --- DynamoDB accepts and never answers -------------------------------------------------------
 
 
-class _NoStore:
+class NoStore:
     table_name = "none"
 
     def get(self, key: str) -> None:
@@ -256,14 +256,14 @@ class _NoStore:
         return "ACTIVE"
 
 
-def _service_without_cache(database: Database) -> PaymentService:
+def service_without_cache(database: Database) -> PaymentService:
     """The payment service on ``database`` with no idempotency cache or session table."""
     return PaymentService(
         region=REGION,
         repository=PaymentRepository(database),
         database=database,
-        idempotency_store=_NoStore(),
-        sessions_table=_NoStore(),
+        idempotency_store=NoStore(),
+        sessions_table=NoStore(),
     )
 
 
@@ -342,7 +342,7 @@ def _service_with_secrets(
         call_seconds=timeouts.worst_case_seconds,
     )
     database = make_database(credentials=credentials)
-    return _service_without_cache(database)
+    return service_without_cache(database)
 
 
 def test_silent_secrets_manager_at_cold_start_is_503_secret_unavailable(
@@ -412,7 +412,7 @@ def test_a_missing_or_malformed_secret_is_a_clear_500_without_traceback(
         call_seconds=0.5,  # moto answers in-process; 0.5 s fits the 1.5 s deadline
     )
     database = make_database(credentials=credentials)
-    service = _service_without_cache(database)
+    service = service_without_cache(database)
 
     response, elapsed = timed(service, post_payment("key-secret-bad"))
 
@@ -439,7 +439,7 @@ def test_a_working_secret_still_connects(
         call_seconds=0.5,  # moto answers in-process; 0.5 s fits the 1.5 s deadline
     )
     database = make_database(credentials=credentials)
-    service = _service_without_cache(database)
+    service = service_without_cache(database)
 
     response, _ = timed(service, post_payment("key-secret-good"))
 

@@ -60,6 +60,7 @@ from tests.runtime.postgres import free_port
 from tests.runtime.test_faults import (
     DEADLINE_SECONDS,
     assert_within_deadline,
+    service_without_cache,
     timed,
 )
 
@@ -169,28 +170,7 @@ def _secret_service(make_database: MakeDatabase, server: SlowHttpServer) -> Paym
         "payments-db",
         call_seconds=SECRET_TIMEOUTS.worst_case_seconds,
     )
-    database = make_database(credentials=credentials)
-    store = _NoStore()
-    return PaymentService(
-        region=REGION,
-        repository=PaymentRepository(database),
-        database=database,
-        idempotency_store=store,
-        sessions_table=store,
-    )
-
-
-class _NoStore:
-    table_name = "none"
-
-    def get(self, key: str) -> None:
-        return None
-
-    def put(self, key: str, result: object) -> None:
-        return None
-
-    def table_status(self) -> str:
-        return "ACTIVE"
+    return service_without_cache(make_database(credentials=credentials))
 
 
 def test_secrets_manager_trickling_at_a_cold_start_answers_503_by_the_deadline(
@@ -253,7 +233,7 @@ def test_a_slow_database_answers_503_by_the_deadline_and_the_connection_is_repla
 ) -> None:
     """Each chunk comes within the statement's socket timeout; the transaction would take
     seconds. It is cut at the deadline: 503, and nothing acknowledged that was not committed."""
-    service = _with_store(make_database(port=proxy.port))
+    service = service_without_cache(make_database(port=proxy.port))
     warm, _ = timed(service, post_payment("key-slow-db-warm"))
     assert warm["statusCode"] == 201
 
@@ -273,17 +253,6 @@ def test_a_slow_database_answers_503_by_the_deadline_and_the_connection_is_repla
     assert count_payments(admin, "key-slow-db") == 1
 
 
-def _with_store(database: Database) -> PaymentService:
-    store = _NoStore()
-    return PaymentService(
-        region=REGION,
-        repository=PaymentRepository(database),
-        database=database,
-        idempotency_store=store,
-        sessions_table=store,
-    )
-
-
 # --- the server's connection slots are taken (SQLSTATE 53300) ------------------------------
 
 
@@ -296,7 +265,7 @@ def test_too_many_connections_is_retried_then_503_with_retry_after(
         attempts.append(params.host)
         raise PgDatabaseError({"S": "FATAL", "C": "53300", "M": "sorry, too many clients already"})
 
-    service = _with_store(make_database(connect=full))
+    service = service_without_cache(make_database(connect=full))
 
     response, elapsed = timed(service, post_payment("key-slots-taken"))
 
@@ -317,7 +286,8 @@ def test_a_server_out_of_memory_answers_503_without_a_retry(
         raise PgDatabaseError({"S": "FATAL", "C": "53200", "M": "out of memory"})
 
     response, _ = timed(
-        _with_store(make_database(connect=out_of_memory)), post_payment("key-out-of-memory")
+        service_without_cache(make_database(connect=out_of_memory)),
+        post_payment("key-out-of-memory"),
     )
 
     assert response["statusCode"] == 503
@@ -381,7 +351,9 @@ def test_a_hung_resolver_never_holds_a_request_and_writes_resume_within_a_second
     dns = HangingDns(("127.0.0.1", databases.server.port))
     resolver = HostResolver(dns.lookup)
     # "localhost": the name the test server's certificate holds; TLS still checks it.
-    service = _with_store(make_database(host="localhost", connect=_resolving_connect(resolver)))
+    service = service_without_cache(
+        make_database(host="localhost", connect=_resolving_connect(resolver))
+    )
     before = len(_request_threads())
 
     during, elapsed = timed(service, post_payment("key-dns-hung"))
@@ -605,7 +577,9 @@ def test_secrets_manager_faults_answer_503_secret_unavailable_by_the_deadline(
             )
         )
 
-        response, elapsed = timed(_with_store(database), post_payment(f"key-secret-{fault}"))
+        response, elapsed = timed(
+            service_without_cache(database), post_payment(f"key-secret-{fault}")
+        )
 
     assert response["statusCode"] == 503
     assert error_code(response) == "secret_unavailable"

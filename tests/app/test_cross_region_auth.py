@@ -21,6 +21,7 @@ import pytest
 from moto import mock_aws
 
 from payment_dr_core import RegionRole
+from payment_service import authorizer as authorizer_module
 from payment_service.authorizer import KeyCache, UnauthorizedError, authorize, hash_key
 from tests.conftest import SynthesizedApp
 
@@ -40,6 +41,7 @@ class RegionAuth:
     authorizer: dict[str, Any]
     methods: dict[str, dict[str, Any]]
     secret_expression: str
+    function_timeout: int
 
 
 def _region_auth(stack: dict[str, Any]) -> RegionAuth:
@@ -58,6 +60,7 @@ def _region_auth(stack: dict[str, Any]) -> RegionAuth:
         authorizer=authorizer,
         methods=resources["aws_api_gateway_method"],
         secret_expression=function["environment"]["variables"]["CLIENT_KEYS_SECRET_ARN"],
+        function_timeout=function["timeout"],
     )
 
 
@@ -140,6 +143,18 @@ def test_the_two_regions_authorize_identically(regions: dict[RegionRole, RegionA
     ):
         assert primary.authorizer[field] == secondary.authorizer[field], field
     assert primary.stage == secondary.stage
+
+
+def test_the_authorizers_timing_constants_are_the_deployed_ones(
+    regions: dict[RegionRole, RegionAuth],
+) -> None:
+    """The function's fallback deadline is its deployed timeout, and the documented revocation
+    time counts the decision cache API Gateway is deployed with."""
+    for auth in regions.values():
+        assert auth.function_timeout == 5 == authorizer_module.FUNCTION_TIMEOUT_SECONDS
+        assert auth.authorizer["authorizer_result_ttl_in_seconds"] == 300
+        assert authorizer_module.AUTHORIZER_RESULT_TTL_SECONDS == 300
+    assert authorizer_module.REVOCATION_SECONDS == 60 + 900 + 300
 
 
 @pytest.mark.parametrize(("method", "path"), [("POST", "/payments"), ("GET", "/payments/p-1")])

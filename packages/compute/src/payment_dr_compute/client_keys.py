@@ -62,7 +62,9 @@ class ApiClientKeys(Construct):
     hashes (``docs/security.md``) into the primary secret, and Secrets Manager copies every
     new version to the replica. Each region's authorizer reads the copy in its own region,
     so authentication keeps working while the other region is down. Until a value exists
-    the authorizers deny every request (fail closed).
+    the authorizers let no request through (fail closed): they fail with an error, which API
+    Gateway answers 500 (AUTHORIZER_FAILURE), so that "no keys yet" never reads as a wrong
+    key (401).
     """
 
     component = CLIENT_KEYS_COMPONENT

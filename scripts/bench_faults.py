@@ -35,6 +35,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from doc_sections import replace_section  # noqa: E402
 
+from payment_service import authorizer  # noqa: E402
 from payment_service.api import PaymentService  # noqa: E402
 from payment_service.aws import (  # noqa: E402
     SECRETS_MANAGER_TIMEOUTS,
@@ -477,12 +478,13 @@ def run_secret_misconfigurations(bench: Bench, post: Callable[[], dict[str, obje
         bench.measure("Secret not found", service, post())
 
 
-def section(rows: list[Row], timeout: int) -> str:
+def section(rows: list[Row], timeout: int, authorizer_timeout: int) -> str:
     today = datetime.now(UTC).date().isoformat()
     lines = [
         f"Measured {today} by `python scripts/bench_faults.py`, {platform.machine()}, "
         f"Python {platform.python_version()}. Production settings: API function timeout "
-        f"{timeout} s (deadline {timeout - 1} s after the 1 s margin), health budget 1.5 s, "
+        f"{timeout} s (deadline {timeout - 1} s after the 1 s margin), authorizer function "
+        f"timeout {authorizer_timeout} s (deadline 0.5 s earlier), health budget 1.5 s, "
         f"DynamoDB {DEFAULT_CACHE_TIMEOUTS.connect_seconds:g} s connect + "
         f"{DEFAULT_CACHE_TIMEOUTS.read_seconds:g} s read (one attempt), Secrets Manager "
         f"{SECRETS_MANAGER_TIMEOUTS.connect_seconds:g} s + "
@@ -497,21 +499,101 @@ def section(rows: list[Row], timeout: int) -> str:
     return "\n".join(lines)
 
 
+AUTH_CLIENT = "bench-client"
+AUTH_KEY = "k" * 43
+AUTH_METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/POST/payments"
+
+
+def _client_keys(target: str) -> dict[str, object]:
+    hashes = {AUTH_CLIENT: [authorizer.hash_key(AUTH_KEY)]}
+    return {
+        "ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:client-keys-AbCdEf",
+        "Name": "client-keys",
+        "SecretString": json.dumps({"clients": hashes}),
+        "VersionId": "v1",
+    }
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run_authorizer(bench: Bench, timeout: int) -> None:
+    """The TOKEN authorizer with its deployed timeout as the context's remaining time.
+
+    API Gateway answers 401 when the authorizer raises ``Unauthorized``, 500 for any other
+    error (AUTHORIZER_FAILURE), and passes the request on with an allow policy."""
+    token = f"Bearer {AUTH_CLIENT}.{AUTH_KEY}"
+    event = {"authorizationToken": token, "methodArn": AUTH_METHOD_ARN}
+
+    def measure(fault: str, cache: authorizer.KeyCache, expected: str, token: str = token) -> None:
+        authorizer._cache = cache  # the execution environment's key cache
+        started = time.monotonic()
+        try:
+            authorizer.handler({**event, "authorizationToken": token}, LambdaContext(timeout))
+        except Exception as exc:  # what API Gateway turns into a status
+            label = (
+                "401 `UNAUTHORIZED`" if str(exc) == "Unauthorized" else "500 `AUTHORIZER_FAILURE`"
+            )
+        else:
+            label = "allowed"
+        elapsed = time.monotonic() - started
+        bench.rows.append(Row(fault, "authorizer", label, elapsed, expected, float(timeout)))
+        print(f"{fault:70} {'authorizer':15} {label:35} {elapsed:6.2f} s", flush=True)
+
+    with SlowHttpServer(_client_keys, delay=0.2) as slow:
+        client = secrets_manager_client(REGION, endpoint_url=slow.url)  # type: ignore[attr-defined]
+        measure(
+            "Authorizer: Secrets Manager trickles, no keys held yet",
+            authorizer.KeyCache(client, "client-keys"),
+            "500 `AUTHORIZER_FAILURE`",
+        )
+    with SlowHttpServer(_client_keys, delay=0.0) as server:
+        client = secrets_manager_client(REGION, endpoint_url=server.url)  # type: ignore[attr-defined]
+        clock = _Clock()
+        cache = authorizer.KeyCache(client, "client-keys", clock=clock)
+        measure("Authorizer: keys read", cache, "allowed")
+        measure(
+            "Authorizer: wrong key", cache, "401 `UNAUTHORIZED`", f"Bearer {AUTH_CLIENT}.{'x' * 43}"
+        )
+        server.delay = 0.2  # type: ignore[attr-defined]
+        clock.now += authorizer.KEY_CACHE_TTL_SECONDS + 1
+        measure(
+            "Authorizer: Secrets Manager trickles, keys 61 s old (last known good)",
+            cache,
+            "allowed",
+        )
+    with SilentServer() as silent:
+        client = secrets_manager_client(REGION, endpoint_url=silent.url)  # type: ignore[attr-defined]
+        measure(
+            "Authorizer: Secrets Manager not answering, no keys held yet",
+            authorizer.KeyCache(client, "client-keys"),
+            "500 `AUTHORIZER_FAILURE`",
+        )
+
+
 def run() -> tuple[str, str | None]:
     """Measure; the Markdown section and, when a fault outlasted the function timeout, why
     that fails (PostgresUnavailableError without server binaries)."""
-    timeout = function_timeout_seconds()
+    timeouts = deployed_timeouts()
+    timeout = timeouts[API_FUNCTION]
     with postgres() as (server, password):
         bench = Bench(server, password, timeout)
         try:
             run_faults(bench)
+            run_authorizer(bench, timeouts[AUTHORIZER_FUNCTION])
         finally:
             bench.close()
     failures = [row.failure for row in bench.rows if row.failure is not None]
     slowest = max(row.seconds for row in bench.rows)
     if slowest >= timeout:
         failures.append(f"a fault took {slowest:.2f} s, the function timeout is {timeout} s")
-    return section(bench.rows, timeout), "; ".join(failures) or None
+    text = section(bench.rows, timeout, timeouts[AUTHORIZER_FUNCTION])
+    return text, "; ".join(failures) or None
 
 
 #: Credentials that let botocore sign and send its requests to the local fault servers (no

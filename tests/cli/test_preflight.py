@@ -104,8 +104,16 @@ def test_a_ready_account_passes_every_check(aws: dict[str, str]) -> None:
         "Aurora PostgreSQL 14.6 db.serverless us-east-2",
         "API Gateway logging role us-east-1",
         "API Gateway logging role us-east-2",
+        "secret payment-processing-api-client-keys-pf1 us-east-1",
+        "secret payment-processing-api-client-keys-pf1 us-east-2",
+        "secret payment-processing-payment-id-key-pf1 us-east-1",
+        "secret payment-processing-payment-id-key-pf1 us-east-2",
     ]
-    assert results[-1].detail == f"set to {LOGGING_ROLE}"
+    assert results[11].detail == f"set to {LOGGING_ROLE}"
+    # Before the first apply the secrets do not exist: nothing to write yet.
+    assert results[-1].detail == (
+        "not created yet: after the first apply write the payment id key (docs/deployment.md, 4c)"
+    )
 
 
 def test_an_account_without_the_api_gateway_logging_role_fails_unless_managed_here() -> None:
@@ -266,3 +274,39 @@ def test_an_nxdomain_reply_is_an_error() -> None:
     reply[3] = (reply[3] & 0xF0) | 3
     with pytest.raises(DnsLookupError, match="NXDOMAIN"):
         parse_ns_reply(bytes(reply), 7)
+
+
+def test_a_secret_the_apply_created_without_a_value_fails_until_it_holds_one() -> None:
+    from dr_app.cli.commands.preflight import check_secret_value
+
+    config = EnvironmentConfig(suffix="pf1")
+    with mock_aws():
+        for region in ("us-east-1", "us-east-2"):
+            # Terraform creates the secret without a value (aws_secretsmanager_secret).
+            boto3.client("secretsmanager", region_name=region).create_secret(
+                Name="payment-processing-payment-id-key-pf1"
+            )
+        boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(
+            SecretId="payment-processing-payment-id-key-pf1", SecretString='{"k": "v"}'
+        )
+        written = check_secret_value(config, boto3_client, "us-east-1", "payment-id-key")
+        empty = check_secret_value(config, boto3_client, "us-east-2", "payment-id-key")
+
+    assert written.line() == (
+        "PASS  secret payment-processing-payment-id-key-pf1 us-east-1: holds the payment id key"
+    )
+    assert empty.line() == (
+        "FAIL  secret payment-processing-payment-id-key-pf1 us-east-2: has no value: write the "
+        "payment id key (docs/deployment.md, 4c); until then the API answers 500"
+    )
+
+
+def test_the_secret_names_are_the_ones_the_stacks_create() -> None:
+    from dr_app.cli.commands.preflight import OPERATOR_SECRETS
+    from payment_dr_compute.client_keys import CLIENT_KEYS_COMPONENT
+    from payment_dr_compute.payment_id_key import PAYMENT_ID_KEY_COMPONENT
+
+    assert [component for component, _what, _step in OPERATOR_SECRETS] == [
+        CLIENT_KEYS_COMPONENT,
+        PAYMENT_ID_KEY_COMPONENT,
+    ]

@@ -14,7 +14,14 @@ command exits non-zero when any check fails. Read-only: it creates nothing.
   (``DescribeOrderableDBInstanceOptions``);
 * unless the environment manages it (``manage_api_gateway_account``), API Gateway's account
   setting in each region names a CloudWatch Logs role (``GetAccount``
-  ``cloudwatchRoleArn``): a stage with access or execution logging is refused without it.
+  ``cloudwatchRoleArn``): a stage with access or execution logging is refused without it;
+* the two secrets whose values an operator writes after the first apply (the API client key
+  hashes, docs/deployment.md 4b, and the payment id key, 4c) hold a value in each region:
+  ``DescribeSecret`` lists a version labelled ``AWSCURRENT`` (``VersionIdsToStages``; the
+  value itself is never read). Before the first apply they do not exist yet, which passes;
+  afterwards a secret without a value fails, because the authorizer answers 500 until the
+  key hashes exist and the API answers 500 ``id_key_misconfigured`` for new payments until
+  the id key does.
 
 It also prints, without passing or failing on it, the global writer endpoint's live DNS chain
 next to the writer per ``DescribeGlobalClusters`` and whether they agree
@@ -38,6 +45,7 @@ from dr_app.cli.context import CliContext, Exit
 from dr_app.cli.output import emit
 from dr_app.cli.preflight_dns import DnsLookupError, lookup_ns
 from payment_dr_core import EnvironmentConfig, names
+from payment_dr_core.naming import ResourceKind
 from payment_service.writer_sources import (
     Resolver,
     WriterComparison,
@@ -265,6 +273,38 @@ def check_api_gateway_account(
     return CheckResult(check, True, f"set to {role}")
 
 
+#: Secrets whose value an operator writes after the first apply: (name component, what it
+#: holds, the deployment guide's step). The components are those of
+#: payment_dr_compute.client_keys and payment_dr_compute.payment_id_key (tests pin them).
+OPERATOR_SECRETS = (
+    ("api-client-keys", "the API client key hashes", "docs/deployment.md, 4b"),
+    ("payment-id-key", "the payment id key", "docs/deployment.md, 4c"),
+)
+
+
+def check_secret_value(
+    config: EnvironmentConfig, client: ClientMaker, region: str, component: str
+) -> CheckResult:
+    """The secret ``component`` holds a current value in ``region`` (or does not exist yet)."""
+    name = config.namer.name(ResourceKind.SECRET, component)
+    what, step = next((w, s) for c, w, s in OPERATOR_SECRETS if c == component)
+    check = f"secret {name} {region}"
+    try:
+        described = client("secretsmanager", region).describe_secret(SecretId=name)
+    except Exception as exc:
+        if _error_code(exc) == "ResourceNotFoundException":
+            return CheckResult(
+                check, True, f"not created yet: after the first apply write {what} ({step})"
+            )
+        return CheckResult(check, False, f"could not describe it: {exc}")
+    stages = described.get("VersionIdsToStages") or {}
+    if any("AWSCURRENT" in labels for labels in stages.values()):
+        return CheckResult(check, True, f"holds {what}")
+    return CheckResult(
+        check, False, f"has no value: write {what} ({step}); until then the API answers 500"
+    )
+
+
 def writer_sources(
     config: EnvironmentConfig, client: ClientMaker, resolve: Resolver | None = None
 ) -> tuple[WriterComparison, list[str]]:
@@ -303,6 +343,11 @@ def run_checks(
     results += [check_lambda_concurrency(config, client, region) for region in regions]
     results += [check_orderable(engine_version, client, region) for region in regions]
     results += [check_api_gateway_account(config, client, region) for region in regions]
+    results += [
+        check_secret_value(config, client, region, component)
+        for component, _what, _step in OPERATOR_SECRETS
+        for region in regions
+    ]
     return results
 
 

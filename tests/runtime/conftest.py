@@ -10,6 +10,7 @@ from pathlib import Path
 
 import boto3  # type: ignore[import-untyped]
 import pytest
+import structlog
 from moto import mock_aws
 
 from payment_service.api import PaymentService
@@ -232,10 +233,13 @@ def unreachable_port() -> int:
 
 @pytest.fixture(autouse=True)
 def _default_logging() -> Iterator[None]:
-    """Each test starts and ends with JSON logs to the current standard output."""
+    """Each test starts and ends with JSON logs to the current standard output, and with no
+    log context left bound by another test (a client id, a request id)."""
+    structlog.contextvars.clear_contextvars()
     configure_logging()
     yield
     configure_logging()
+    structlog.contextvars.clear_contextvars()
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from payment_service.authorizer import (
 )
 from payment_service.aws import secrets_manager_client
 from payment_service.deadline import Deadline
+from payment_service.logging import bind
 
 REGION = "us-east-1"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:client-keys-AbCdEf"
@@ -470,3 +471,27 @@ def test_a_parsed_secret_lists_broken_entries_apart() -> None:
     keys = ClientKeys.parse(json.dumps({"clients": {"acme": [hash_key(KEY_A)], "beta": [1]}}))
     assert dict(keys.hashes) == {"acme": frozenset({hash_key(KEY_A)})}
     assert keys.invalid == frozenset({"beta"})
+
+
+def test_an_invocation_logs_under_its_own_request_id_and_nothing_an_earlier_one_bound(
+    log_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda reuses the execution environment: the context of the previous invocation (a
+    client id, an idempotency key) must not label this one's log lines."""
+    _clock, _fake, cache = scripted(BOTH)
+    monkeypatch.setattr(authorizer, "_cache", cache)
+    monkeypatch.setenv("AWS_REGION", "us-east-2")
+    bind(client_id="client-of-an-earlier-invocation", idempotency_key="key-earlier")
+
+    class Context(LambdaContext):
+        aws_request_id = "6f1e2d3c-0000-4000-8000-000000000001"
+
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        authorizer.handler(event(f"Bearer delta.{KEY_B}"), Context(timeout_ms=5000))
+
+    (line,) = [json.loads(text) for text in log_stream.getvalue().splitlines()]
+    assert line["event"] == "request_unauthorized"
+    assert line["request_id"] == "6f1e2d3c-0000-4000-8000-000000000001"
+    assert line["region"] == "us-east-2"
+    assert "client_id" not in line
+    assert "idempotency_key" not in line

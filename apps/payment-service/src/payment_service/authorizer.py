@@ -60,12 +60,11 @@ from payment_service import bounded
 from payment_service.aws import (
     SECRETS_MANAGER_TIMEOUTS,
     SecretsManagerClient,
-    error_code,
     secrets_manager_client,
 )
 from payment_service.deadline import Deadline
-from payment_service.logging import configure_logging, get_logger
-from payment_service.secrets import MAX_ATTEMPTS, MISCONFIGURATION_CODES, get_secret_value
+from payment_service.logging import bind_request, configure_logging, get_logger
+from payment_service.secrets import SecretReadError, read_secret_string
 
 TOKEN = re.compile(r"Bearer (?P<client>[a-z0-9-]{1,32})\.(?P<key>[A-Za-z0-9_-]{43})")
 """The same pattern as the authorizer's ``identity_validation_expression``."""
@@ -304,32 +303,20 @@ class KeyCache:
 
     def _read(self, deadline: Deadline | None) -> ClientKeys:
         """Read and parse the secret: at most MAX_ATTEMPTS calls, each within the deadline."""
-        reason = "deadline"
-        for attempt in range(MAX_ATTEMPTS):
-            if deadline is not None and not deadline.allows(self._call_seconds):
-                break
-            try:
-                response = get_secret_value(
-                    self._client,
-                    self._secret_id,
-                    call_seconds=self._call_seconds,
-                    deadline=deadline,
-                )
-            except Exception as exc:
-                code = error_code(exc)
-                if code in MISCONFIGURATION_CODES:
-                    raise _UnreadableError(code, misconfigured=True) from None
-                reason = code or type(exc).__name__
-                _log.warning("client_keys_fetch_failed", reason=reason, attempt=attempt + 1)
-                continue
-            value = response.get("SecretString")
-            if not isinstance(value, str):
-                raise _UnreadableError("no SecretString", misconfigured=True)
-            try:
-                return ClientKeys.parse(value)
-            except ValueError as exc:
-                raise _UnreadableError(str(exc), misconfigured=True) from None
-        raise _UnreadableError(reason, misconfigured=False)
+        try:
+            value = read_secret_string(
+                self._client,
+                self._secret_id,
+                call_seconds=self._call_seconds,
+                deadline=deadline,
+                event="client_keys_fetch_failed",
+            )
+        except SecretReadError as exc:
+            raise _UnreadableError(exc.reason, misconfigured=exc.misconfigured) from None
+        try:
+            return ClientKeys.parse(value)
+        except ValueError as exc:
+            raise _UnreadableError(str(exc), misconfigured=True) from None
 
 
 def authorize(event: Mapping[str, object], keys: Callable[[], ClientKeys]) -> dict[str, object]:
@@ -362,6 +349,15 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
     :data:`DEADLINE_MARGIN_SECONDS`.
     """
     global _cache
+    # A new invocation: nothing bound by an earlier one (in this execution environment) may
+    # label its log lines. ``aws_request_id`` is the Lambda context's request id (Lambda
+    # developer guide, "Using the Lambda context object to retrieve Python function
+    # information").
+    request_id = getattr(context, "aws_request_id", None)
+    bind_request(
+        request_id=request_id if isinstance(request_id, str) else "",
+        region=os.environ.get("AWS_REGION", ""),
+    )
     deadline = Deadline.from_context(
         context,
         margin_seconds=DEADLINE_MARGIN_SECONDS,

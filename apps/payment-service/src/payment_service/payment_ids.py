@@ -43,10 +43,10 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Protocol
 
-from payment_service.aws import SECRETS_MANAGER_TIMEOUTS, error_code
+from payment_service.aws import SECRETS_MANAGER_TIMEOUTS
 from payment_service.errors import ServiceError, ServiceUnavailableError
 from payment_service.logging import get_logger
-from payment_service.secrets import MAX_ATTEMPTS, MISCONFIGURATION_CODES, get_secret_value
+from payment_service.secrets import SecretReadError, read_secret_string
 
 if TYPE_CHECKING:
     from payment_service.aws import SecretsManagerClient
@@ -148,47 +148,41 @@ class SecretIdKey:
         self._key: bytes | None = None
 
     def key(self, deadline: Deadline | None) -> bytes:
-        """The key; fetched at most :data:`MAX_ATTEMPTS` times a request until it is known."""
+        """The key; fetched (at most :data:`payment_service.secrets.MAX_ATTEMPTS` calls a
+        request) until it is known."""
         with self._lock:
             if self._key is None:
                 self._key = self._fetch(deadline)
             return self._key
 
     def _fetch(self, deadline: Deadline | None) -> bytes:
-        reason = "deadline"
-        for attempt in range(MAX_ATTEMPTS):
-            if deadline is not None and not deadline.allows(self._call_seconds):
-                break
-            try:
-                response = get_secret_value(
-                    self._client,
-                    self._secret_id,
-                    call_seconds=self._call_seconds,
-                    deadline=deadline,
-                )
-            except Exception as exc:
-                code = error_code(exc)
-                if code in MISCONFIGURATION_CODES:
-                    _log.error("id_key_misconfigured", aws_error=code)
-                    raise IdKeyMisconfiguredError(
-                        "the payment id key cannot be read; check the secret, its KMS key and "
-                        "the function's permissions"
-                    ) from None
-                reason = code or type(exc).__name__
-                _log.warning("id_key_fetch_failed", reason=reason, attempt=attempt + 1)
-                continue
-            value = response.get("SecretString")
-            try:
-                if not isinstance(value, str):
-                    raise ValueError("the id key secret has no SecretString")
-                return parse_id_key(value)
-            except ValueError as exc:
-                _log.error("id_key_misconfigured", detail=str(exc))
+        try:
+            value = read_secret_string(
+                self._client,
+                self._secret_id,
+                call_seconds=self._call_seconds,
+                deadline=deadline,
+                event="id_key_fetch_failed",
+            )
+        except SecretReadError as exc:
+            if exc.aws_error is not None:
+                _log.error("id_key_misconfigured", aws_error=exc.aws_error)
+                raise IdKeyMisconfiguredError(
+                    "the payment id key cannot be read; check the secret, its KMS key and "
+                    "the function's permissions"
+                ) from None
+            if exc.misconfigured:
+                _log.error("id_key_misconfigured", detail="the id key secret has no SecretString")
                 raise IdKeyMisconfiguredError(
                     "the payment id key secret holds no valid key"
                 ) from None
-        _log.error("id_key_unavailable", reason=reason)
-        raise IdKeyUnavailableError("the payment id key is unavailable; retry later")
+            _log.error("id_key_unavailable", reason=exc.reason)
+            raise IdKeyUnavailableError("the payment id key is unavailable; retry later") from None
+        try:
+            return parse_id_key(value)
+        except ValueError as exc:
+            _log.error("id_key_misconfigured", detail=str(exc))
+            raise IdKeyMisconfiguredError("the payment id key secret holds no valid key") from None
 
 
 class PaymentIds:

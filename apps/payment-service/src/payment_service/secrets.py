@@ -108,6 +108,65 @@ def get_secret_value(
     return response
 
 
+class SecretReadError(Exception):
+    """A secret's string could not be read (:func:`read_secret_string`)."""
+
+    def __init__(self, reason: str, *, aws_error: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.aws_error = aws_error
+        """The GetSecretValue error code that retrying cannot fix (a key of
+        :data:`MISCONFIGURATION_CODES`), or ``None``."""
+
+    @property
+    def misconfigured(self) -> bool:
+        """True when retrying cannot help: an operator must fix the secret, its KMS key or the
+        function's permissions, or write the secret's string."""
+        return self.aws_error is not None or self.reason == NO_SECRET_STRING
+
+
+#: :class:`SecretReadError` reason of a secret that holds no string (binary, or no value).
+NO_SECRET_STRING = "no SecretString"  # noqa: S105 (a reason, not a password)
+
+
+def read_secret_string(
+    client: SecretsManagerClient,
+    secret_id: str,
+    *,
+    call_seconds: float,
+    deadline: Deadline | None,
+    event: str,
+) -> str:
+    """The secret's string, in at most :data:`MAX_ATTEMPTS` calls of :func:`get_secret_value`,
+    each started only when ``deadline`` leaves ``call_seconds``.
+
+    A misconfiguration answer (:data:`MISCONFIGURATION_CODES`) or a secret without a string is
+    not retried; anything else (unavailable, throttled, cut short, too slow) is, once. Each
+    failed attempt is logged as ``event`` (the caller's name for it). Raises
+    :class:`SecretReadError`.
+    """
+    reason = "deadline"
+    for attempt in range(MAX_ATTEMPTS):
+        if deadline is not None and not deadline.allows(call_seconds):
+            break
+        try:
+            response = get_secret_value(
+                client, secret_id, call_seconds=call_seconds, deadline=deadline
+            )
+        except Exception as exc:
+            code = error_code(exc)
+            if code in MISCONFIGURATION_CODES:
+                raise SecretReadError(code, aws_error=code) from None
+            reason = code or type(exc).__name__
+            _log.warning(event, reason=reason, attempt=attempt + 1)
+            continue
+        value = response.get("SecretString")
+        if not isinstance(value, str):
+            raise SecretReadError(NO_SECRET_STRING)
+        return value
+    raise SecretReadError(reason)
+
+
 class SecretFormatError(ConfigError):
     """The secret exists but does not hold ``{"username": ..., "password": ...}``."""
 
@@ -206,36 +265,28 @@ class SecretCache:
             self._cached = None
 
     def _fetch(self, deadline: Deadline | None) -> str:
-        reason = "deadline"
-        for attempt in range(MAX_ATTEMPTS):
-            if deadline is not None and not deadline.allows(self._call_seconds):
-                break
-            try:
-                response = get_secret_value(
-                    self._client,
-                    self._secret_id,
-                    call_seconds=self._call_seconds,
-                    deadline=deadline,
-                )
-            except Exception as exc:
-                code = error_code(exc)
-                if code in MISCONFIGURATION_CODES:
-                    api_code = MISCONFIGURATION_CODES[code]
-                    _log.error("secret_misconfigured", code=api_code, aws_error=code)
-                    raise SecretMisconfiguredError(
-                        "the database secret cannot be read; check the secret, its KMS key "
-                        "and the function's permissions",
-                        code=api_code,
-                    ) from None
-                reason = code or type(exc).__name__
-                _log.warning("secret_fetch_failed", reason=reason, attempt=attempt + 1)
-                continue
-            secret_string = response.get("SecretString")
-            if not isinstance(secret_string, str):
+        try:
+            return read_secret_string(
+                self._client,
+                self._secret_id,
+                call_seconds=self._call_seconds,
+                deadline=deadline,
+                event="secret_fetch_failed",
+            )
+        except SecretReadError as exc:
+            if exc.aws_error is not None:
+                api_code = MISCONFIGURATION_CODES[exc.aws_error]
+                _log.error("secret_misconfigured", code=api_code, aws_error=exc.aws_error)
+                raise SecretMisconfiguredError(
+                    "the database secret cannot be read; check the secret, its KMS key "
+                    "and the function's permissions",
+                    code=api_code,
+                ) from None
+            if exc.misconfigured:
                 _log.error("secret_misconfigured", code="secret_malformed", detail="no string")
                 raise SecretMisconfiguredError(
                     "the database secret has no SecretString", code="secret_malformed"
-                )
-            return secret_string
+                ) from None
+            reason = exc.reason
         _log.error("secret_unavailable", reason=reason)
         raise SecretUnavailableError("the database credentials are unavailable; retry later")

@@ -70,6 +70,25 @@ def synthesized_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     return _synthesize(EnvironmentConfig(suffix=APP_SUFFIX), tmp_path_factory.mktemp("cdktf.out"))
 
 
+LAMBDA_FAULTS_SUFFIX = "ci8"
+FIS_EXTENSION_LAYER = "arn:aws:lambda:us-east-1:211125607513:layer:aws-fis-extension-x86_64:374"
+"""A layer version ARN of the shape AWS publishes (FIS User Guide, "Available versions of the
+AWS FIS extension for Lambda"); no test reaches AWS, so its version is only a shape."""
+
+
+@pytest.fixture(scope="session")
+def lambda_faults_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    """Both stacks of a dev/test environment with the ``api-errors`` game day on
+    (``gameday_lambda_faults``): the one opt-in that changes the API function's deployment,
+    so it gets its own synth."""
+    config = EnvironmentConfig(
+        suffix=LAMBDA_FAULTS_SUFFIX,
+        gameday_lambda_faults=True,
+        gameday_fis_extension_layer_arn=FIS_EXTENSION_LAYER,
+    )
+    return _synthesize(config, tmp_path_factory.mktemp("cdktf-lambda-faults.out"))
+
+
 PRODUCTION_SUFFIX = "prod-payments-16"
 """16 characters: the longest suffix, so every name is checked at its longest."""
 PRODUCTION_PREFIX = "acme-pay"

@@ -5,8 +5,8 @@ A plugin of every run from the repository root (``conftest.py`` there loads it).
 here, and xdist sends a whole group to one worker.
 
 - Every test that uses the session's synthesized app (``synthesized_app``,
-  ``production_app`` in ``tests/conftest.py``) is in one group, so the whole app is
-  synthesized once per run, not once per worker.
+  ``production_app``, ``lambda_faults_app`` in ``tests/conftest.py``) is in one group, so
+  each app is synthesized once per run, not once per worker.
 - Every other test is grouped by its module, so a module-scoped fixture (the construct
   tests' throwaway stack, the drill's replicated pair) is built once.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pytest
 
-APP_FIXTURES = frozenset({"synthesized_app", "production_app"})
+APP_FIXTURES = frozenset({"synthesized_app", "production_app", "lambda_faults_app"})
 APP_GROUP = "synthesized-app"
 
 

@@ -31,6 +31,19 @@ def test_production_passes_without_the_destroyability_exceptions(
     assert "CKV_AWS_139" not in accepted  # deletion protection is on: nothing to accept
 
 
+def test_the_lambda_fault_opt_in_passes_too(lambda_faults_app: SynthesizedApp) -> None:
+    """``gameday_lambda_faults`` adds a bucket, a layer and permissions: the same gate, and
+    only the accepted finding its bucket shares with the access log buckets."""
+    result = gate(lambda_faults_app.stacks_dir, "default")
+    assert result.parsing_errors == 0
+    assert [f"{f.check} {f.resource} {f.file}" for f in result.failed] == []
+    assert [f"{e.check} {e.resource}" for e in result.unused] == []
+    config_bucket = [
+        finding.check for finding, _ in result.accepted if "fis-config" in finding.resource
+    ]
+    assert config_bucket == ["CKV_AWS_144"]
+
+
 def test_destroyability_exceptions_hold_for_the_default_profile_only() -> None:
     default = {(e.check, e.resource) for e in load_exceptions(profile="default")}
     production = {(e.check, e.resource) for e in load_exceptions(profile="production")}

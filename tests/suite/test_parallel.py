@@ -20,6 +20,9 @@ def test_tests_of_the_synthesized_app_share_one_group_whatever_their_module() ->
     assert xdist_group_of("tests/security/test_checkov.py::test_y[a]", ["production_app"]) == (
         APP_GROUP
     )
+    assert xdist_group_of("tests/app/test_gameday_stacks.py::t", ["lambda_faults_app"]) == (
+        APP_GROUP
+    )
 
 
 def test_every_other_test_is_grouped_by_its_module() -> None:

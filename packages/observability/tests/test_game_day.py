@@ -1,5 +1,6 @@
-"""GameDayExperiments: the two replication-pause templates, their stop conditions, their
-regions, and a role limited to what the actions need on the exact ARNs."""
+"""GameDayExperiments: the two replication-pause templates (and no Lambda fault unless asked),
+their stop conditions, their regions, and a role limited to what the actions need on the exact
+ARNs."""
 
 from __future__ import annotations
 
@@ -73,6 +74,14 @@ def test_s3_pause_runs_in_the_primary_region_towards_the_secondary(synth: Synth)
     assert template["target"][0]["resource_arns"] == [BUCKET]
     assert template["stop_condition"] == [
         {"source": "aws:cloudwatch:alarm", "value": PRIMARY_ALARM}
+    ]
+
+
+def test_no_lambda_fault_unless_asked(synth: Synth) -> None:
+    templates = synth.resources("aws_fis_experiment_template")
+    assert sorted(t["tags"]["Name"] for t in templates.values()) == [
+        "payment-processing-gameday-dynamodb-pause-use2-test",
+        "payment-processing-gameday-s3-pause-use1-test",
     ]
 
 

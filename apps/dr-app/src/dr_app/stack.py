@@ -17,6 +17,7 @@ from payment_dr_compute import (
     Bundle,
     FailoverOrchestrator,
     FailoverOrchestratorProps,
+    FisLambdaExtension,
     PaymentFunctions,
     PaymentFunctionsProps,
     PaymentIdKey,
@@ -84,6 +85,7 @@ from payment_dr_observability import (
     DrDashboardProps,
     GameDayExperiments,
     GameDayExperimentsProps,
+    LambdaFaultTarget,
     ReadinessMetrics,
     RegionView,
     S3ReplicationRule,
@@ -124,6 +126,8 @@ class PaymentDrStack(TerraformStack):
     payment_id_key: PaymentIdKey
     sessions: SessionTable
     bucket: SecureBucket
+    fis_config: SecureBucket | None
+    """The AWS FIS configuration bucket of ``api-errors`` (primary stack, opt-in)."""
 
     def __init__(
         self,
@@ -240,6 +244,7 @@ class PaymentDrStack(TerraformStack):
                 session_table_name=self.session_table_name,
                 session_table_arn=self.session_table_arn,
                 log_retention_days=config.log_retention_days,
+                fis_extension=self._fis_extension() if primary is None else None,
                 provider=self.provider,
             ),
         )
@@ -512,9 +517,60 @@ class PaymentDrStack(TerraformStack):
             ),
         )
 
+    def _fis_extension(self) -> FisLambdaExtension | None:
+        """The AWS FIS Lambda extension for the primary API function (``api-errors``), opt-in
+        by ``gameday_lambda_faults``: its configuration bucket in this region, encrypted with
+        this region's key and logged like the data bucket (docs/gameday.md)."""
+        config = self.config
+        self.fis_config = None
+        if not config.gameday_lambda_faults:
+            return None
+        self.fis_config = SecureBucket(
+            self,
+            "fis-config",
+            SecureBucketProps(
+                namer=config.namer,
+                region=self.region,
+                kms_key_arn=self.key_arn,
+                name=names.GAMEDAY_FIS_CONFIG_BUCKET,
+                access_logs=self.access_logs,
+                # FIS writes a fault there for the experiment's duration and deletes it at
+                # its end: nothing to keep, in any profile
+                force_destroy=True,
+                provider=self.provider,
+            ),
+        )
+        return FisLambdaExtension(
+            layer_arn=config.gameday_fis_extension_layer_arn,
+            configuration_bucket_arn=self.fis_config.bucket_arn,
+            configuration_key_arn=self.key_arn,
+        )
+
+    def _lambda_faults(self, primary: PaymentDrStack) -> LambdaFaultTarget | None:
+        """The ``api-errors`` template's target, when the primary API function carries the
+        extension. It stops on the us-east-1 alarms that say the fault reached beyond the API
+        (the primary cluster's replication, the API function's throttles), not on the API's
+        own error, 5XX and health alarms, which it raises by design."""
+        bucket, fis = primary.fis_config, primary.functions.fis_extension
+        if bucket is None or fis is None:
+            return None
+        theirs = primary.alarms.alarm_arns
+        return LambdaFaultTarget(
+            function_arn=primary.functions.api.function_arn,
+            configuration_bucket_arn=bucket.bucket_arn,
+            configuration_prefix=fis.configuration_prefix,
+            kms_key_arn=primary.key_arn,
+            stop_alarm_arns=(
+                theirs["aurora-replication-lag"],
+                theirs["aurora-rpo-lag"],
+                theirs["lambda-throttles-api"],
+            ),
+        )
+
     def _gameday(self, primary: PaymentDrStack) -> None:
-        """Game-day experiment templates (AWS FIS), opt-in by ``gameday_experiments``: each
-        stops on its region's alarms (docs/gameday.md)."""
+        """Game-day experiment templates (AWS FIS), opt-in by ``gameday_experiments`` (and
+        ``gameday_lambda_faults`` for ``api-errors``): each stops on alarms of its own region
+        (docs/gameday.md)."""
         config = self.config
         mine, theirs = self.alarms.alarm_arns, primary.alarms.alarm_arns
         self.gameday = GameDayExperiments(
@@ -537,6 +593,7 @@ class PaymentDrStack(TerraformStack):
                         mine["lambda-throttles-orchestrator"],
                     ),
                 },
+                lambda_faults=self._lambda_faults(primary),
                 provider=self.provider,
                 primary_provider=self.primary_region_provider,
             ),

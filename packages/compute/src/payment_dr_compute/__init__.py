@@ -20,6 +20,7 @@ from payment_dr_compute.bundle import Bundle, build_bundle
 
 if TYPE_CHECKING:
     from payment_dr_compute.client_keys import ApiClientKeys, ApiClientKeysProps
+    from payment_dr_compute.fis_extension import FisLambdaExtension
     from payment_dr_compute.function import (
         PolicyStatement,
         RegionalFunction,
@@ -36,6 +37,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "ApiClientKeys": "payment_dr_compute.client_keys",
     "ApiClientKeysProps": "payment_dr_compute.client_keys",
+    "FisLambdaExtension": "payment_dr_compute.fis_extension",
     "PolicyStatement": "payment_dr_compute.function",
     "RegionalFunction": "payment_dr_compute.function",
     "RegionalFunctionProps": "payment_dr_compute.function",
@@ -64,6 +66,7 @@ __all__ = [
     "Bundle",
     "FailoverOrchestrator",
     "FailoverOrchestratorProps",
+    "FisLambdaExtension",
     "PaymentFunctions",
     "PaymentFunctionsProps",
     "PaymentIdKey",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cdktf import AssetType, ITerraformDependable, TerraformAsset, TerraformProvider
+from cdktf import AssetType, ITerraformDependable, TerraformAsset, TerraformProvider, Token
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -40,6 +41,9 @@ Policy Reference, AWSLambdaENIManagementAccess). DescribeNetworkInterfaces works
 ``*``, so AWS ships this policy for the purpose. Not AWSLambdaVPCAccessExecutionRole: that one
 also allows logs:CreateLogGroup/CreateLogStream/PutLogEvents on ``*``, which would undo the
 function's own log statement scoped to its log group."""
+
+MAX_LAYERS = 5
+"""Layers a function may use (Lambda Developer Guide, "Lambda quotas": function layers, five)."""
 
 _RESERVED_ENV = frozenset(
     {
@@ -92,6 +96,10 @@ class RegionalFunctionProps:
     """The function's own permissions, beyond logs, tracing and VPC access."""
 
     environment: Mapping[str, str] = field(default_factory=dict)
+    layer_arns: tuple[str, ...] = ()
+    """Layer version ARNs of this region, at most :data:`MAX_LAYERS`. None by default: the
+    bundle carries every dependency."""
+
     memory_mb: int = 512
     """Memory (and so CPU) in MB, 128 to 10240."""
 
@@ -139,6 +147,21 @@ class RegionalFunctionProps:
                 raise ConfigError(
                     "environment", key, "UPPER_CASE names not reserved by the Lambda runtime"
                 )
+        layer = rf"arn:aws:lambda:{re.escape(self.region)}:\d{{12}}:layer:[A-Za-z0-9_-]+:[1-9]\d*"
+        layers = self.layer_arns
+        if (
+            not isinstance(layers, tuple)
+            or len(layers) > MAX_LAYERS
+            or len(set(layers)) != len(layers)
+            or any(
+                not Token.is_unresolved(arn) and re.fullmatch(layer, arn) is None for arn in layers
+            )
+        ):
+            raise ConfigError(
+                "layer_arns",
+                layers,
+                f"a tuple of at most {MAX_LAYERS} distinct layer version ARNs in {self.region}",
+            )
         for statement in self.statements:
             for action in statement.actions:
                 if "*" in action:
@@ -265,6 +288,7 @@ class RegionalFunction(Construct):
             memory_size=props.memory_mb,
             timeout=props.timeout_seconds,
             kms_key_arn=props.kms_key_arn,
+            layers=list(props.layer_arns) or None,
             environment=LambdaFunctionEnvironment(variables=dict(props.environment))
             if props.environment
             else None,

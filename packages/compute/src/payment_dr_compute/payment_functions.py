@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdent
 from constructs import Construct
 
 from payment_dr_compute.bundle import Bundle
+from payment_dr_compute.fis_extension import FisLambdaExtension
 from payment_dr_compute.function import PolicyStatement, RegionalFunction, RegionalFunctionProps
 from payment_dr_core import ConfigError, Namer
 from payment_dr_core.validation import Rule, in_range
@@ -87,6 +88,11 @@ class PaymentFunctionsProps:
     log_retention_days: int = 365
     api_memory_mb: int = 512
     api_timeout_seconds: int = 15
+    fis_extension: FisLambdaExtension | None = None
+    """The AWS FIS Lambda extension on the API function (its layer, its two variables and
+    read access to its configuration location), for the ``api-errors`` game day. None (the
+    default): the API function is deployed without it. Only the API function gets it."""
+
     provider: TerraformProvider | None = None
 
     def validate(self) -> None:
@@ -109,6 +115,8 @@ class PaymentFunctionsProps:
                 self.db_global_cluster_identifier,
                 "set exactly when db_cluster_identifier is (the write fence needs both)",
             )
+        if self.fis_extension is not None:
+            self.fis_extension.validate(self.region)
 
 
 class PaymentFunctions(Construct):
@@ -199,6 +207,7 @@ class PaymentFunctions(Construct):
             variables: dict[str, str],
             memory_mb: int,
             timeout_seconds: int,
+            layer_arns: tuple[str, ...] = (),
         ) -> RegionalFunction:
             return RegionalFunction(
                 self,
@@ -215,6 +224,7 @@ class PaymentFunctions(Construct):
                     security_group_ids=(props.security_group_id,),
                     statements=statements,
                     environment=variables,
+                    layer_arns=layer_arns,
                     memory_mb=memory_mb,
                     timeout_seconds=timeout_seconds,
                     log_retention_days=props.log_retention_days,
@@ -240,6 +250,9 @@ class PaymentFunctions(Construct):
             ("secretsmanager:GetSecretValue",),
             (props.payment_id_key_secret_arn,),
         )
+        fis = props.fis_extension
+        self.fis_extension = fis
+        """The FIS Lambda extension on :attr:`api`, or None."""
         self.api = function(
             "api",
             "payment-api",
@@ -252,6 +265,7 @@ class PaymentFunctions(Construct):
                 id_key_statement,
                 decrypt_through_secrets_manager,
                 *fence_statements,
+                *(fis.statements(props.region) if fis is not None else ()),
             ),
             {
                 **api_database,
@@ -259,9 +273,11 @@ class PaymentFunctions(Construct):
                 "SESSION_TABLE_NAME": props.session_table_name,
                 "PAYMENT_ID_KEY_SECRET_ARN": props.payment_id_key_secret_arn,
                 "POWERTOOLS_SERVICE_NAME": "payment-api",
+                **(fis.environment if fis is not None else {}),
             },
             props.api_memory_mb,
             props.api_timeout_seconds,
+            (fis.layer_arn,) if fis is not None else (),
         )
         self.migrate = function(
             "migrate",

@@ -106,6 +106,27 @@ PRODUCTION_SECRET_RECOVERY_WINDOW_DAYS = 30
 """Days a deleted master secret stays recoverable in production (Secrets Manager allows
 7 to 30; 0 deletes at once)."""
 
+FIS_EXTENSION_ARCHITECTURE = "x86_64"
+"""Architecture of the payment functions (``RegionalFunction``): the AWS FIS Lambda extension
+is published per architecture, and the layer must match the function's."""
+
+FIS_EXTENSION_SSM_PARAMETER = (
+    f"/aws/service/fis/lambda-extension/AWS-FIS-extension-{FIS_EXTENSION_ARCHITECTURE}/1.x.x"
+)
+"""Public SSM parameter whose value, in each region, is the extension's layer version ARN there
+(FIS User Guide, "Available versions of the AWS FIS extension for Lambda")."""
+
+
+def fis_extension_layer_pattern(region: str) -> str:
+    """Regular expression of the FIS extension's layer version ARN in ``region``: the layer
+    ``aws-fis-extension-<architecture>`` of an AWS account, at a version number (the shape of
+    the SSM parameter's value in the FIS User Guide's example)."""
+    return (
+        rf"arn:aws:lambda:{re.escape(region)}:\d{{12}}:layer:"
+        rf"aws-fis-extension-{FIS_EXTENSION_ARCHITECTURE}:[1-9]\d*"
+    )
+
+
 BackendKind = Literal["s3", "local"]
 
 
@@ -260,10 +281,30 @@ class EnvironmentConfig:
 
     gameday_experiments: bool | None = None
     """AWS FIS experiment templates for game days (docs/gameday.md): DynamoDB and S3
-    replication paused, each with its own stop conditions and a role limited to its actions.
+    replication paused (and API errors with ``gameday_lambda_faults``), each with its own stop
+    conditions and a role limited to its actions.
     None (the default) means on outside production and off in production; ``true`` in a
     production file is the explicit opt-in, ``false`` turns them off anywhere. A template
     does nothing until someone starts it (``payment-dr gameday``)."""
+
+    gameday_lambda_faults: bool = False
+    """The ``api-errors`` game day (docs/gameday.md): errors injected into the primary API
+    function by AWS FIS (``aws:lambda:invocation-error``). It changes the deployment, so it
+    is off unless set: true adds the AWS FIS Lambda extension to the us-east-1 API function
+    (the layer ``gameday_fis_extension_layer_arn`` and the variables
+    ``AWS_LAMBDA_EXEC_WRAPPER`` and ``AWS_FIS_CONFIGURATION_LOCATION``), a configuration
+    bucket in us-east-1 that the function reads and FIS writes, and the experiment template.
+    Needs the game-day experiments on (``gameday_experiments``, so in production only with
+    ``gameday_experiments = true`` as well)."""
+
+    gameday_fis_extension_layer_arn: str = ""
+    """Layer version ARN of the AWS FIS Lambda extension for us-east-1 and x86_64 (the API
+    function's architecture); required when ``gameday_lambda_faults`` is true, unused (but
+    still checked when set) otherwise. AWS publishes it per region as the public SSM parameter
+    ``/aws/service/fis/lambda-extension/AWS-FIS-extension-x86_64/1.x.x`` (FIS User Guide,
+    "Available versions of the AWS FIS extension for Lambda"): ``aws ssm get-parameter
+    --region us-east-1 --name <that name> --query Parameter.Value``. A pinned version, so a new
+    extension release changes nothing until this value does."""
 
     # --- data protection and paging (what ``production`` changes) ------------------------
 
@@ -356,6 +397,7 @@ class EnvironmentConfig:
         self._check_data_protection()
         self._check_paging()
         self._check_production_inputs()
+        self._check_lambda_faults()
         self._check_names()
 
     def _check_data_protection(self) -> None:
@@ -509,6 +551,31 @@ class EnvironmentConfig:
                 raise ConfigError(name, value, "true or false")
         if self.gameday_experiments is not None and not isinstance(self.gameday_experiments, bool):
             raise ConfigError("gameday_experiments", self.gameday_experiments, "true or false")
+
+    def _check_lambda_faults(self) -> None:
+        if not isinstance(self.gameday_lambda_faults, bool):
+            raise ConfigError("gameday_lambda_faults", self.gameday_lambda_faults, "true or false")
+        layer = self.gameday_fis_extension_layer_arn
+        expected = fis_extension_layer_pattern(self.regions.primary)
+        allowed = (
+            f"the AWS FIS Lambda extension's layer version ARN for {self.regions.primary} and "
+            f"{FIS_EXTENSION_ARCHITECTURE} (arn:aws:lambda:{self.regions.primary}:<account>:layer:"
+            f"aws-fis-extension-{FIS_EXTENSION_ARCHITECTURE}:<version>), the value of the public "
+            f"SSM parameter {FIS_EXTENSION_SSM_PARAMETER} in {self.regions.primary}"
+        )
+        if not isinstance(layer, str) or (layer and re.fullmatch(expected, layer) is None):
+            raise ConfigError("gameday_fis_extension_layer_arn", layer, allowed)
+        if not self.gameday_lambda_faults:
+            return
+        if not self.gameday_experiments_enabled:
+            raise ConfigError(
+                "gameday_lambda_faults",
+                self.gameday_lambda_faults,
+                "false while the game-day experiments are off: set gameday_experiments = true "
+                "as well (production has none unless it says so)",
+            )
+        if not layer:
+            raise ConfigError("gameday_fis_extension_layer_arn", layer, allowed)
 
     def _check_certificate_names(self) -> None:
         limit = CERTIFICATE_DOMAIN_MAX_OCTETS

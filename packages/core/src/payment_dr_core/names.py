@@ -107,10 +107,18 @@ GAMEDAY_DYNAMODB_EXPERIMENT = NameSpec(K.NAME_TAG, "gameday-dynamodb-pause", reg
 """Name tag of the experiment template pausing the session table's replication."""
 GAMEDAY_S3_EXPERIMENT = NameSpec(K.NAME_TAG, "gameday-s3-pause", regional=True)
 """Name tag of the experiment template pausing the data bucket's replication."""
+GAMEDAY_API_ERRORS_EXPERIMENT = NameSpec(K.NAME_TAG, "gameday-api-errors", regional=True)
+"""Name tag of the experiment template injecting errors into the primary API function
+(opt-in, ``gameday_lambda_faults``)."""
+GAMEDAY_FIS_CONFIG_BUCKET = NameSpec(K.S3_BUCKET, "fis-config", regional=True)
+"""The bucket through which AWS FIS hands a fault to its Lambda extension (opt-in,
+``gameday_lambda_faults``): one per region, in the primary region."""
 GAMEDAY_NAMES: tuple[NameSpec, ...] = (
     GAMEDAY_FIS_ROLE,
     GAMEDAY_DYNAMODB_EXPERIMENT,
     GAMEDAY_S3_EXPERIMENT,
+    GAMEDAY_API_ERRORS_EXPERIMENT,
+    GAMEDAY_FIS_CONFIG_BUCKET,
 )
 
 ALL: tuple[NameSpec, ...] = (
@@ -127,6 +135,8 @@ ALL: tuple[NameSpec, ...] = (
     GAMEDAY_FIS_ROLE,
     GAMEDAY_DYNAMODB_EXPERIMENT,
     GAMEDAY_S3_EXPERIMENT,
+    GAMEDAY_API_ERRORS_EXPERIMENT,
+    GAMEDAY_FIS_CONFIG_BUCKET,
     VPC,
     PRIVATE_SUBNET,
     PRIVATE_ROUTE_TABLE,

@@ -27,7 +27,11 @@ from payment_dr_observability.dashboard_body import (
 )
 from payment_dr_observability.dr_alarms import DrAlarms, DrAlarmsProps
 from payment_dr_observability.dr_dashboard import DrDashboard, DrDashboardProps
-from payment_dr_observability.game_day import GameDayExperiments, GameDayExperimentsProps
+from payment_dr_observability.game_day import (
+    GameDayExperiments,
+    GameDayExperimentsProps,
+    LambdaFaultTarget,
+)
 from payment_dr_observability.targets import (
     ROUTE53_METRICS_REGION,
     ApiStage,
@@ -54,6 +58,7 @@ __all__ = [
     "DrDashboardProps",
     "GameDayExperiments",
     "GameDayExperimentsProps",
+    "LambdaFaultTarget",
     "ReadinessMetrics",
     "RegionView",
     "S3ReplicationRule",

@@ -288,68 +288,179 @@ def test_write_report_files(tmp_path: Path) -> None:
     assert written.with_suffix(".md").read_text().startswith("# Game day: s3-pause (t)")
 
 
-class _Table:
-    def __init__(self, items: list[Mapping[str, object]]) -> None:
-        self.items = items
-        self.queries: list[Mapping[str, object]] = []
-
-    def query(self, **kwargs: object) -> Mapping[str, object]:
-        self.queries.append(kwargs)
-        return {"Items": self.items}
-
-
-@pytest.mark.parametrize(("outcome", "ready"), [("pass", True), ("fail", False)])
-def test_check_readiness_reads_the_last_recorded_evaluation(
-    monkeypatch: pytest.MonkeyPatch, outcome: str, ready: bool
-) -> None:
-    from dr_app.cli.commands import gameday as command
+def _context(config: Any = None) -> Any:
     from dr_app.cli.context import CliContext
     from dr_app.cli.names import ResourceNames
     from payment_dr_core import EnvironmentConfig
+
+    config = config or EnvironmentConfig(suffix="t")
+    return CliContext(
+        names=ResourceNames.for_environment(config, PRIMARY, SECONDARY),
+        clients=None,  # type: ignore[arg-type]
+        out=io.StringIO(),
+        err=io.StringIO(),
+        stdin=io.StringIO(),
+        config=config,
+    )
+
+
+def _now(*outcomes: str, problem: str | None = None) -> Any:
+    """What ``payment-dr readiness --now`` produced: an evaluation of these outcomes (one
+    check each, in the evaluator's order), or ``problem`` and no evaluation."""
+    from dr_app.cli.commands.readiness import NowEvaluation
+    from payment_service.readiness.checks import CHECK_NAMES
     from payment_service.readiness.model import CheckResult, Evaluation, Outcome
-    from payment_service.readiness.store import to_item
 
-    evaluation = Evaluation(
-        "e1", 1_700_000_000.0, "schedule", (CheckResult("global-cluster", Outcome(outcome), "r"),)
+    function = "payment-processing-readiness-use2-t"
+    if problem is not None:
+        return lambda ctx: NowEvaluation(function, SECONDARY, problem=problem)
+    results = tuple(
+        CheckResult(name, Outcome(outcome), f"{name} reason")
+        for name, outcome in zip(CHECK_NAMES, outcomes, strict=False)
     )
-    table = _Table([to_item(evaluation, 86400)])
-    regions: list[str] = []
+    evaluation = Evaluation("e1", 1_700_000_000.0, "operator", results)
+    return lambda ctx: NowEvaluation(function, SECONDARY, evaluation=evaluation)
 
-    def client(service: str, region: str, limits: object) -> _Table:
-        regions.append(f"{service}:{region}")
-        return table
 
-    monkeypatch.setattr(command, "boto3_client", client)
-    config = EnvironmentConfig(suffix="t")
-    ctx = CliContext(
-        names=ResourceNames.for_environment(config, PRIMARY, SECONDARY),
-        clients=None,  # type: ignore[arg-type]
-        out=io.StringIO(),
-        err=io.StringIO(),
-        stdin=io.StringIO(),
+def test_readiness_is_an_evaluation_run_now_and_every_check_must_pass() -> None:
+    from dr_app.cli.commands.gameday import check_readiness
+
+    calls: list[object] = []
+
+    def now(ctx: Any) -> Any:
+        calls.append(ctx)
+        return _now("pass", "pass")(ctx)
+
+    ctx = _context()
+    ready = check_readiness(ctx, now=now)
+    assert calls == [ctx], "one evaluation, run now"
+    assert ready.ready is True
+    assert ready.summary.startswith("readiness PASS at 2023-11-14T22:13:20.000Z (operator)")
+    assert ready.checks == (
+        {"check": "global-cluster", "outcome": "pass", "reason": "global-cluster reason"},
+        {"check": "cluster-instances", "outcome": "pass", "reason": "cluster-instances reason"},
     )
-    result = command.check_readiness(ctx)
-    assert result.ready is ready
-    assert regions == [f"dynamodb:{SECONDARY}"]
-    assert table.queries[0]["TableName"] == ctx.names.decision_table
-    assert result.checks == ({"check": "global-cluster", "outcome": outcome, "reason": "r"},)
+    assert ready.waived == ()
 
 
-def test_check_readiness_without_a_record_is_not_ready(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dr_app.cli.commands import gameday as command
-    from dr_app.cli.context import CliContext
-    from dr_app.cli.names import ResourceNames
-    from payment_dr_core import EnvironmentConfig
+@pytest.mark.parametrize("outcome", ["fail", "unknown"])
+def test_a_check_that_does_not_pass_refuses(outcome: str) -> None:
+    from dr_app.cli.commands.gameday import check_readiness
 
-    monkeypatch.setattr(command, "boto3_client", lambda *_: _Table([]))
-    config = EnvironmentConfig(suffix="t")
-    ctx = CliContext(
-        names=ResourceNames.for_environment(config, PRIMARY, SECONDARY),
-        clients=None,  # type: ignore[arg-type]
-        out=io.StringIO(),
-        err=io.StringIO(),
-        stdin=io.StringIO(),
+    ready = check_readiness(_context(), now=_now("pass", outcome, "pass"))
+    assert ready.ready is False
+    assert ready.summary.startswith(f"readiness {outcome.upper()} at ")
+    assert ready.waived == ()
+
+
+def test_only_the_checks_the_operator_names_are_waived() -> None:
+    from dr_app.cli.commands.gameday import check_readiness
+
+    now = _now("pass", "fail", "unknown")
+    waived = check_readiness(_context(), ("cluster-instances", "serverless-capacity"), now=now)
+    assert waived.ready is True
+    assert waived.waived == ("cluster-instances", "serverless-capacity")
+    assert waived.summary.endswith(
+        "; waived by the operator: cluster-instances, serverless-capacity"
     )
-    result = command.check_readiness(ctx)
-    assert result.ready is False
-    assert "no readiness evaluation" in result.summary
+    partly = check_readiness(_context(), ("cluster-instances",), now=now)
+    assert partly.ready is False
+    assert partly.waived == ("cluster-instances",)
+    passing = check_readiness(_context(), ("global-cluster",), now=now)
+    assert passing.ready is False
+    assert passing.waived == (), "a check that passed is not reported waived"
+
+
+def test_no_evaluation_is_not_ready() -> None:
+    from dr_app.cli.commands.gameday import check_readiness
+
+    problem = "the evaluator's configuration is unreadable (GetFunctionConfiguration ...)"
+    ready = check_readiness(_context(), ("global-cluster",), now=_now(problem=problem))
+    assert ready.ready is False
+    assert ready.summary == f"readiness not evaluated: {problem}"
+    assert ready.checks == ()
+
+
+def test_the_report_lists_the_waived_checks() -> None:
+    report = gameday.GameDayReport(gameday.SCENARIOS["s3-pause"], "t", "2024-01-01T00:00:00Z")
+    report.readiness = gameday.Readiness(
+        True,
+        "readiness FAIL ...; waived by the operator: certificates",
+        (
+            {"check": "certificates", "outcome": "fail", "reason": "expires in 20 days"},
+            {"check": "global-cluster", "outcome": "pass", "reason": "ok"},
+        ),
+        ("certificates",),
+    )
+    document = report.to_json()
+    assert document["readiness"]["waived"] == ["certificates"]  # type: ignore[index]
+    markdown = gameday.to_markdown(document)
+    assert "- `certificates` fail (waived by the operator): expires in 20 days" in markdown
+    assert "- `global-cluster` pass: ok" in markdown
+
+
+def test_the_command_refuses_on_a_fresh_evaluation_whatever_was_recorded(
+    tmp_path: Path,
+) -> None:
+    """End to end through ``payment-dr gameday`` (moto): the decision table holds a passing
+    evaluation from two minutes ago, but the checks run now find nothing of the environment,
+    so no experiment starts."""
+    from moto import mock_aws
+
+    from payment_service.readiness.model import CheckResult, Evaluation, Outcome
+    from payment_service.readiness.store import record
+    from tests.cli.test_readiness import TABLE, create_decision_table, deploy_evaluator
+
+    out_dir = tmp_path / "reports"
+    argv = ["--suffix", "dev", "gameday", "--scenario", "s3-pause", "--template-id", "EXT1"]
+    with mock_aws():
+        table = create_decision_table()
+        passed = Evaluation(
+            "r1",
+            1_700_000_000.0 - 120,
+            "schedule",
+            (CheckResult("global-cluster", Outcome.PASS, "r"),),
+        )
+        record(table, TABLE, passed, 86400)
+        deploy_evaluator()
+        code, err = _cli(tmp_path, [*argv, "--out-dir", str(out_dir)])
+    assert code == 3
+    (written,) = out_dir.glob("gameday-s3-pause-*.json")
+    report = json.loads(written.read_text())
+    assert report["verdict"] == "not-run"
+    assert report["experiment"] == {}
+    assert report["attempts"] == []
+    readiness = report["readiness"]
+    assert readiness["ready"] is False
+    assert "(operator)" in readiness["summary"]
+    assert len(readiness["checks"]) == 16
+    checks = {c["check"]: c for c in readiness["checks"]}
+    assert checks["auto-failover-switch"]["outcome"] == "fail"
+    assert readiness["waived"] == []
+    assert "not started: the DR pair is not shown ready" in report["observations"]
+
+
+def test_an_unknown_check_cannot_be_waived(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--suffix", "dev", "gameday", "--scenario", "s3-pause", "--waive-check", "everything"]
+    with pytest.raises(SystemExit) as raised:
+        _cli(tmp_path, argv)
+    assert raised.value.code == 2
+    assert "argument --waive-check: invalid choice: 'everything'" in capsys.readouterr().err
+
+
+def test_api_errors_runs_the_stacks_template_found_by_its_name_tag() -> None:
+    from dr_app.cli.commands.gameday import TEMPLATE_NAMES
+    from payment_dr_core import names
+
+    scenario = gameday.SCENARIOS["api-errors"]
+    assert (scenario.driver, scenario.template_tag, scenario.region_role) == (
+        "fis",
+        "gameday-api-errors",
+        "primary",
+    )
+    assert TEMPLATE_NAMES["api-errors"] is names.GAMEDAY_API_ERRORS_EXPERIMENT
+    assert _context().config.namer.of(TEMPLATE_NAMES["api-errors"], region=PRIMARY) == (
+        "payment-processing-gameday-api-errors-use1-t"
+    )

@@ -41,23 +41,28 @@ class DynamoDbOnly:
         raise AssertionError(f"payment-dr readiness must not call {name}")
 
 
+def create_decision_table() -> Any:
+    """The orchestrator's decision table, where the evaluator records (inside ``mock_aws``)."""
+    client = boto3.client("dynamodb", region_name=SECONDARY)
+    client.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+    )
+    return client
+
+
 @pytest.fixture
 def table() -> Iterator[Any]:
     with mock_aws():
-        client = boto3.client("dynamodb", region_name=SECONDARY)
-        client.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-        )
-        yield client
+        yield create_decision_table()
 
 
 def cli(tmp_path: Path, *args: str, clients: Any = None, now: float = NOW) -> tuple[int, str]:
@@ -133,38 +138,43 @@ def test_nothing_recorded_or_an_unreadable_table_exits_1(table: Any, tmp_path: P
 # --- --now -----------------------------------------------------------------------------------
 
 
+def deploy_evaluator() -> None:
+    """The evaluator as deployed: its function and configuration (inside ``mock_aws``)."""
+    role = boto3.client("iam", region_name="us-east-1").create_role(
+        RoleName=FUNCTION,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+    variables = environment(CHECKS_BUDGET_SECONDS="10")
+    del variables["AWS_REGION"]  # reserved: Lambda sets it
+    boto3.client("lambda", region_name=SECONDARY).create_function(
+        FunctionName=FUNCTION,
+        Runtime="python3.11",
+        Role=role,
+        Handler="payment_service.readiness.handler",
+        Code={"ZipFile": code.getvalue()},
+        Environment={"Variables": variables},
+    )
+
+
 @pytest.fixture
 def deployed() -> Iterator[None]:
     """The evaluator as deployed: its function and configuration (moto)."""
     with mock_aws():
-        role = boto3.client("iam", region_name="us-east-1").create_role(
-            RoleName=FUNCTION,
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
-        )["Role"]["Arn"]
-        code = io.BytesIO()
-        with zipfile.ZipFile(code, "w") as archive:
-            archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
-        variables = environment(CHECKS_BUDGET_SECONDS="10")
-        del variables["AWS_REGION"]  # reserved: Lambda sets it
-        boto3.client("lambda", region_name=SECONDARY).create_function(
-            FunctionName=FUNCTION,
-            Runtime="python3.11",
-            Role=role,
-            Handler="payment_service.readiness.handler",
-            Code={"ZipFile": code.getvalue()},
-            Environment={"Variables": variables},
-        )
+        deploy_evaluator()
         yield
 
 

@@ -40,8 +40,7 @@ class Scenario:
     expected_verdict: str
     expected_action: str
     driver: str
-    """``fis`` (a template of the stacks), ``fis-manual`` (a template created by hand, see
-    docs/gameday.md) or ``cli`` (the failover core's plan)."""
+    """``fis`` (a template of the stacks) or ``cli`` (the failover core's plan)."""
     template_tag: str = ""
     """The ``Name`` tag of the FIS template (``fis``), without region and suffix."""
     region_role: str = "secondary"
@@ -61,7 +60,8 @@ SCENARIOS: dict[str, Scenario] = {
             evidence="the API answers without the /health contract (row 4)",
             expected_verdict="service_broken",
             expected_action="switch_over (SwitchoverGlobalCluster, RPO 0)",
-            driver="fis-manual",
+            driver="fis",
+            template_tag="gameday-api-errors",
             region_role="primary",
             expects_failover_region=True,
         ),
@@ -229,6 +229,8 @@ class Readiness:
     ready: bool
     summary: str
     checks: tuple[Mapping[str, str], ...] = ()
+    waived: tuple[str, ...] = ()
+    """Checks that did not pass and that the operator waived (``--waive-check``)."""
 
 
 @dataclass(frozen=True)
@@ -314,6 +316,7 @@ class GameDayReport:
                 "ready": self.readiness.ready,
                 "summary": self.readiness.summary,
                 "checks": [dict(c) for c in self.readiness.checks],
+                "waived": list(self.readiness.waived),
             },
             "experiment": self.experiment,
             "stop_reason": self.stop_reason,
@@ -360,7 +363,13 @@ def to_markdown(report: Mapping[str, Any]) -> str:
         lines.append("Not checked.")
     else:
         lines.append(f"{'ready' if readiness['ready'] else 'NOT ready'}: {readiness['summary']}")
-        lines += [f"- `{c['check']}` {c['outcome']}: {c['reason']}" for c in readiness["checks"]]
+        waived = set(readiness.get("waived", ()))
+        lines += [
+            f"- `{c['check']}` {c['outcome']}"
+            + (" (waived by the operator)" if c["check"] in waived else "")
+            + f": {c['reason']}"
+            for c in readiness["checks"]
+        ]
     lines += ["", "## Fault", ""]
     experiment = report.get("experiment") or {}
     lines += [f"- {key}: {value}" for key, value in experiment.items()] or ["- none"]

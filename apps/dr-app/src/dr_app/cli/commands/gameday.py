@@ -1,9 +1,11 @@
 """``payment-dr gameday --scenario <name>``: one game-day experiment with evidence.
 
 Refused in production unless ``--allow-production`` (and ``database-failover`` always: it
-fails over with ``AllowDataLoss``). Readiness first (:func:`check_readiness`), then the fault,
-a bounded synthetic load through the failover name, the RTO and the RPO, and a report in JSON
-and Markdown (``--out-dir``). docs/gameday.md has the procedure and the report format.
+fails over with ``AllowDataLoss``). Readiness first (:func:`check_readiness`: every check run
+now, as ``payment-dr readiness --now`` does, and all must pass unless ``--waive-check`` names
+them), then the fault, a bounded synthetic load through the failover name, the RTO and the
+RPO, and a report in JSON and Markdown (``--out-dir``). docs/gameday.md has the procedure and
+the report format.
 
 Exit codes: 0 the kit did what the scenario expects; 1 it did not (or the experiment was
 stopped by a stop condition); 2 bad arguments; 3 refused (production, not ready, no template).
@@ -17,22 +19,30 @@ import os
 import ssl
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any, cast
 
 from dr_app.cli import gameday
 from dr_app.cli.commands.planned import add_wait_options, wait_options
+from dr_app.cli.commands.readiness import NowEvaluation, evaluate_now
 from dr_app.cli.context import CliContext, Exit
 from dr_app.cli.operations import DEFAULT_MAX_LAG_MS, failback, failover
 from payment_dr_core import RegionRole, names
 from payment_service.failover.clients import OPERATOR_LIMITS, boto3_client
+from payment_service.readiness.checks import CHECK_NAMES
+from payment_service.readiness.model import Outcome
 
 TEMPLATE_NAMES = {
+    "api-errors": names.GAMEDAY_API_ERRORS_EXPERIMENT,
     "dynamodb-pause": names.GAMEDAY_DYNAMODB_EXPERIMENT,
     "s3-pause": names.GAMEDAY_S3_EXPERIMENT,
 }
 """The ``Name`` tag of each scenario's template in the stacks (``GameDayExperiments``)."""
+
+TEMPLATE_SWITCHES = {"api-errors": "gameday_lambda_faults"}
+"""The config switch that puts a scenario's template into the stacks, besides
+``gameday_experiments``."""
 
 CLIENT_KEY_ENV = "PAYMENT_DR_CLIENT_KEY"
 """``<client id>.<key>`` of the API client the synthetic load authenticates as."""
@@ -51,7 +61,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="run in a production environment (never database-failover)",
     )
     parser.add_argument("--url", help="the API's failover name (default https://<api domain>)")
-    parser.add_argument("--template-id", help="FIS experiment template (api-errors needs it)")
+    parser.add_argument(
+        "--template-id",
+        help="FIS experiment template (default: the stacks' template of the scenario)",
+    )
+    parser.add_argument(
+        "--waive-check",
+        action="append",
+        default=[],
+        choices=CHECK_NAMES,
+        metavar="CHECK",
+        help="start even if this readiness check does not pass (repeat for several); "
+        "recorded in the report",
+    )
     parser.add_argument("--warmup-seconds", type=float, default=60.0)
     parser.add_argument("--duration-seconds", type=float, default=900.0)
     parser.add_argument("--interval-seconds", type=float, default=1.0)
@@ -67,27 +89,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(run=run)
 
 
-def check_readiness(ctx: CliContext) -> gameday.Readiness:
-    """Whether the DR pair is ready: the last evaluation the readiness evaluator recorded in
-    the decision table (``payment_service.readiness.store.latest``, in the secondary region).
-
-    A single function so that ``payment-dr readiness --now`` (an evaluation with the
-    operator's credentials) can replace the read once it exists.
-    """
-    from payment_service.readiness.store import latest
-
-    region = ctx.names.secondary_region
-    table = ctx.names.decision_table
-    try:
-        client = boto3_client("dynamodb", region, OPERATOR_LIMITS)
-        evaluation = latest(client, table)
-    except Exception as exc:  # reported, never fatal: not ready
-        return gameday.Readiness(False, f"no readiness record readable in {table}: {exc}")
-    if evaluation is None:
-        return gameday.Readiness(False, f"no readiness evaluation recorded in {table}")
-    checks = tuple(result.to_json() for result in evaluation.results)
+def check_readiness(
+    ctx: CliContext,
+    waived: Collection[str] = (),
+    *,
+    now: Callable[[CliContext], NowEvaluation] = evaluate_now,
+) -> gameday.Readiness:
+    """Whether the DR pair is ready now: every readiness check run at this moment with the
+    operator's credentials on the deployed evaluator's configuration (``now``, the code of
+    ``payment-dr readiness --now``), not the last recorded evaluation, which may be minutes
+    old. Ready only when every check passed, except those named in ``waived``; a waived check
+    that did not pass is listed in the result."""
+    result = now(ctx)
+    if result.evaluation is None:
+        return gameday.Readiness(False, f"readiness not evaluated: {result.problem}")
+    evaluation = result.evaluation
+    checks = tuple(check.to_json() for check in evaluation.results)
+    blocking = [c.check for c in evaluation.results if c.outcome is not Outcome.PASS]
+    waived_here = tuple(name for name in blocking if name in waived)
     summary = evaluation.lines()[0]
-    return gameday.Readiness(evaluation.overall.value == "pass", summary, checks)
+    if waived_here:
+        summary += f"; waived by the operator: {', '.join(waived_here)}"
+    ready = bool(evaluation.results) and all(name in waived for name in blocking)
+    return gameday.Readiness(ready, summary, checks, waived_here)
 
 
 def _poster(url: str, client_key: str | None) -> gameday.Post:
@@ -174,9 +198,12 @@ def run(ctx: CliContext, args: argparse.Namespace) -> int:
         return int(Exit.USAGE)
     deps = build_deps(ctx, args, scenario, url)
     if scenario.driver != "cli" and deps.template_id is None:
+        switches = " and ".join(
+            ["gameday_experiments", *filter(None, [TEMPLATE_SWITCHES.get(scenario.name)])]
+        )
         ctx.err.write(
             f"payment-dr gameday: no FIS template for {scenario.name}: deploy with "
-            "gameday_experiments on, or pass --template-id (docs/gameday.md)\n"
+            f"{switches} on, or pass --template-id (docs/gameday.md)\n"
         )
         return int(Exit.REFUSED)
     options = gameday.RunOptions(
@@ -205,8 +232,9 @@ def build_deps(
         spec = TEMPLATE_NAMES[scenario.name]
         name = ctx.config.namer.of(spec, region=region) if ctx.config else None
         template_id = gameday.find_template(fis, name) if name else None
+    waived = tuple(args.waive_check or ())
     deps = gameday.GameDayDeps(
-        readiness=lambda: check_readiness(ctx),
+        readiness=lambda: check_readiness(ctx, waived),
         post=_poster(url, os.environ.get(CLIENT_KEY_ENV)),
         fis=fis,
         template_id=template_id,

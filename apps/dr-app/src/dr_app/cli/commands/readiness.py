@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from dr_app.cli.context import CliContext, Exit
@@ -144,16 +145,35 @@ def _variables(configuration: Mapping[str, object]) -> tuple[dict[str, str] | No
     return {str(key): str(value) for key, value in variables.items()}, None
 
 
-def run_now(
+@dataclass(frozen=True)
+class NowEvaluation:
+    """An evaluation run now with the operator's credentials, or why there is none."""
+
+    function: str
+    """The deployed evaluator whose configuration the checks ran on."""
+    region: str
+    evaluation: Evaluation | None = None
+    problem: str | None = None
+    """Why no check ran: the evaluator's configuration is unreadable or invalid."""
+    error: str | None = None
+    """The configuration error, when it is invalid."""
+
+    @property
+    def ready(self) -> bool:
+        """Every check passed."""
+        return self.evaluation is not None and self.evaluation.overall is Outcome.PASS
+
+
+def evaluate_now(
     ctx: CliContext,
     *,
     lambda_client: LambdaFactory = boto3_lambda,
     readiness_clients: ClientsFactory = Boto3ReadinessClients,
-) -> int:
-    """Read the evaluator's configuration, run every check with the operator's credentials,
-    print the evaluation."""
+) -> NowEvaluation:
+    """Read the deployed evaluator's configuration and run every check with the operator's
+    credentials: ``payment-dr readiness --now``, and the gate of ``payment-dr gameday``.
+    Records and publishes nothing."""
     region, function = ctx.names.secondary_region, ctx.names.readiness_function
-    document: dict[str, object] = {"source": "now", "function": function, "region": region}
     source = f"GetFunctionConfiguration {function} in {region}"
     try:
         configuration = lambda_client(region).get_function_configuration(FunctionName=function)
@@ -162,21 +182,18 @@ def run_now(
         variables, problem = None, explain(exc)
     if variables is None:
         ctx.record_error(region, "lambda", problem or "no configuration")
-        emit(
-            ctx,
-            {**document, "ready": False, "evaluation": None},
-            [f"readiness --now: the evaluator's configuration is unreadable ({source})"],
+        return NowEvaluation(
+            function, region, problem=f"the evaluator's configuration is unreadable ({source})"
         )
-        return Exit.FAILED
     try:
         settings = ReadinessSettings.from_env({**variables, "AWS_REGION": region})
     except ConfigError as exc:
-        emit(
-            ctx,
-            {**document, "ready": False, "evaluation": None, "error": str(exc)},
-            [f"readiness --now: the evaluator's configuration is invalid ({source}): {exc}"],
+        return NowEvaluation(
+            function,
+            region,
+            problem=f"the evaluator's configuration is invalid ({source}): {exc}",
+            error=str(exc),
         )
-        return Exit.FAILED
     evaluation = evaluate(
         settings,
         readiness_clients(),
@@ -184,8 +201,31 @@ def run_now(
         clock=ctx.wall_clock,
         monotonic=ctx.clock,
     )
-    ready = evaluation.overall is Outcome.PASS
-    lines = _lines(evaluation)
-    lines.append(f"run now with your credentials on the configuration of {function} ({region})")
-    emit(ctx, {**document, "ready": ready, "evaluation": evaluation.to_json()}, lines)
-    return Exit.OK if ready else Exit.FAILED
+    return NowEvaluation(function, region, evaluation=evaluation)
+
+
+def run_now(
+    ctx: CliContext,
+    *,
+    lambda_client: LambdaFactory = boto3_lambda,
+    readiness_clients: ClientsFactory = Boto3ReadinessClients,
+) -> int:
+    """Read the evaluator's configuration, run every check with the operator's credentials,
+    print the evaluation."""
+    now = evaluate_now(ctx, lambda_client=lambda_client, readiness_clients=readiness_clients)
+    document: dict[str, object] = {"source": "now", "function": now.function, "region": now.region}
+    if now.evaluation is None:
+        if now.error is not None:
+            document["error"] = now.error
+        emit(
+            ctx,
+            {**document, "ready": False, "evaluation": None},
+            [f"readiness --now: {now.problem}"],
+        )
+        return Exit.FAILED
+    lines = _lines(now.evaluation)
+    lines.append(
+        f"run now with your credentials on the configuration of {now.function} ({now.region})"
+    )
+    emit(ctx, {**document, "ready": now.ready, "evaluation": now.evaluation.to_json()}, lines)
+    return Exit.OK if now.ready else Exit.FAILED

@@ -24,6 +24,7 @@ from dataclasses import replace
 import pytest
 from pg8000.exceptions import DatabaseError as PgDatabaseError  # type: ignore[import-untyped]
 
+from payment_service import resolver
 from payment_service.api import PaymentService
 from payment_service.aws import CallTimeouts, dynamodb_client, secrets_manager_client
 from payment_service.connection import (
@@ -37,7 +38,7 @@ from payment_service.deadline import Deadline
 from payment_service.failover.clients import boto3_client
 from payment_service.idempotency_cache import CacheGuard, DynamoDbIdempotencyStore
 from payment_service.repository import PaymentRepository
-from payment_service.resolver import AddressInfo, HostResolver
+from payment_service.resolver import AddressInfo, EndpointNames, HostResolver
 from payment_service.secrets import SecretCache
 from payment_service.writer import RDS_CALL_TIMEOUTS, GlobalWriterStatus, WriteFence
 from tests.runtime.conftest import (
@@ -600,3 +601,96 @@ def test_rds_api_faults_never_hold_a_write_past_the_fences_wait(fault: str) -> N
 
     assert host == "writer.example.internal", "no answer: the database decides"
     assert elapsed < 0.7, f"waited {elapsed:.2f} s"
+
+
+# --- DNS of the AWS endpoints ------------------------------------------------------------------
+
+
+class HungNames:
+    """Every lookup of ``hung`` hangs until released; other names resolve to 127.0.0.1."""
+
+    def __init__(self, hung: str, port: int) -> None:
+        self.hung = hung
+        self.port = port
+        self.release = threading.Event()
+        self.asked: list[str] = []
+
+    def lookup(self, host: str, port: int) -> list[AddressInfo]:
+        self.asked.append(host)
+        if host == self.hung:
+            self.release.wait(10)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", self.port))]
+
+
+def test_a_hung_lookup_of_the_dynamodb_endpoint_never_holds_the_payment(
+    make_database: MakeDatabase,
+    admin: Connection,
+    clean_payments: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """botocore's own getaddrinfo cannot be interrupted: the endpoint's name is looked up first,
+    within the call's bound, and the call is skipped when it does not answer."""
+    names = HungNames("dynamodb.us-east-1.amazonaws.com", 443)
+    monkeypatch.setattr(resolver, "ENDPOINT_NAMES", EndpointNames(HostResolver(names.lookup)))
+    client = dynamodb_client(REGION, DDB_TIMEOUTS)  # the real endpoint name
+    store = DynamoDbIdempotencyStore(client, TABLE_NAME)
+    database = make_database()
+    service = PaymentService(
+        region=REGION,
+        repository=PaymentRepository(database),
+        database=database,
+        idempotency_store=store,
+        sessions_table=store,
+        cache_guard=CacheGuard(call_seconds=DDB_TIMEOUTS.worst_case_seconds),
+    )
+    try:
+        response, elapsed = timed(service, post_payment("key-ddb-dns-hung"))
+    finally:
+        names.release.set()
+
+    assert response["statusCode"] == 201
+    assert elapsed < DDB_TIMEOUTS.connect_seconds + 0.3, f"answered after {elapsed:.2f} s"
+    assert names.asked == ["dynamodb.us-east-1.amazonaws.com"], "one lookup, then the breaker"
+    assert count_payments(admin, "key-ddb-dns-hung") == 1
+
+
+def test_a_hung_lookup_of_the_secrets_manager_endpoint_is_503_by_the_deadline(
+    make_database: MakeDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = HungNames("secretsmanager.us-east-1.amazonaws.com", 443)
+    monkeypatch.setattr(resolver, "ENDPOINT_NAMES", EndpointNames(HostResolver(names.lookup)))
+    client = secrets_manager_client(REGION, SECRET_TIMEOUTS)
+    database = make_database(
+        credentials=SecretCache(
+            client, "payments-db", call_seconds=SECRET_TIMEOUTS.worst_case_seconds
+        )
+    )
+    try:
+        response, elapsed = timed(service_without_cache(database), post_payment("key-sm-dns"))
+    finally:
+        names.release.set()
+
+    assert response["statusCode"] == 503
+    assert error_code(response) == "secret_unavailable"
+    assert_within_deadline(elapsed)
+    assert set(names.asked) == {"secretsmanager.us-east-1.amazonaws.com"}
+
+
+def test_an_endpoint_name_that_answered_is_not_looked_up_again_for_five_seconds() -> None:
+    asked: list[str] = []
+    now = [100.0]
+
+    def lookup(host: str, port: int) -> list[AddressInfo]:
+        asked.append(f"{host}:{port}")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    names = EndpointNames(HostResolver(lookup), clock=lambda: now[0])
+    names.check("https://dynamodb.us-east-2.amazonaws.com", 0.5)
+    now[0] += 4.9
+    names.check("https://dynamodb.us-east-2.amazonaws.com", 0.5)
+    names.check("http://127.0.0.1:8000", 0.5)  # an address: nothing to look up
+    now[0] += 0.1
+    names.check("https://dynamodb.us-east-2.amazonaws.com", 0.5)
+
+    assert asked == ["dynamodb.us-east-2.amazonaws.com:443"] * 2

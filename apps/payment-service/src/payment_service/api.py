@@ -470,6 +470,7 @@ def build_service(settings: Settings) -> PaymentService:
         dynamodb_client(settings.region, cache_timeouts),
         settings.session_table_name,
         ttl_seconds=settings.idempotency_ttl_seconds,
+        dns_seconds=cache_timeouts.connect_seconds,
     )
     return PaymentService(
         region=settings.region,

@@ -33,8 +33,10 @@ interrupt anything: it still refuses to start a call with no time left, and logs
 ``whole_call_deadline_unenforced`` once.
 
 Not covered: a lookup in the C library's resolver (``getaddrinfo``) is not interrupted by a
-signal (glibc retries its ``poll`` on ``EINTR``). The database host is therefore resolved by
-:mod:`payment_service.resolver`, which never waits on a lookup past its bound.
+signal (glibc retries its ``poll`` on ``EINTR``: ``resolv/res_send.c``). The database host
+is therefore resolved by :mod:`payment_service.resolver`, which never waits on a lookup past
+its bound, and the AWS endpoints' names are looked up there first
+(:class:`payment_service.resolver.EndpointNames`) before botocore looks them up again.
 
 What happens to the connection of an interrupted call: urllib3 closes a connection whose
 response was not read to the end when an exception (any ``BaseException``) leaves it, so

@@ -40,6 +40,7 @@ from payment_service.aws import CallTimeouts, error_code, string_attribute
 from payment_service.bounded import call_within
 from payment_service.deadline import Deadline
 from payment_service.logging import get_logger
+from payment_service.resolver import check_client_endpoint
 
 if TYPE_CHECKING:
     from payment_service.aws import AttributeValue, DynamoDbClient
@@ -113,8 +114,11 @@ class DynamoDbIdempotencyStore:
         *,
         ttl_seconds: int = 86400,
         clock: Callable[[], float] = time.time,
+        dns_seconds: float = DEFAULT_CACHE_TIMEOUTS.connect_seconds,
     ) -> None:
         self._client = client
+        self._dns_seconds = dns_seconds
+        """The longest wait for the endpoint's name (:mod:`payment_service.resolver`)."""
         self._table = table_name
         self._ttl = ttl_seconds
         self._clock = clock
@@ -126,6 +130,7 @@ class DynamoDbIdempotencyStore:
 
     def get(self, key: str) -> CachedResult | None:
         """The unexpired record for ``key`` (TTL deletion is lazy, so expiry is checked)."""
+        check_client_endpoint(self._client, self._dns_seconds)
         response = self._client.get_item(
             TableName=self._table, Key=item_key(key), ConsistentRead=True
         )
@@ -156,6 +161,7 @@ class DynamoDbIdempotencyStore:
             "expires_at": {"N": str(now + self._ttl)},
         }
         try:
+            check_client_endpoint(self._client, self._dns_seconds)
             self._client.put_item(
                 TableName=self._table,
                 Item=item,
@@ -167,6 +173,7 @@ class DynamoDbIdempotencyStore:
 
     def table_status(self) -> str:
         """``TableStatus`` from DescribeTable (``ACTIVE`` when the table serves requests)."""
+        check_client_endpoint(self._client, self._dns_seconds)
         response = self._client.describe_table(TableName=self._table)
         table = response.get("Table")
         status = table.get("TableStatus") if isinstance(table, Mapping) else None

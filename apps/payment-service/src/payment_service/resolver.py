@@ -39,6 +39,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from payment_service.logging import get_logger
 
@@ -162,6 +163,71 @@ class HostResolver:
             self._changed.notify_all()
 
 
+class EndpointNames:
+    """Before an AWS SDK call: the endpoint's host name resolves within the caller's bound.
+
+    botocore (through urllib3) looks its endpoint up with ``getaddrinfo`` when it opens a
+    connection, and no signal interrupts that lookup (:mod:`payment_service.bounded`): a hung
+    resolver would hold the call until the C library gives up. So the name is looked up first
+    through a :class:`HostResolver`, never waited on past the bound; the call is made only
+    when the resolver answered (an address, or an error, which botocore's own lookup then
+    meets as fast; either is reused for ``fresh_seconds``). botocore's lookup asks a resolver
+    that has just answered.
+    """
+
+    def __init__(
+        self,
+        resolver: HostResolver | None = None,
+        *,
+        fresh_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._resolver = resolver or HostResolver()
+        self._fresh = fresh_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._answered: dict[tuple[str, int], float] = {}
+
+    def check(self, endpoint_url: str, timeout_seconds: float) -> None:
+        """Return when ``endpoint_url``'s host resolves, or when the resolver answers with an
+        error; :class:`DnsLookupTimeoutError` when it does not answer within
+        ``timeout_seconds``."""
+        parsed = urlsplit(endpoint_url)
+        host = parsed.hostname
+        if host is None or _is_ip_literal(host):
+            return
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        key = (host, port)
+        with self._lock:
+            answered = self._answered.get(key)
+            if answered is not None and self._clock() - answered < self._fresh:
+                return
+        try:
+            self._resolver.resolve(host, port, timeout_seconds)
+        except DnsLookupTimeoutError:
+            raise
+        except OSError:
+            # The resolver answered, with an error (no such name, no network): botocore's
+            # own lookup gets the same answer as fast, and reports it. Only a hang is kept
+            # from the call; an answer of either kind is fresh for fresh_seconds.
+            pass
+        with self._lock:
+            self._answered[key] = self._clock()
+
+
+ENDPOINT_NAMES = EndpointNames()
+"""The execution environment's check of AWS endpoint names."""
+
+
+def check_client_endpoint(client: object, timeout_seconds: float) -> None:
+    """:meth:`EndpointNames.check` for a boto3 client (``client.meta.endpoint_url``, boto3
+    documentation, "Clients"); objects without one (test doubles) are not checked."""
+    meta = getattr(client, "meta", None)
+    url = getattr(meta, "endpoint_url", None)
+    if isinstance(url, str):
+        ENDPOINT_NAMES.check(url, timeout_seconds)
+
+
 def _is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -194,12 +260,15 @@ def connect_tcp(addresses: Sequence[AddressInfo], timeout_seconds: float) -> soc
 
 
 __all__ = [
+    "ENDPOINT_NAMES",
     "MAX_LOOKUPS",
     "RESTART_AFTER_SECONDS",
     "AddressInfo",
     "DnsLookupTimeoutError",
+    "EndpointNames",
     "HostResolver",
     "Lookup",
+    "check_client_endpoint",
     "connect_tcp",
     "tcp_lookup",
 ]

@@ -38,6 +38,7 @@ from payment_service.errors import (
     SecretUnavailableError,
 )
 from payment_service.logging import get_logger
+from payment_service.resolver import check_client_endpoint
 
 if TYPE_CHECKING:
     from payment_service.aws import SecretsManagerClient
@@ -98,11 +99,14 @@ def get_secret_value(
     the caller to count as unavailable (retried), never as a malformed secret.
     """
     bound = Deadline.after(call_seconds) if deadline is None else deadline.narrowed(call_seconds)
-    response = call_within(
-        bound,
-        "secretsmanager GetSecretValue",
-        lambda: client.get_secret_value(SecretId=secret_id),
-    )
+
+    def call() -> Mapping[str, object]:
+        # The endpoint's name first, never waited on past the bound: botocore's own lookup
+        # cannot be interrupted (payment_service.resolver.EndpointNames).
+        check_client_endpoint(client, call_seconds)
+        return client.get_secret_value(SecretId=secret_id)
+
+    response = call_within(bound, "secretsmanager GetSecretValue", call)
     if not isinstance(response.get("ARN"), str) or not isinstance(response.get("Name"), str):
         raise IncompleteResponseError("GetSecretValue answered without ARN and Name")
     return response

@@ -525,8 +525,9 @@ class _Clock:
 def run_authorizer(bench: Bench, timeout: int) -> None:
     """The TOKEN authorizer with its deployed timeout as the context's remaining time.
 
-    API Gateway answers 401 when the authorizer raises ``Unauthorized``, 500 for any other
-    error (AUTHORIZER_FAILURE), and passes the request on with an allow policy."""
+    API Gateway answers 401 when the authorizer raises ``Unauthorized``; any other error is
+    AUTHORIZER_FAILURE, which the stack answers 503 ``authorizer_unavailable`` with
+    Retry-After; an allow policy passes the request on."""
     token = f"Bearer {AUTH_CLIENT}.{AUTH_KEY}"
     event = {"authorizationToken": token, "methodArn": AUTH_METHOD_ARN}
 
@@ -536,9 +537,8 @@ def run_authorizer(bench: Bench, timeout: int) -> None:
         try:
             authorizer.handler({**event, "authorizationToken": token}, LambdaContext(timeout))
         except Exception as exc:  # what API Gateway turns into a status
-            label = (
-                "401 `UNAUTHORIZED`" if str(exc) == "Unauthorized" else "500 `AUTHORIZER_FAILURE`"
-            )
+            unauthorized = str(exc) == "Unauthorized"
+            label = "401 `UNAUTHORIZED`" if unauthorized else "503 `authorizer_unavailable`"
         else:
             label = "allowed"
         elapsed = time.monotonic() - started
@@ -550,7 +550,7 @@ def run_authorizer(bench: Bench, timeout: int) -> None:
         measure(
             "Authorizer: Secrets Manager trickles, no keys held yet",
             authorizer.KeyCache(client, "client-keys"),
-            "500 `AUTHORIZER_FAILURE`",
+            "503 `authorizer_unavailable`",
         )
     with SlowHttpServer(_client_keys, delay=0.0) as server:
         client = secrets_manager_client(REGION, endpoint_url=server.url)  # type: ignore[attr-defined]
@@ -572,7 +572,7 @@ def run_authorizer(bench: Bench, timeout: int) -> None:
         measure(
             "Authorizer: Secrets Manager not answering, no keys held yet",
             authorizer.KeyCache(client, "client-keys"),
-            "500 `AUTHORIZER_FAILURE`",
+            "503 `authorizer_unavailable`",
         )
 
 

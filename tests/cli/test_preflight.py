@@ -297,7 +297,7 @@ def test_a_secret_the_apply_created_without_a_value_fails_until_it_holds_one() -
     )
     assert empty.line() == (
         "FAIL  secret payment-processing-payment-id-key-pf1 us-east-2: has no value: write the "
-        "payment id key (docs/deployment.md, 4c); until then the API answers 500"
+        "payment id key (docs/deployment.md, 4c); until then the API cannot serve payments"
     )
 
 

@@ -477,3 +477,37 @@ def test_authorizer_is_a_token_authorizer_invoked_only_by_this_api(synth: Synth)
     health = one(synth, "aws_api_gateway_method", "primary", "health")
     assert health["authorization"] == "NONE"
     assert "authorizer_id" not in health
+
+
+def test_an_authorizer_that_cannot_decide_is_503_with_retry_after_not_500(synth: Synth) -> None:
+    """AUTHORIZER_FAILURE (the function failed: no keys it can read) and
+    AUTHORIZER_CONFIGURATION_ERROR (API Gateway could not invoke it) answer 503 with
+    Retry-After and the API's JSON error shape; a wrong key stays 401 (no UNAUTHORIZED
+    override)."""
+    body = {
+        "error": {
+            "code": "authorizer_unavailable",
+            "message": "client authentication is unavailable; retry later",
+            "request_id": "$context.requestId",
+        }
+    }
+    responses = of_construct(synth, "aws_api_gateway_gateway_response", "primary_")
+    assert sorted(r["response_type"] for r in responses) == [
+        "AUTHORIZER_CONFIGURATION_ERROR",
+        "AUTHORIZER_FAILURE",
+    ]
+    for response in responses:
+        assert response["status_code"] == "503"
+        assert response["response_parameters"] == {"gatewayresponse.header.Retry-After": "'5'"}
+        assert json.loads(response["response_templates"]["application/json"]) == body
+        assert response["rest_api_id"].startswith("${aws_api_gateway_rest_api.primary_api_")
+    # The secondary test API has no authorizer, so nothing to answer for it.
+    assert of_construct(synth, "aws_api_gateway_gateway_response", "secondary_") == []
+    # A stage serves gateway response changes once deployed again.
+    trigger = one(synth, "aws_api_gateway_deployment", "primary")["triggers"]["gateway_responses"]
+    for name in synth.resources("aws_api_gateway_gateway_response"):
+        if name.startswith("primary_"):
+            assert f"aws_api_gateway_gateway_response.{name}.id" in trigger
+    assert (
+        "gateway_responses" not in one(synth, "aws_api_gateway_deployment", "secondary")["triggers"]
+    )

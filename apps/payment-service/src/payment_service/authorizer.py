@@ -22,7 +22,9 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-r
 * malformed token, unknown client, wrong key: ``Exception("Unauthorized")``, 401;
 * no client keys can be had (the secret cannot be read and no last-known-good keys are young
   enough, see below), or this client's own entry in the secret is malformed:
-  ``RuntimeError``, 500 (``AUTHORIZER_FAILURE``): the server's fault, never "wrong key";
+  ``RuntimeError``, ``AUTHORIZER_FAILURE``: the server's fault, never "wrong key". The stack
+  answers it 503 with ``Retry-After`` (packages/edge, ``TokenAuthorizer``; API Gateway's
+  default is 500);
 * the function never returns a Deny policy (which would be 403, ``ACCESS_DENIED``).
 
 Time: every invocation runs against a deadline, the Lambda context's remaining time minus
@@ -35,7 +37,7 @@ Keys are re-read every :data:`KEY_CACHE_TTL_SECONDS`. When a re-read fails (time
 throttling, 5xx, a connection cut mid-answer, a value that is not the JSON above, and also
 the misconfiguration answers of :data:`payment_service.secrets.MISCONFIGURATION_CODES`, logged
 as errors), the last keys read successfully stay in use for at most
-:data:`LAST_KNOWN_GOOD_SECONDS` more; after that every request answers 500 until the secret
+:data:`LAST_KNOWN_GOOD_SECONDS` more; after that every request answers 503 until the secret
 can be read again. While the last-known-good keys are in use, the secret is tried again at
 most every :data:`REFRESH_BACKOFF_SECONDS`, so a slow Secrets Manager does not slow every
 invocation. Revocation time (a hash removed from the secret stops being accepted): at most
@@ -110,7 +112,7 @@ class UnauthorizedError(Exception):
 
 class KeysUnavailableError(Exception):
     """No client keys can be had: the secret cannot be read or holds no usable document, and
-    there are no last-known-good keys young enough (API Gateway answers 500)."""
+    there are no last-known-good keys young enough (AUTHORIZER_FAILURE: 503 as deployed)."""
 
 
 class ClientEntryInvalidError(Exception):

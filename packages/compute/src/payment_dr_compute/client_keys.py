@@ -63,8 +63,8 @@ class ApiClientKeys(Construct):
     new version to the replica. Each region's authorizer reads the copy in its own region,
     so authentication keeps working while the other region is down. Until a value exists
     the authorizers let no request through (fail closed): they fail with an error, which API
-    Gateway answers 500 (AUTHORIZER_FAILURE), so that "no keys yet" never reads as a wrong
-    key (401).
+    Gateway answers 503 with Retry-After (the AUTHORIZER_FAILURE gateway response of
+    packages/edge), so that "no keys yet" never reads as a wrong key (401).
     """
 
     component = CLIENT_KEYS_COMPONENT

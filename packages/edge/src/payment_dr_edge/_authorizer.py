@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformProvider
+import hashlib
+import json
+
+from cdktf import Fn, TerraformProvider
 from cdktf_cdktf_provider_aws.api_gateway_authorizer import ApiGatewayAuthorizer
+from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
 from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
@@ -12,7 +16,16 @@ from payment_dr_edge.settings import (
     AUTHORIZER_HEADER_PATTERN,
     AUTHORIZER_IDENTITY_SOURCE,
     AUTHORIZER_NAME,
+    AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS,
 )
+
+#: Gateway response types API Gateway answers with when the authorizer fails rather than
+#: refuses: AUTHORIZER_FAILURE "when a custom or Amazon Cognito authorizer failed to
+#: authenticate the caller" (the function raised an error other than "Unauthorized", our
+#: "no keys" answer) and AUTHORIZER_CONFIGURATION_ERROR "for failing to connect to a custom or
+#: Amazon Cognito authorizer" (API Gateway Developer Guide, "Gateway response types for API
+#: Gateway"); both 500 by default, with a body of API Gateway's own.
+UNAVAILABLE_RESPONSE_TYPES = ("AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR")
 
 
 class TokenAuthorizer(Construct):
@@ -25,6 +38,17 @@ class TokenAuthorizer(Construct):
     300 by default). The permission lets only this API's authorizers invoke the function
     (source ARN ``<execution arn>/authorizers/<id>``) and names the function through the
     caller's reference to it, so it is created after the function.
+
+    When the authorizer fails instead of deciding (:data:`UNAVAILABLE_RESPONSE_TYPES`: no keys
+    it can read, an invocation error or timeout), clients get ``503`` with ``Retry-After`` and
+    the API's JSON error shape, code ``authorizer_unavailable``, not API Gateway's default
+    ``500``: gateway responses may set the status code, headers (``response_parameters``,
+    static values in single quotes) and body templates, which may use ``$context`` variables
+    (API Gateway Developer Guide, "Set up a gateway response for a REST API";
+    ``aws_api_gateway_gateway_response``). A wrong or unknown key stays ``401``
+    (``UNAUTHORIZED``, unchanged), so "unavailable" never reads as "wrong key". A stage
+    serves gateway response changes once deployed again: :attr:`definition` goes into the
+    deployment's triggers.
     """
 
     def __init__(
@@ -51,6 +75,41 @@ class TokenAuthorizer(Construct):
             authorizer_result_ttl_in_seconds=cache_seconds,
             provider=provider,
         )
+        template = json.dumps(
+            {
+                "error": {
+                    "code": "authorizer_unavailable",
+                    "message": "client authentication is unavailable; retry later",
+                    "request_id": "$context.requestId",
+                }
+            }
+        )
+        self.unavailable_responses = [
+            ApiGatewayGatewayResponse(
+                self,
+                response_type.lower().replace("_", "-"),
+                rest_api_id=rest_api.id,
+                response_type=response_type,
+                status_code="503",
+                response_parameters={
+                    "gatewayresponse.header.Retry-After": (
+                        f"'{AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS}'"
+                    ),
+                },
+                response_templates={"application/json": template},
+                provider=provider,
+            )
+            for response_type in UNAVAILABLE_RESPONSE_TYPES
+        ]
+        # The template's digest, not the template: its quotes would have to be escaped
+        # inside the Terraform expression.
+        settings = hashlib.sha256(
+            f"{template}|{AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS}".encode()
+        ).hexdigest()
+        self.definition = Fn.sha1(
+            Fn.jsonencode([settings] + [response.id for response in self.unavailable_responses])
+        )
+        """Changes whenever the gateway responses do (a deployment trigger)."""
         self.permission = LambdaPermission(
             self,
             "permission",

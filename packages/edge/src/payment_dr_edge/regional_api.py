@@ -338,7 +338,14 @@ class RegionalApi(Construct):
             "deployment",
             rest_api_id=self.rest_api.id,
             description="Payment API routes",
-            triggers={"redeployment": self.routes.redeployment_trigger},
+            triggers={
+                "redeployment": self.routes.redeployment_trigger,
+                **(
+                    {"gateway_responses": self.authorizer.definition}
+                    if self.authorizer is not None
+                    else {}
+                ),
+            },
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             provider=provider,
         )

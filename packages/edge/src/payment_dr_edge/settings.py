@@ -27,6 +27,11 @@ API Gateway answers 401 to anything else without invoking the authorizer."""
 DEFAULT_AUTHORIZER_CACHE_SECONDS = 300
 """How long API Gateway reuses an authorizer decision for one token (API Gateway's default)."""
 
+AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+"""``Retry-After`` of the 503 clients get while the authorizer cannot decide (its key secret
+unreadable and no last good keys): the payment API's own value for a dependency that is
+unavailable (``payment_service.errors``)."""
+
 TLS_SECURITY_POLICY = "TLS_1_2"
 """Minimum TLS version of the custom domains."""
 

@@ -19,8 +19,8 @@ command exits non-zero when any check fails. Read-only: it creates nothing.
   hashes, docs/deployment.md 4b, and the payment id key, 4c) hold a value in each region:
   ``DescribeSecret`` lists a version labelled ``AWSCURRENT`` (``VersionIdsToStages``; the
   value itself is never read). Before the first apply they do not exist yet, which passes;
-  afterwards a secret without a value fails, because the authorizer answers 500 until the
-  key hashes exist and the API answers 500 ``id_key_misconfigured`` for new payments until
+  afterwards a secret without a value fails, because clients get 503 from the authorizer until
+  the key hashes exist and the API answers 500 ``id_key_misconfigured`` for new payments until
   the id key does.
 
 It also prints, without passing or failing on it, the global writer endpoint's live DNS chain
@@ -300,9 +300,8 @@ def check_secret_value(
     stages = described.get("VersionIdsToStages") or {}
     if any("AWSCURRENT" in labels for labels in stages.values()):
         return CheckResult(check, True, f"holds {what}")
-    return CheckResult(
-        check, False, f"has no value: write {what} ({step}); until then the API answers 500"
-    )
+    detail = f"has no value: write {what} ({step}); until then the API cannot serve payments"
+    return CheckResult(check, False, detail)
 
 
 def writer_sources(

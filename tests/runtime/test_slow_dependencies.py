@@ -89,9 +89,11 @@ def threads_at_baseline() -> Iterator[None]:
     pytest.fail(f"threads left behind: {[t.name for t in extra]}")
 
 
-def _dynamodb_service(database: Database, server: SlowHttpServer) -> PaymentService:
+def _dynamodb_service(database: Database, endpoint_url: str | None) -> PaymentService:
+    """The service on ``database`` with the DynamoDB store at ``endpoint_url`` (``None``: the
+    region's real endpoint name), with the scaled client timeouts."""
     store = DynamoDbIdempotencyStore(
-        dynamodb_client(REGION, DDB_TIMEOUTS, endpoint_url=server.url), TABLE_NAME
+        dynamodb_client(REGION, DDB_TIMEOUTS, endpoint_url=endpoint_url), TABLE_NAME
     )
     return PaymentService(
         region=REGION,
@@ -121,7 +123,7 @@ def test_dynamodb_trickling_the_put_after_the_commit_never_turns_the_201_into_an
     """The record write follows the commit: it is cut at its bound and the client gets 201."""
     server = SlowHttpServer(_put_item_only, delay=0.05)  # a byte every 50 ms
     with server:
-        service = _dynamodb_service(make_database(), server)
+        service = _dynamodb_service(make_database(), server.url)
 
         response, elapsed = timed(service, post_payment("key-ddb-trickle-put"))
 
@@ -140,7 +142,7 @@ def test_dynamodb_answering_get_item_in_slow_chunks_costs_at_most_the_call_bound
     # would take about 4 s.
     server = SlowHttpServer(_get_item_only, delay=0.2, chunk_size=8)
     with server:
-        service = _dynamodb_service(make_database(), server)
+        service = _dynamodb_service(make_database(), server.url)
 
         response, elapsed = timed(service, post_payment("key-ddb-slow-get"))
 
@@ -443,22 +445,12 @@ def test_health_answers_within_route53s_two_seconds_whatever_is_slow(
         delay=0.05,
     )
     with server:
-        store = DynamoDbIdempotencyStore(
-            dynamodb_client(REGION, DDB_TIMEOUTS, endpoint_url=server.url), TABLE_NAME
-        )
         database = make_database(
             host="localhost",
             port=proxy.port,
             connect=_resolving_connect(resolver),
         )
-        service = PaymentService(
-            region=REGION,
-            repository=PaymentRepository(database),
-            database=database,
-            idempotency_store=store,
-            sessions_table=store,
-            cache_guard=CacheGuard(call_seconds=DDB_TIMEOUTS.worst_case_seconds),
-        )
+        service = _dynamodb_service(database, server.url)
 
         response, elapsed = timed(service, api_event("GET", "/health"))
 
@@ -546,18 +538,8 @@ def test_dynamodb_faults_never_cost_the_client_its_201(
 ) -> None:
     key = f"key-ddb-{fault}"
     with _faulty_endpoint(fault) as url:
-        store = DynamoDbIdempotencyStore(
-            dynamodb_client(REGION, DDB_TIMEOUTS, endpoint_url=url), TABLE_NAME
-        )
         database = make_database()
-        service = PaymentService(
-            region=REGION,
-            repository=PaymentRepository(database),
-            database=database,
-            idempotency_store=store,
-            sessions_table=store,
-            cache_guard=CacheGuard(call_seconds=DDB_TIMEOUTS.worst_case_seconds),
-        )
+        service = _dynamodb_service(database, url)
 
         response, elapsed = timed(service, post_payment(key))
 
@@ -633,17 +615,7 @@ def test_a_hung_lookup_of_the_dynamodb_endpoint_never_holds_the_payment(
     within the call's bound, and the call is skipped when it does not answer."""
     names = HungNames("dynamodb.us-east-1.amazonaws.com", 443)
     monkeypatch.setattr(resolver, "ENDPOINT_NAMES", EndpointNames(HostResolver(names.lookup)))
-    client = dynamodb_client(REGION, DDB_TIMEOUTS)  # the real endpoint name
-    store = DynamoDbIdempotencyStore(client, TABLE_NAME)
-    database = make_database()
-    service = PaymentService(
-        region=REGION,
-        repository=PaymentRepository(database),
-        database=database,
-        idempotency_store=store,
-        sessions_table=store,
-        cache_guard=CacheGuard(call_seconds=DDB_TIMEOUTS.worst_case_seconds),
-    )
+    service = _dynamodb_service(make_database(), None)  # the real endpoint name
     try:
         response, elapsed = timed(service, post_payment("key-ddb-dns-hung"))
     finally:

@@ -8,10 +8,8 @@ hang sleeps in real time until the whole-call bound interrupts it.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -33,6 +31,7 @@ from payment_service.authorizer import (
 from payment_service.aws import secrets_manager_client
 from payment_service.deadline import Deadline
 from payment_service.logging import bind
+from tests.runtime.faults import SlowHttpServer
 
 REGION = "us-east-1"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:client-keys-AbCdEf"
@@ -70,101 +69,30 @@ class Clock:
 # --- A real endpoint that trickles GetSecretValue's answer -------------------------------------
 
 
-class TricklingSecretsManager:
-    """Secrets Manager's JSON protocol on 127.0.0.1: GetSecretValue answered whole while
-    ``trickle`` is None, else one byte every ``trickle`` seconds (each wait for data stays far
-    under botocore's read timeout; the answer as a whole takes minutes)."""
-
-    def __init__(self, secret_string: str) -> None:
-        self.secret_string = secret_string
-        self.trickle: float | None = None
-        self.requests = 0
-        self._stop = threading.Event()
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(16)
-        self._listener.settimeout(0.1)
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self._threads = [threading.Thread(target=self._accept, daemon=True)]
-        self._threads[0].start()
-
-    def close(self) -> None:
-        self._stop.set()
-        for thread in list(self._threads):
-            thread.join(timeout=5)
-        self._listener.close()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        conn.settimeout(0.1)
-        buffer = b""
-        with conn, contextlib.suppress(OSError):
-            while not self._stop.is_set():
-                try:
-                    chunk = conn.recv(65536)
-                except TimeoutError:
-                    continue
-                if not chunk:
-                    return
-                buffer += chunk
-                head, separator, rest = buffer.partition(b"\r\n\r\n")
-                if not separator:
-                    continue
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                if len(rest) < length:
-                    continue
-                buffer = rest[length:]
-                self.requests += 1
-                self._answer(conn)
-
-    def _answer(self, conn: socket.socket) -> None:
-        body = json.dumps(
-            {
-                "ARN": SECRET_ARN,
-                "Name": "client-keys",
-                "VersionId": "00000000-0000-4000-8000-000000000001",
-                "SecretString": self.secret_string,
-                "VersionStages": ["AWSCURRENT"],
-                "CreatedDate": 1767225600.0,
-            }
-        ).encode()
-        answer = (
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
-            b"x-amzn-RequestId: 11111111-2222-4333-8444-555555555555\r\n"
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        if self.trickle is None:
-            conn.sendall(answer)
-            return
-        for index in range(len(answer)):
-            if self._stop.wait(self.trickle):
-                return
-            conn.sendall(answer[index : index + 1])
+def _client_keys_answer(target: str) -> dict[str, object]:
+    """GetSecretValue's answer (API Reference, "Response Syntax") with both clients' hashes."""
+    return {
+        "ARN": SECRET_ARN,
+        "Name": "client-keys",
+        "VersionId": "00000000-0000-4000-8000-000000000001",
+        "SecretString": BOTH,
+        "VersionStages": ["AWSCURRENT"],
+        "CreatedDate": 1767225600.0,
+    }
 
 
 @pytest.fixture
-def trickling() -> Iterator[TricklingSecretsManager]:
-    server = TricklingSecretsManager(BOTH)
+def trickling() -> Iterator[SlowHttpServer]:
+    """A Secrets Manager endpoint that answers at once until its ``delay`` is set; then one
+    byte every ``delay`` seconds (each wait for data stays far under botocore's read timeout,
+    the answer as a whole takes minutes)."""
+    server = SlowHttpServer(_client_keys_answer, delay=0.0)
     yield server
     server.close()
 
 
 @pytest.fixture
-def deployed_cache(monkeypatch: pytest.MonkeyPatch, trickling: TricklingSecretsManager) -> Clock:
+def deployed_cache(monkeypatch: pytest.MonkeyPatch, trickling: SlowHttpServer) -> Clock:
     """The handler's key cache with the deployed settings, a real boto3 client pointed at the
     trickling endpoint, and a fake clock for the cache's TTL."""
     clock = Clock()
@@ -174,10 +102,10 @@ def deployed_cache(monkeypatch: pytest.MonkeyPatch, trickling: TricklingSecretsM
 
 
 def test_a_trickling_secret_is_cut_at_its_bound_and_the_answer_is_500_within_the_timeout(
-    trickling: TricklingSecretsManager, deployed_cache: Clock
+    trickling: SlowHttpServer, deployed_cache: Clock
 ) -> None:
     baseline = threading.active_count() - 1  # the server's accept thread
-    trickling.trickle = 0.2
+    trickling.delay = 0.2
     context = LambdaContext(timeout_ms=5000)  # the deployed authorizer timeout
 
     started = time.monotonic()
@@ -189,7 +117,7 @@ def test_a_trickling_secret_is_cut_at_its_bound_and_the_answer_is_500_within_the
     # the 4.5 s deadline is too little for a second one.
     assert elapsed < 5.0
     assert 2.5 <= elapsed < 4.5
-    assert trickling.requests == 1
+    assert len(trickling.requests) == 1
     assert type(raised.value) is RuntimeError
     assert str(raised.value) == "client keys unavailable"
     trickling.close()
@@ -197,10 +125,10 @@ def test_a_trickling_secret_is_cut_at_its_bound_and_the_answer_is_500_within_the
 
 
 def test_a_trickling_secret_after_the_ttl_answers_from_last_known_good_within_the_timeout(
-    trickling: TricklingSecretsManager, deployed_cache: Clock
+    trickling: SlowHttpServer, deployed_cache: Clock
 ) -> None:
     first = authorizer.handler(event(TOKEN_A), LambdaContext(timeout_ms=5000))
-    trickling.trickle = 0.2
+    trickling.delay = 0.2
     deployed_cache.now = 61.0
 
     started = time.monotonic()
@@ -210,7 +138,7 @@ def test_a_trickling_secret_after_the_ttl_answers_from_last_known_good_within_th
     assert first["principalId"] == "acme"
     assert second["principalId"] == "beta"
     assert 2.5 <= elapsed < 4.5
-    assert trickling.requests == 2
+    assert len(trickling.requests) == 2
 
 
 # --- Scripted Secrets Manager on a fake clock --------------------------------------------------

@@ -175,6 +175,41 @@ TARGETS = {
             "global endpoint DNS chain against DescribeGlobalClusters",
         ),
         Target(
+            "bounded",
+            "apps/payment-service/src/payment_service/bounded.py",
+            # The timer on sockets and sleeps first (about 3 s, no server), then the fault
+            # servers and PostgreSQL (about 30 s): every dependency call cut at its deadline.
+            ("tests/runtime/test_bounded.py", "tests/runtime/test_slow_dependencies.py"),
+            "whole-call deadlines: a dependency call cut when its deadline comes",
+        ),
+        Target(
+            "resolver",
+            "apps/payment-service/src/payment_service/resolver.py",
+            # Fake lookups on a fake clock first (about 2 s, no server), then the DNS tests of
+            # test_slow_dependencies.py by node id (its other tests connect to 127.0.0.1, an
+            # address that is never looked up): hung lookups of the database host and of the
+            # AWS endpoints behind real requests on PostgreSQL, about 10 s.
+            (
+                "tests/runtime/test_resolver.py",
+                *(
+                    f"tests/runtime/test_slow_dependencies.py::{test}"
+                    for test in (
+                        "test_lookups_in_flight_are_bounded_while_the_resolver_hangs",
+                        "test_a_lookup_that_started_recently_is_joined_not_repeated",
+                        "test_an_endpoint_name_that_answered_is_not_looked_up_again_for_five_"
+                        "seconds",
+                        "test_a_hung_resolver_never_holds_a_request_and_writes_resume_within_"
+                        "a_second_of_recovery",
+                        "test_health_answers_within_route53s_two_seconds_whatever_is_slow",
+                        "test_a_hung_lookup_of_the_dynamodb_endpoint_never_holds_the_payment",
+                        "test_a_hung_lookup_of_the_secrets_manager_endpoint_is_503_by_the_"
+                        "deadline",
+                    )
+                ),
+            ),
+            "database host and AWS endpoint lookups: never waited on past their bound",
+        ),
+        Target(
             "retry",
             "apps/payment-service/src/payment_service/retry.py",
             ("tests/runtime/test_db_retry.py",),

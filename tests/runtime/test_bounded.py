@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -126,3 +130,150 @@ def test_off_the_main_thread_nothing_is_interrupted_but_nothing_starts_late() ->
     thread.join()
     assert outcome == [False, None, "worker"]
     assert enforced() is True
+
+
+def test_an_inner_call_with_a_nearer_deadline_is_cut_and_the_outer_call_goes_on() -> None:
+    inner: list[tuple[str, float]] = []
+
+    def outer_body() -> None:
+        started = time.monotonic()
+        try:
+            call_within(Deadline.after(0.2), "inner", lambda: time.sleep(2.0))
+        except DependencyTimeoutError as exc:
+            inner.append((exc.what, time.monotonic() - started))
+        time.sleep(2.0)  # the outer call's own deadline still comes
+
+    started = time.monotonic()
+    with pytest.raises(DependencyTimeoutError, match="outer"):
+        call_within(Deadline.after(0.6), "outer", outer_body)
+    elapsed = time.monotonic() - started
+    [(what, inner_elapsed)] = inner
+    assert what == "inner"
+    assert 0.19 <= inner_elapsed < 0.4, f"inner cut after {inner_elapsed:.2f} s"
+    assert 0.59 <= elapsed < 0.9, f"outer cut after {elapsed:.2f} s"
+    assert _no_timer_left()
+
+
+def test_a_call_two_levels_down_ends_with_the_nearest_deadline_around_it() -> None:
+    def middle() -> None:
+        call_within(Deadline.after(5.0), "innermost", lambda: time.sleep(2.0))
+
+    def outer() -> None:
+        call_within(Deadline.after(0.2), "middle", middle)
+
+    started = time.monotonic()
+    with pytest.raises(DependencyTimeoutError):
+        call_within(Deadline.after(5.0), "outer", outer)
+    assert time.monotonic() - started < 0.5
+    assert _no_timer_left()
+
+
+def test_after_a_call_two_levels_down_the_nearest_deadline_around_is_armed_again() -> None:
+    def middle() -> None:
+        call_within(Deadline.after(5.0), "innermost", lambda: None)
+        time.sleep(2.0)
+
+    def outer() -> None:
+        call_within(Deadline.after(0.3), "middle", middle)
+
+    started = time.monotonic()
+    with pytest.raises(DependencyTimeoutError, match="middle"):
+        call_within(Deadline.after(5.0), "outer", outer)
+    elapsed = time.monotonic() - started
+    assert 0.29 <= elapsed < 0.6, f"cut after {elapsed:.2f} s"
+    assert _no_timer_left()
+
+
+def test_a_call_that_catches_an_inner_timeout_still_ends_at_its_own_deadline() -> None:
+    """As the database layer's retries do. The inner call ends with the outer deadline, so
+    the interruption may reach the outer call before or after the handler below runs."""
+
+    def retrying() -> str:
+        with contextlib.suppress(DependencyTimeoutError):
+            call_within(Deadline.after(5.0), "attempt", lambda: time.sleep(2.0))
+        time.sleep(2.0)
+        return "retried"
+
+    started = time.monotonic()
+    with pytest.raises(DependencyTimeoutError, match="request"):
+        call_within(Deadline.after(0.3), "request", retrying)
+    elapsed = time.monotonic() - started
+    assert 0.29 <= elapsed < 0.6, f"cut after {elapsed:.2f} s"
+    assert _no_timer_left()
+
+
+def _stray_alarm_then(seconds: float) -> str:
+    signal.raise_signal(signal.SIGALRM)
+    time.sleep(seconds)
+    return "finished"
+
+
+def test_an_alarm_before_the_deadline_neither_cuts_the_call_nor_disarms_it() -> None:
+    """A stray SIGALRM (another timer, a kill) re-arms the call's own deadline."""
+    assert call_within(Deadline.after(0.5), "stray", lambda: _stray_alarm_then(0.1)) == "finished"
+    assert _no_timer_left()
+
+    started = time.monotonic()
+    with pytest.raises(DependencyTimeoutError, match="stray"):
+        call_within(Deadline.after(0.3), "stray", lambda: _stray_alarm_then(2.0))
+    elapsed = time.monotonic() - started
+    assert 0.29 <= elapsed < 0.6, f"cut after {elapsed:.2f} s"
+    assert _no_timer_left()
+
+
+def test_an_alarm_before_an_inner_deadline_re_arms_the_inner_one() -> None:
+    def inner() -> str:
+        return call_within(Deadline.after(0.3), "inner", lambda: _stray_alarm_then(2.0))
+
+    started = time.monotonic()
+    with pytest.raises(DependencyTimeoutError, match="inner"):
+        call_within(Deadline.after(5.0), "outer", inner)
+    elapsed = time.monotonic() - started
+    assert 0.29 <= elapsed < 0.6, f"cut after {elapsed:.2f} s"
+    assert _no_timer_left()
+
+
+def test_an_alarm_within_half_a_millisecond_of_the_deadline_ends_the_call() -> None:
+    """The timer and time.monotonic may disagree by a fraction of a millisecond: the
+    deadline's alarm coming that little early ends the call, it is not armed again."""
+    deadline = Deadline.after(0.3)
+
+    def alarm_just_early() -> str:
+        just_early = time.monotonic() + deadline.remaining() - 0.0002
+        while time.monotonic() < just_early:
+            pass
+        signal.raise_signal(signal.SIGALRM)
+        return "finished"
+
+    with pytest.raises(DependencyTimeoutError, match="early"):
+        call_within(deadline, "early", alarm_just_early)
+    assert _no_timer_left()
+
+
+UNENFORCED = """
+import sys, threading
+from payment_service.logging import configure_logging
+from payment_service.bounded import call_within
+from payment_service.deadline import Deadline
+
+configure_logging(stream=sys.stdout)
+
+def worker():
+    for _ in range(2):
+        call_within(Deadline.after(1.0), "worker", lambda: None)
+
+thread = threading.Thread(target=worker, name="request-worker")
+thread.start()
+thread.join()
+"""
+
+
+def test_calls_off_the_main_thread_are_logged_unenforced_once_per_process() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", UNENFORCED], capture_output=True, text=True, timeout=60, check=True
+    )
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    assert [(line["event"], line["level"], line["thread"]) for line in lines] == [
+        ("whole_call_deadline_unenforced", "warning", "request-worker")
+    ]
+    assert lines[0]["detail"] == "calls are bounded by their socket timeouts only"

@@ -25,6 +25,7 @@ from payment_service.writer import (
     STANDBY_ANSWER_TTL_SECONDS,
     WRITER_ANSWER_TTL_SECONDS,
     NotWriterRegionError,
+    WriteFence,
 )
 from tests.runtime.global_cluster import (
     ACCOUNT,
@@ -202,6 +203,42 @@ def test_a_hung_call_is_waited_on_half_a_second_and_stays_the_only_call(hung: Fa
         waited = time.monotonic() - started
         assert 0.45 <= waited < 1.0
     assert len(hung.asked) == 1
+
+
+def _in_flight(fence: WriteFence) -> bool:
+    return fence.status.call_in_flight
+
+
+def test_a_call_in_flight_holds_requests_only_until_it_is_half_a_second_old(
+    hung: FakeRds,
+) -> None:
+    clock = Clock()
+    fence = fence_in("us-east-2", hung, clock)
+    assert fence.approve(Deadline.after(0.0)) == USE2_HOST  # the call starts at 1000.0
+    assert _in_flight(fence) is True
+
+    clock.now = 1000.2  # the call is 0.2 s old: this request waits the 0.3 s left
+    started = time.monotonic()
+    assert fence.approve(Deadline.after(1.0)) == USE2_HOST
+    waited = time.monotonic() - started
+    assert 0.25 <= waited < 0.45, f"waited {waited:.2f} s"
+
+    clock.now = 1000.6  # 0.6 s old: waited for already, it holds nobody
+    started = time.monotonic()
+    assert fence.approve(Deadline.after(1.0)) == USE2_HOST
+    assert fence.role(Deadline.after(1.0)) == ("writer", "us-east-2")
+    assert time.monotonic() - started < 0.1
+    assert hung.asked == [GLOBAL_ID], "still the one call"
+    assert _in_flight(fence) is True
+
+    assert hung.gate is not None
+    hung.gate.set()  # the call answers: this cluster does not write
+    answered_by = time.monotonic() + 5
+    while _in_flight(fence) and time.monotonic() < answered_by:
+        time.sleep(0.01)
+    assert _in_flight(fence) is False
+    with pytest.raises(NotWriterRegionError):
+        fence.approve(Deadline.after(1.0))
 
 
 def test_a_hung_call_never_holds_a_request_past_its_deadline(hung: FakeRds) -> None:
